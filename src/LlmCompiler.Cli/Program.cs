@@ -1,0 +1,3 @@
+using LlmCompiler.Cli;
+
+return await CliApp.RunAsync(args);

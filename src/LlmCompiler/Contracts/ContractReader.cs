@@ -1,0 +1,331 @@
+using System.Text.Json;
+using LlmCompiler.Contracts.Json;
+using LlmCompiler.Diagnostics;
+
+namespace LlmCompiler.Contracts;
+
+/// <summary>
+/// The one way untrusted contract JSON enters the engine. Reads manifests, work-order files, verify contracts
+/// and write proposals into typed values with positions; applies the planner-side normalisation of the
+/// original's §1.4 (trim strings, normalise paths, de-duplicate lists); never throws on bad input.
+/// </summary>
+public static class ContractReader
+{
+    internal static readonly string[] WorkOrderProperties =
+    [
+        "id", "title", "intent", "preconditions", "postconditions", "allowed_files", "forbidden",
+        "acceptance_commands", "context_files", "notes", "verify_exempt", "provenance",
+    ];
+
+    private static readonly string[] ManifestProperties = ["system_overview", "verify_contract", "work_orders"];
+
+    private static readonly string[] ProvenanceProperties =
+    [
+        "planner_run_id", "spec_sha256", "template_sha256", "model", "manifest_sha256", "cassette_keys", "bootstrap",
+    ];
+
+    /// <summary>Reads a manifest-shaped document: <c>{system_overview, verify_contract, work_orders}</c>.</summary>
+    public static PlanDocument ReadManifest(SourceText source) => ReadManifest(JsonSyntaxParser.Parse(source));
+
+    public static PlanDocument ReadManifest(JsonParseResult parsed)
+    {
+        var diagnostics = new List<Diagnostic>();
+        if (parsed.Root is null)
+        {
+            diagnostics.Add(parsed.Error!);
+            return new PlanDocument([], null, [], diagnostics);
+        }
+        var source = parsed.Source;
+        if (parsed.Root is not JsonObjectSyntax root)
+        {
+            diagnostics.Add(E000(source, parsed.Root.Start, null, null,
+                $"top level is {parsed.Root.TypeName}, expected an object with 'work_orders'"));
+            return new PlanDocument([], null, [], diagnostics);
+        }
+
+        var map = new SourceMap(source, root.Start);
+        var binder = new ObjectBinder(root, map, null, "E005", diagnostics, ManifestProperties);
+        var overview = binder.StringList("system_overview", required: false, pathRule: false, dedupe: false);
+        var unknown = binder.CollectUnknown();
+        var verifyContract = BindVerifyContract(root, map, diagnostics);
+
+        var workOrders = new List<BoundWorkOrder>();
+        var woValue = root.Find("work_orders")?.Value;
+        if (woValue is null)
+        {
+            diagnostics.Add(E000(source, root.Start, null, "work_orders", "'work_orders' is missing; expected an array of work orders"));
+        }
+        else if (woValue is not JsonArraySyntax array)
+        {
+            diagnostics.Add(E000(source, woValue.Start, null, "work_orders", $"'work_orders' is {woValue.TypeName}, expected an array"));
+        }
+        else if (array.Items.Count == 0)
+        {
+            diagnostics.Add(E000(source, array.Start, null, "work_orders", "'work_orders' is empty; a plan needs at least one work order"));
+        }
+        else
+        {
+            var nonObjects = array.Items.Select((item, i) => (item, i)).Where(x => x.item is not JsonObjectSyntax).ToList();
+            foreach (var (item, i) in nonObjects)
+            {
+                diagnostics.Add(E000(source, item.Start, $"index-{i}", $"work_orders[{i}]",
+                    $"work_orders[{i}] is {item.TypeName}, expected an object"));
+            }
+            if (nonObjects.Count == 0)
+            {
+                for (var i = 0; i < array.Items.Count; i++)
+                {
+                    workOrders.Add(BindWorkOrder(source, (JsonObjectSyntax)array.Items[i], i));
+                }
+            }
+        }
+        return new PlanDocument(workOrders, verifyContract, overview, diagnostics, unknown);
+    }
+
+    /// <summary>Reads one <c>WO-NN.json</c> file holding a single work-order object.</summary>
+    public static (BoundWorkOrder? WorkOrder, Diagnostic? Error) ReadWorkOrderFile(SourceText source, int index)
+    {
+        var parsed = JsonSyntaxParser.Parse(source);
+        if (parsed.Root is null) return (null, parsed.Error);
+        if (parsed.Root is not JsonObjectSyntax obj)
+        {
+            return (null, E000(source, parsed.Root.Start, $"index-{index}", null,
+                $"top level is {parsed.Root.TypeName}, expected a work-order object"));
+        }
+        return (BindWorkOrder(source, obj, index), null);
+    }
+
+    /// <summary>
+    /// Reads a directory-style plan: work-order files in order, plus the manifest beside them when present,
+    /// which supplies the verify contract and overview (its own work_orders are not consulted).
+    /// </summary>
+    public static PlanDocument ReadWorkOrderFiles(IReadOnlyList<SourceText> files, SourceText? manifest)
+    {
+        var diagnostics = new List<Diagnostic>();
+        var workOrders = new List<BoundWorkOrder>();
+        for (var i = 0; i < files.Count; i++)
+        {
+            var (wo, error) = ReadWorkOrderFile(files[i], i);
+            if (error is not null) diagnostics.Add(error);
+            if (wo is not null) workOrders.Add(wo);
+        }
+        if (files.Count == 0)
+        {
+            diagnostics.Add(new Diagnostic("E000", DiagnosticSeverity.Error, null, "work_orders", "no WO-*.json files found"));
+        }
+
+        BoundVerifyContract? verifyContract = null;
+        IReadOnlyList<string> overview = [];
+        if (manifest is not null)
+        {
+            var parsed = JsonSyntaxParser.Parse(manifest);
+            if (parsed.Root is null)
+            {
+                diagnostics.Add(parsed.Error!);
+            }
+            else if (parsed.Root is JsonObjectSyntax root)
+            {
+                var map = new SourceMap(manifest, root.Start);
+                verifyContract = BindVerifyContract(root, map, diagnostics);
+                var binder = new ObjectBinder(root, map, null, "E005", [], ManifestProperties);
+                overview = binder.StringList("system_overview", required: false, pathRule: false, dedupe: false);
+            }
+            else
+            {
+                diagnostics.Add(E000(manifest, parsed.Root.Start, null, null, $"top level is {parsed.Root.TypeName}, expected an object"));
+            }
+        }
+        return new PlanDocument(workOrders, verifyContract, overview, diagnostics);
+    }
+
+    internal static BoundWorkOrder BindWorkOrder(SourceText source, JsonObjectSyntax obj, int index)
+    {
+        var diagnostics = new List<Diagnostic>();
+        var map = new SourceMap(source, obj.Start);
+
+        var idShape = obj.Find("id")?.Value switch
+        {
+            null => IdShape.Missing,
+            JsonStringSyntax => IdShape.Present,
+            _ => IdShape.NotString,
+        };
+        var id = (obj.Find("id")?.Value as JsonStringSyntax)?.Value.Trim() ?? "";
+        var woId = id.Length > 0 ? id : $"index-{index}";
+
+        var b = new ObjectBinder(obj, map, woId, "E005", diagnostics, WorkOrderProperties);
+        if (idShape == IdShape.Missing) b.Report("E005", "id", "missing required property 'id'");
+        if (idShape == IdShape.NotString) b.Report("E005", "id", $"'id' must be a string, found {obj.Find("id")!.Value.TypeName}");
+
+        var title = b.RequiredString("title");
+        var intent = b.RequiredString("intent");
+        var preconditions = b.Conditions("preconditions", required: false, existsOnly: false);
+        var postconditions = b.Conditions("postconditions", required: false, existsOnly: true);
+        var allowed = b.StringList("allowed_files", required: true, pathRule: true, dedupe: true, globCode: "E004");
+        var forbidden = b.StringList("forbidden", required: true, pathRule: false, dedupe: true);
+        var acceptance = b.StringList("acceptance_commands", required: true, pathRule: false, dedupe: true, rejectEmpty: true);
+        if (b.Get("acceptance_commands") is JsonArraySyntax { Items.Count: 0 })
+        {
+            b.Report("E005", "acceptance_commands", "'acceptance_commands' must be non-empty: every work order needs an executable check");
+        }
+        var context = b.StringList("context_files", required: true, pathRule: true, dedupe: true, globCode: "E004");
+        if (context.Count > WorkOrder.MaxContextFiles)
+        {
+            b.Report("E005", map.ElementField("context_files", WorkOrder.MaxContextFiles),
+                $"'context_files' has {context.Count} distinct files; at most {WorkOrder.MaxContextFiles} are allowed");
+        }
+        var notes = b.OptionalString("notes");
+        var verifyExempt = b.OptionalBool("verify_exempt");
+        var provenance = BindProvenance(b, map, woId, diagnostics);
+        var unknown = b.CollectUnknown();
+
+        var value = new WorkOrder
+        {
+            Id = id,
+            Title = title,
+            Intent = intent,
+            Preconditions = preconditions,
+            Postconditions = postconditions,
+            AllowedFiles = allowed,
+            Forbidden = forbidden,
+            AcceptanceCommands = acceptance,
+            ContextFiles = context,
+            Notes = notes,
+            VerifyExempt = verifyExempt,
+            Provenance = provenance,
+            UnknownProperties = unknown,
+        };
+        return new BoundWorkOrder(value, index, map, idShape, diagnostics);
+    }
+
+    private static Provenance? BindProvenance(ObjectBinder parent, SourceMap map, string woId, List<Diagnostic> diagnostics)
+    {
+        var value = parent.Get("provenance");
+        if (value is null || value.Kind == JsonSyntaxKind.Null) return null;
+        if (value is not JsonObjectSyntax obj)
+        {
+            parent.Report("E005", "provenance", $"'provenance' must be an object, found {value.TypeName}");
+            return null;
+        }
+        var b = new ObjectBinder(obj, map, woId, "E005", diagnostics, ProvenanceProperties, "provenance.");
+        return new Provenance
+        {
+            PlannerRunId = b.OptionalString("planner_run_id") ?? "",
+            SpecSha256 = b.OptionalString("spec_sha256"),
+            TemplateSha256 = b.OptionalString("template_sha256"),
+            Model = b.OptionalString("model"),
+            ManifestSha256 = b.OptionalString("manifest_sha256"),
+            CassetteKeys = b.StringList("cassette_keys", required: false, pathRule: false, dedupe: false),
+            Bootstrap = b.OptionalBool("bootstrap"),
+            UnknownProperties = CollectSilently(b),
+        };
+    }
+
+    // Tools may extend provenance; unknown keys there are kept but not worth a warning.
+    private static Dictionary<string, JsonElement>? CollectSilently(ObjectBinder b)
+    {
+        var sink = new List<Diagnostic>();
+        return b.CollectUnknownInto(sink);
+    }
+
+    private static BoundVerifyContract? BindVerifyContract(JsonObjectSyntax root, SourceMap rootMap, List<Diagnostic> diagnostics)
+    {
+        var value = root.Find("verify_contract")?.Value;
+        if (value is null || value.Kind == JsonSyntaxKind.Null) return null;
+        if (value is not JsonObjectSyntax obj)
+        {
+            diagnostics.Add(E000(rootMap.Source, value.Start, null, "verify_contract",
+                $"'verify_contract' is {value.TypeName}, expected an object {{\"command\", \"requires\"}} or null"));
+            return null;
+        }
+        var map = new SourceMap(rootMap.Source, obj.Start);
+        var b = new ObjectBinder(obj, map, null, "E000", diagnostics, ["command", "requires"], "verify_contract.");
+        var command = b.RequiredString("command");
+        if (command.Length == 0 && b.Get("command") is JsonStringSyntax)
+        {
+            b.Report("E000", "command", "'verify_contract.command' must not be empty");
+        }
+        var requires = b.Conditions("requires", required: true, existsOnly: false);
+        b.CollectUnknown();
+        return new BoundVerifyContract(new VerifyContract { Command = command, Requires = requires }, map);
+    }
+
+    /// <summary>
+    /// Reads the executor's write proposal. Every shape problem is E214 with a position in the saved response;
+    /// paths must pass the path rule as written (no trimming), hashes are 64 hex digits (stored lower-case),
+    /// and the size limits of the original's §1.6 apply.
+    /// </summary>
+    public static (WriteProposal? Proposal, IReadOnlyList<Diagnostic> Diagnostics) ReadWriteProposal(JsonParseResult parsed)
+    {
+        var diagnostics = new List<Diagnostic>();
+        if (parsed.Root is null) return (null, [parsed.Error!]);
+        var source = parsed.Source;
+        if (parsed.Root is not JsonObjectSyntax root)
+        {
+            return (null, [new Diagnostic("E214", DiagnosticSeverity.Error, null, null,
+                $"proposal is {parsed.Root.TypeName}, expected an object {{\"summary\", \"writes\"}}", source.Path,
+                source.GetPosition(parsed.Root.Start).Line, source.GetPosition(parsed.Root.Start).Column)]);
+        }
+        var map = new SourceMap(source, root.Start);
+        var b = new ObjectBinder(root, map, null, "E214", diagnostics, ["summary", "writes"]);
+        var summary = b.RequiredString("summary", trim: false);
+        var writesArray = b.Array("writes", required: true);
+        var writes = new List<FileWrite>();
+        long total = 0;
+        if (writesArray is { Items.Count: 0 }) b.Report("E214", "writes", "'writes' must be non-empty");
+        for (var i = 0; i < (writesArray?.Items.Count ?? 0); i++)
+        {
+            var item = writesArray!.Items[i];
+            var field = $"writes[{i}]";
+            map.Record(field, item.Start);
+            if (item is not JsonObjectSyntax obj)
+            {
+                b.Report("E214", field, $"'{field}' must be an object {{\"path\", \"base_sha256\", \"content\"}}, found {item.TypeName}");
+                continue;
+            }
+            var w = new ObjectBinder(obj, map, null, "E214", diagnostics, ["path", "base_sha256", "content"], field + ".");
+            var path = w.RequiredString("path", trim: false);
+            var hash = w.RequiredString("base_sha256", trim: false);
+            var content = w.RequiredString("content", trim: false);
+            foreach (var extra in obj.Properties.Where(p => p.Name is not ("path" or "base_sha256" or "content")))
+            {
+                w.Report("E214", extra.Name, $"unknown property '{extra.Name}' in a write");
+            }
+            var ok = true;
+            if (obj.Find("path") is not null && !RepoPath.TryNormalize(path, out path, out var error))
+            {
+                w.Report("E214", "path", $"'{field}.path' is not a valid repository path: {error}");
+                ok = false;
+            }
+            if (obj.Find("base_sha256") is not null && !IsSha256(hash))
+            {
+                w.Report("E214", "base_sha256", $"'{field}.base_sha256' must be 64 hexadecimal digits");
+                ok = false;
+            }
+            var bytes = System.Text.Encoding.UTF8.GetByteCount(content);
+            total += bytes;
+            if (bytes > WriteProposal.MaxFileBytes)
+            {
+                w.Report("E214", "content", $"'{field}.content' is {bytes:N0} bytes; the limit per file is {WriteProposal.MaxFileBytes:N0}");
+                ok = false;
+            }
+            if (ok && path.Length > 0) writes.Add(new FileWrite(path, hash.ToLowerInvariant(), content));
+        }
+        if (total > WriteProposal.MaxTotalBytes)
+        {
+            b.Report("E214", "writes", $"total write content exceeds {WriteProposal.MaxTotalBytes:N0} bytes ({total:N0})");
+        }
+        foreach (var extra in root.Properties.Where(p => p.Name is not ("summary" or "writes")))
+        {
+            b.Report("E214", extra.Name, $"unknown property '{extra.Name}' in the proposal");
+        }
+        return diagnostics.Any(d => d.IsError) ? (null, diagnostics) : (new WriteProposal { Summary = summary, Writes = writes }, diagnostics);
+    }
+
+    private static bool IsSha256(string text) => text.Length == 64 && text.All(char.IsAsciiHexDigit);
+
+    private static Diagnostic E000(SourceText source, int offset, string? woId, string? field, string message)
+    {
+        var p = source.GetPosition(offset);
+        return new Diagnostic("E000", DiagnosticSeverity.Error, woId, field, message, source.Path, p.Line, p.Column);
+    }
+}

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LlmCompiler.Contracts;
+
+/// <summary>
+/// One unit of work for the factory: what to change (intent), where (allowed files), what must hold before
+/// and after (conditions) and how success is judged (acceptance commands). The single contract type every
+/// stage parses through; see <see cref="ContractReader"/> for the position-aware, never-throwing reader.
+/// </summary>
+public sealed record WorkOrder
+{
+    public const int MaxContextFiles = 10;
+
+    public string Id { get; init; } = "";
+    public string Title { get; init; } = "";
+    public string Intent { get; init; } = "";
+    public IReadOnlyList<Condition> Preconditions { get; init; } = [];
+    public IReadOnlyList<Condition> Postconditions { get; init; } = [];
+    public IReadOnlyList<string> AllowedFiles { get; init; } = [];
+    public IReadOnlyList<string> Forbidden { get; init; } = [];
+    public IReadOnlyList<string> AcceptanceCommands { get; init; } = [];
+    public IReadOnlyList<string> ContextFiles { get; init; } = [];
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? Notes { get; init; }
+
+    public bool VerifyExempt { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Provenance? Provenance { get; init; }
+
+    /// <summary>Properties the contract does not know (reported as W102), kept when the file is rewritten.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? UnknownProperties { get; init; }
+
+    /// <summary>Paths this work order promises will exist afterwards.</summary>
+    public IEnumerable<string> CreatedPaths =>
+        Postconditions.Where(c => c.Kind == ConditionKind.FileExists).Select(c => c.Path);
+}

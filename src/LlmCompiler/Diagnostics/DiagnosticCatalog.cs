@@ -1,0 +1,88 @@
+using System.Collections.Frozen;
+
+namespace LlmCompiler.Diagnostics;
+
+/// <summary>One row of the code table. Codes never change meaning once shipped.</summary>
+public sealed record DiagnosticDescriptor(string Code, DiagnosticSeverity Severity, string Title, string Stage);
+
+/// <summary>
+/// Every diagnostic code the product can emit. <c>docs/diagnostics.md</c> documents each one under an
+/// anchor equal to the lower-cased code; a test keeps the two in step.
+/// </summary>
+public static class DiagnosticCatalog
+{
+    public const string HelpBaseUri = "https://github.com/llmcompiler/llmcompiler/blob/main/docs/diagnostics.md";
+
+    private static readonly DiagnosticDescriptor[] All =
+    [
+        // Structural (per work order / per document)
+        new("E000", DiagnosticSeverity.Error, "Malformed document structure", "contract"),
+        new("E001", DiagnosticSeverity.Error, "Work-order id is malformed or not contiguous", "contract"),
+        new("E003", DiagnosticSeverity.Error, "Shell operator in an acceptance command", "contract"),
+        new("E004", DiagnosticSeverity.Error, "Glob character in a file list", "contract"),
+        new("E005", DiagnosticSeverity.Error, "Schema violation", "contract"),
+        new("E006", DiagnosticSeverity.Error, "Python syntax error in a python -c acceptance command", "contract"),
+        new("E007", DiagnosticSeverity.Error, "Acceptance command cannot be tokenised", "contract"),
+        new("I006", DiagnosticSeverity.Info, "Python syntax checks skipped", "contract"),
+        // Chain (across work orders)
+        new("E101", DiagnosticSeverity.Error, "Precondition cannot hold at this point of the plan", "contract"),
+        new("E102", DiagnosticSeverity.Error, "Contradictory preconditions", "contract"),
+        new("E103", DiagnosticSeverity.Error, "Postcondition outside allowed_files", "contract"),
+        new("E104", DiagnosticSeverity.Error, "Allowed file without a postcondition", "contract"),
+        new("E105", DiagnosticSeverity.Error, "Global verify command used as an acceptance command", "contract"),
+        new("E106", DiagnosticSeverity.Error, "Verify contract never satisfied by the plan", "contract"),
+        new("W101", DiagnosticSeverity.Warning, "Acceptance command refers to a file the plan never creates", "contract"),
+        new("W102", DiagnosticSeverity.Warning, "Unknown property", "contract"),
+        // Factory (run time)
+        new("E200", DiagnosticSeverity.Error, "Repository is not usable by the factory", "factory"),
+        new("E201", DiagnosticSeverity.Error, "Working tree is not clean", "factory"),
+        new("E202", DiagnosticSeverity.Error, "Repository lock is held by another run", "factory"),
+        new("E203", DiagnosticSeverity.Error, "verify_exempt work order refused", "factory"),
+        new("E204", DiagnosticSeverity.Error, "Precondition false at run time", "factory"),
+        new("E205", DiagnosticSeverity.Error, "Write outside the allowed scope", "factory"),
+        new("E206", DiagnosticSeverity.Error, "Write path escapes the repository", "factory"),
+        new("E207", DiagnosticSeverity.Error, "Stale base hash", "factory"),
+        new("E208", DiagnosticSeverity.Error, "Write failed", "factory"),
+        new("E209", DiagnosticSeverity.Error, "Global verification failed", "factory"),
+        new("E210", DiagnosticSeverity.Error, "Postcondition missing after the writes", "factory"),
+        new("E211", DiagnosticSeverity.Error, "Acceptance command failed", "factory"),
+        new("E212", DiagnosticSeverity.Error, "Attempts exhausted", "factory"),
+        new("E213", DiagnosticSeverity.Error, "Commit could not be landed on the branch", "factory"),
+        new("E214", DiagnosticSeverity.Error, "Write proposal is invalid", "factory"),
+        new("E215", DiagnosticSeverity.Error, "Internal error; checkout restored", "factory"),
+        new("E216", DiagnosticSeverity.Error, "Run cancelled; checkout restored", "factory"),
+        // LLM layer
+        new("E300", DiagnosticSeverity.Error, "No credentials for the endpoint", "llm"),
+        new("E301", DiagnosticSeverity.Error, "LLM transport failure after retries", "llm"),
+        new("E302", DiagnosticSeverity.Error, "LLM output truncated by the token limit", "llm"),
+        new("E303", DiagnosticSeverity.Error, "LLM output is not parseable JSON", "llm"),
+        new("E304", DiagnosticSeverity.Error, "LLM refused or the content filter stopped the answer", "llm"),
+        new("E305", DiagnosticSeverity.Error, "Cassette miss in replay mode", "llm"),
+        new("E306", DiagnosticSeverity.Error, "Budget exhausted", "llm"),
+        new("E307", DiagnosticSeverity.Error, "LLM response too large", "llm"),
+        new("E308", DiagnosticSeverity.Error, "LLM call deadline exceeded", "llm"),
+        new("E309", DiagnosticSeverity.Error, "Cassette or price table file is invalid", "llm"),
+        // Planner (run level)
+        new("E400", DiagnosticSeverity.Error, "Output directory already holds work orders", "planner"),
+        new("E401", DiagnosticSeverity.Error, "Prompt template is invalid", "planner"),
+        new("E402", DiagnosticSeverity.Error, "Plan still invalid after the last attempt", "planner"),
+        // Front-ends
+        new("E500", DiagnosticSeverity.Error, "Invalid input or setting", "frontend"),
+        new("E501", DiagnosticSeverity.Error, "Input file cannot be read", "frontend"),
+    ];
+
+    private static readonly FrozenDictionary<string, DiagnosticDescriptor> ByCode =
+        All.ToFrozenDictionary(d => d.Code, StringComparer.Ordinal);
+
+    public static IReadOnlyList<DiagnosticDescriptor> Descriptors => All;
+
+    public static DiagnosticDescriptor Get(string code) =>
+        ByCode.TryGetValue(code, out var d) ? d : throw new ArgumentException($"Unknown diagnostic code '{code}'.", nameof(code));
+
+    public static DiagnosticSeverity SeverityOf(string code) => Get(code).Severity;
+
+    public static string HelpLinkFor(string code) => $"{HelpBaseUri}#{code.ToLowerInvariant()}";
+
+    public static Diagnostic Create(string code, string message, string? woId = null, string? field = null) =>
+        new(code, SeverityOf(code), woId, field, message);
+}

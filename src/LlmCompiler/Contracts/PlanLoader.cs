@@ -1,0 +1,87 @@
+using LlmCompiler.Contracts.Json;
+
+namespace LlmCompiler.Contracts;
+
+/// <summary>A plan read from disk, or the one-line reason it could not be read.</summary>
+public sealed record PlanLoadResult(PlanDocument? Document, string? IoError)
+{
+    public bool Success => Document is not null;
+}
+
+/// <summary>
+/// Reads a plan from disk: a manifest file, a directory of <c>WO-*.json</c> files (with
+/// <c>WORK_ORDERS_MANIFEST.json</c> beside them supplying the verify contract), or an explicit file list.
+/// I/O problems are returned as a message (the CLI's exit 1); content problems are diagnostics.
+/// </summary>
+public static class PlanLoader
+{
+    public const string WorkOrderFilePattern = "WO-*.json";
+
+    public static PlanLoadResult Load(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            var files = Directory.GetFiles(path, WorkOrderFilePattern, SearchOption.TopDirectoryOnly);
+            var manifest = Path.Combine(path, Manifest.FileName);
+            return LoadFiles(files, File.Exists(manifest) ? manifest : null);
+        }
+        if (File.Exists(path))
+        {
+            return TryRead(path, out var source, out var error)
+                ? new PlanLoadResult(ContractReader.ReadManifest(source!), null)
+                : new PlanLoadResult(null, error);
+        }
+        return new PlanLoadResult(null, $"'{path}' does not exist");
+    }
+
+    /// <summary>Reads the given work-order files in work-order order, plus an optional manifest.</summary>
+    public static PlanLoadResult LoadFiles(IEnumerable<string> workOrderFiles, string? manifestPath)
+    {
+        var sources = new List<SourceText>();
+        foreach (var file in SortByWorkOrderNumber(workOrderFiles))
+        {
+            if (!TryRead(file, out var source, out var error)) return new PlanLoadResult(null, error);
+            sources.Add(source!);
+        }
+        SourceText? manifest = null;
+        if (manifestPath is not null && !TryRead(manifestPath, out manifest, out var manifestError))
+        {
+            return new PlanLoadResult(null, manifestError);
+        }
+        return new PlanLoadResult(ContractReader.ReadWorkOrderFiles(sources, manifest), null);
+    }
+
+    /// <summary>Orders <c>WO-2.json</c> before <c>WO-10.json</c>; names without a number go last, by name.</summary>
+    public static IEnumerable<string> SortByWorkOrderNumber(IEnumerable<string> files) =>
+        files.OrderBy(f => NumberOf(f) ?? int.MaxValue).ThenBy(f => Path.GetFileName(f), StringComparer.Ordinal);
+
+    private static int? NumberOf(string file)
+    {
+        var name = Path.GetFileNameWithoutExtension(file);
+        if (!name.StartsWith("WO-", StringComparison.OrdinalIgnoreCase)) return null;
+        return int.TryParse(name.AsSpan(3), System.Globalization.NumberStyles.None, null, out var n) ? n : null;
+    }
+
+    private static bool TryRead(string path, out SourceText? source, out string? error)
+    {
+        source = null;
+        error = null;
+        try
+        {
+            var info = new FileInfo(path);
+            if (info.Length > JsonSyntaxParser.MaxDocumentBytes)
+            {
+                // Let the parser report the size as E000 without reading a huge file into memory.
+                source = new SourceText(path, new byte[JsonSyntaxParser.MaxDocumentBytes + 1]);
+                return true;
+            }
+            source = new SourceText(path, File.ReadAllBytes(path));
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            error = $"cannot read '{path}': {ex.Message}";
+            return false;
+        }
+    }
+}

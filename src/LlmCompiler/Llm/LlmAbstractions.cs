@@ -1,0 +1,73 @@
+using LlmCompiler.Diagnostics;
+
+namespace LlmCompiler.Llm;
+
+/// <summary>One chat message. <see cref="Role"/> is <c>system</c>, <c>user</c> or <c>assistant</c>.</summary>
+public sealed record LlmMessage(string Role, string Content)
+{
+    public static LlmMessage System(string content) => new("system", content);
+    public static LlmMessage User(string content) => new("user", content);
+    public static LlmMessage Assistant(string content) => new("assistant", content);
+}
+
+/// <summary>
+/// One model call. <see cref="Purpose"/> names the caller for the ledger and cassette names
+/// (<c>planner</c>, <c>executor</c>, …). When <see cref="JsonSchema"/> is set and structured output is enabled,
+/// the call asks for <c>response_format: json_schema</c>; the caller still validates everything it gets back.
+/// </summary>
+public sealed record LlmRequest(string Purpose, IReadOnlyList<LlmMessage> Messages)
+{
+    public string? JsonSchemaName { get; init; }
+    public string? JsonSchema { get; init; }
+}
+
+/// <summary>A completed call: the text and what it cost.</summary>
+public sealed record LlmResponse
+{
+    public required string Text { get; init; }
+    public required string Model { get; init; }
+    public string FinishReason { get; init; } = "stop";
+    public int InputTokens { get; init; }
+    public int OutputTokens { get; init; }
+    public decimal CostUsd { get; init; }
+    public TimeSpan Latency { get; init; }
+    public string CassetteKey { get; init; } = "";
+    public bool FromCassette { get; init; }
+}
+
+/// <summary>Either a response or the E3xx diagnostic that explains why there is none.</summary>
+public sealed record LlmResult
+{
+    private LlmResult(LlmResponse? response, Diagnostic? error)
+    {
+        Response = response;
+        Error = error;
+    }
+
+    public LlmResponse? Response { get; }
+    public Diagnostic? Error { get; }
+    public bool Success => Response is not null;
+
+    public static LlmResult Ok(LlmResponse response) => new(response, null);
+    public static LlmResult Fail(Diagnostic error) => new(null, error);
+}
+
+/// <summary>
+/// The engine's only door to a model. Failures come back as <see cref="LlmResult.Error"/>; cancellation by
+/// the caller's token is thrown as <see cref="OperationCanceledException"/> so the caller can restore state.
+/// </summary>
+public interface ILlmClient
+{
+    Task<LlmResult> CompleteAsync(LlmRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>Running totals of one run's model use, for summaries and MSBuild messages.</summary>
+public interface ILlmUsage
+{
+    int Calls { get; }
+    int CassetteHits { get; }
+    long InputTokens { get; }
+    long OutputTokens { get; }
+    decimal CostUsd { get; }
+    IReadOnlyList<string> CassetteKeys { get; }
+}

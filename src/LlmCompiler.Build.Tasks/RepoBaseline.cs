@@ -1,0 +1,92 @@
+namespace LlmCompiler.Build.Tasks;
+
+/// <summary>
+/// The repository files a plan is validated against: the state the plan started from. Before anything has
+/// landed that is the working tree; once the factory has landed work orders of this plan it is the tree just
+/// before the first of them, so that their own <c>file_absent</c> preconditions do not turn into E101 on the
+/// next build.
+/// </summary>
+internal sealed record RepoBaseline(string? RepoRoot, IReadOnlySet<string> Files, string Description)
+{
+    public static RepoBaseline None(string description) => new(null, new HashSet<string>(StringComparer.Ordinal), description);
+}
+
+internal static class RepoBaselineResolver
+{
+    private const char UnitSeparator = '\u001f';
+
+    /// <summary>
+    /// Resolves the baseline. Returns an error message when <paramref name="explicitRepoRoot"/> is set but is
+    /// not usable; a missing repository is otherwise not an error (the listing is empty, as in the CLI without
+    /// <c>--repo</c>).
+    /// </summary>
+    public static (RepoBaseline Baseline, string? Error) Resolve(
+        string? explicitRepoRoot, string startDirectory, IReadOnlyCollection<string> planIds, CancellationToken cancellationToken)
+    {
+        var probeDirectory = string.IsNullOrWhiteSpace(explicitRepoRoot) ? startDirectory : explicitRepoRoot!;
+        if (!Directory.Exists(probeDirectory))
+        {
+            return (RepoBaseline.None("no repository"), $"repository root '{probeDirectory}' does not exist");
+        }
+        var topLevel = GitCommand.Run(probeDirectory, ["rev-parse", "--show-toplevel"], cancellationToken);
+        if (!topLevel.Success)
+        {
+            return string.IsNullOrWhiteSpace(explicitRepoRoot)
+                ? (RepoBaseline.None("not inside a git repository; repository-dependent checks use an empty file listing"), null)
+                : (RepoBaseline.None("no repository"), $"'{explicitRepoRoot}' is not inside a git repository: {FirstLine(topLevel.StandardError)}");
+        }
+        var root = Path.GetFullPath(topLevel.StandardOutput.Trim());
+
+        var firstLanded = FindFirstLandedCommit(root, planIds, cancellationToken);
+        if (firstLanded is null)
+        {
+            var listing = GitCommand.Run(root, ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"], cancellationToken);
+            if (!listing.Success) return (RepoBaseline.None("no repository"), $"git ls-files failed in '{root}': {FirstLine(listing.StandardError)}");
+            // Tracked files deleted from the working tree are not part of the state the plan starts from.
+            var files = SplitNul(listing.StandardOutput).Where(f => File.Exists(Path.Combine(root, f)));
+            return (new RepoBaseline(root, ToSet(files), $"working tree of {root}"), null);
+        }
+
+        var (commit, parent) = firstLanded.Value;
+        if (parent is null) return (new RepoBaseline(root, ToSet([]), $"empty tree before {Short(commit)}"), null);
+        var tree = GitCommand.Run(root, ["ls-tree", "-r", "-z", "--name-only", parent], cancellationToken);
+        if (!tree.Success) return (RepoBaseline.None("no repository"), $"git ls-tree {Short(parent)} failed in '{root}': {FirstLine(tree.StandardError)}");
+        return (new RepoBaseline(root, ToSet(SplitNul(tree.StandardOutput)), $"tree of {Short(parent)}, before the first landed work order ({Short(commit)})"), null);
+    }
+
+    /// <summary>
+    /// Walks the landed commits (trailer <c>Work-Order:</c>) from HEAD backwards and returns the oldest one that
+    /// belongs to this plan: the walk stops at the first work-order id seen twice, which marks an earlier plan.
+    /// </summary>
+    internal static (string Commit, string? Parent)? FindFirstLandedCommit(string root, IReadOnlyCollection<string> planIds, CancellationToken cancellationToken)
+    {
+        if (planIds.Count == 0) return null;
+        var log = GitCommand.Run(root,
+            ["log", "-z", "--grep=^Work-Order:", $"--format=%H{UnitSeparator}%P{UnitSeparator}%(trailers:key=Work-Order,valueonly,separator=%x2C)", "HEAD", "--"],
+            cancellationToken);
+        if (!log.Success) return null; // No commits yet.
+
+        var ids = new HashSet<string>(planIds, StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        (string, string?)? oldest = null;
+        foreach (var record in SplitNul(log.StandardOutput))
+        {
+            var fields = record.Trim('\n').Split(UnitSeparator);
+            if (fields.Length < 3) continue;
+            var woIds = fields[2].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(ids.Contains).ToList();
+            if (woIds.Count == 0) continue;
+            if (woIds.Any(id => !seen.Add(id))) break;
+            var parents = fields[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            oldest = (fields[0], parents.Length > 0 ? parents[0] : null);
+        }
+        return oldest;
+    }
+
+    private static IEnumerable<string> SplitNul(string text) => text.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+
+    private static HashSet<string> ToSet(IEnumerable<string> files) => new(files, StringComparer.Ordinal);
+
+    private static string Short(string commit) => commit.Length > 12 ? commit[..12] : commit;
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+}

@@ -1,3 +1,5 @@
+using LlmCompiler.Validation;
+
 namespace LlmCompiler.Build.Tasks;
 
 /// <summary>
@@ -31,21 +33,15 @@ internal static class RepoBaselineResolver
         var topLevel = GitCommand.Run(probeDirectory, ["rev-parse", "--show-toplevel"], cancellationToken);
         if (!topLevel.Success)
         {
+            // Same as the CLI's --repo DIR outside git: the engine walks the directory.
             return string.IsNullOrWhiteSpace(explicitRepoRoot)
-                ? (RepoBaseline.None("not inside a git repository; repository-dependent checks use an empty file listing"), null)
-                : (RepoBaseline.None("no repository"), $"'{explicitRepoRoot}' is not inside a git repository: {FirstLine(topLevel.StandardError)}");
+                ? (RepoBaseline.None("no git repository above the project; repository-dependent checks use an empty file listing"), null)
+                : (new RepoBaseline(Path.GetFullPath(explicitRepoRoot!), RepoListing.Load(explicitRepoRoot!), $"directory {explicitRepoRoot} (not a git repository)"), null);
         }
         var root = Path.GetFullPath(topLevel.StandardOutput.Trim());
 
         var firstLanded = FindFirstLandedCommit(root, planIds, cancellationToken);
-        if (firstLanded is null)
-        {
-            var listing = GitCommand.Run(root, ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"], cancellationToken);
-            if (!listing.Success) return (RepoBaseline.None("no repository"), $"git ls-files failed in '{root}': {FirstLine(listing.StandardError)}");
-            // Tracked files deleted from the working tree are not part of the state the plan starts from.
-            var files = SplitNul(listing.StandardOutput).Where(f => File.Exists(Path.Combine(root, f)));
-            return (new RepoBaseline(root, ToSet(files), $"working tree of {root}"), null);
-        }
+        if (firstLanded is null) return (new RepoBaseline(root, RepoListing.Load(root), $"working tree of {root}"), null);
 
         var (commit, parent) = firstLanded.Value;
         if (parent is null) return (new RepoBaseline(root, ToSet([]), $"empty tree before {Short(commit)}"), null);

@@ -1,5 +1,6 @@
 using LlmCompiler.Build.Tasks;
 using LlmCompiler.Build.Tests.TestSupport;
+using Microsoft.Build.Framework;
 
 namespace LlmCompiler.Build.Tests;
 
@@ -102,5 +103,50 @@ public sealed class RepoBaselineResolverTests
 
         Assert.IsNull(error);
         CollectionAssert.AreEquivalent(new[] { "spec.md" }, baseline.Files.ToArray());
+    }
+
+    [TestMethod]
+    public void Explicit_repo_root_outside_git_is_walked()
+    {
+        using var plain = new TempDirectory();
+        File.WriteAllText(Path.Combine(plain.Path, "a.txt"), "x");
+
+        var (baseline, error) = RepoBaselineResolver.Resolve(plain.Path, _repo.Path, ["WO-01"], CancellationToken.None);
+
+        Assert.IsNull(error);
+        CollectionAssert.AreEquivalent(new[] { "a.txt" }, baseline.Files.ToArray());
+    }
+
+    [TestMethod]
+    public void Landed_work_order_does_not_fail_its_own_file_absent_precondition_on_the_next_build()
+    {
+        Commit("initial", "src/A.cs");
+        var wo1 = _repo.Write("workorders/WO-01.json", WorkOrderFiles.Creating("WO-01", "src/Greeter.cs"));
+        ChildProcess.GitOk(_repo.Path, "add", "-A");
+        ChildProcess.GitOk(_repo.Path, "commit", "-q", "-m", "plan");
+
+        // Created by hand (not landed): the precondition is really false now.
+        _repo.Write("src/Greeter.cs", "// by hand\n");
+        var (_, handEngine) = RunVerify(wo1);
+        Assert.AreEqual("E101", handEngine.Errors.Single().Code);
+        Assert.AreEqual(Path.GetFullPath(wo1), handEngine.Errors.Single().File);
+
+        // Landed by the factory (trailer): the plan is judged from the tree it started from.
+        Commit("WO-01: greeter\n\nWork-Order: WO-01\nLlmc-Run: r1", "src/Greeter.cs");
+        var (ok, engine) = RunVerify(wo1);
+        Assert.IsTrue(ok, string.Join("\n", engine.Errors.Select(e => $"{e.Code} {e.Message}")));
+    }
+
+    private (bool Ok, FakeBuildEngine Engine) RunVerify(string workOrder)
+    {
+        var engine = new FakeBuildEngine();
+        var task = new VerifyContract
+        {
+            BuildEngine = engine,
+            WorkOrders = WorkOrderFiles.Items(workOrder),
+            ProjectDirectory = _repo.Path,
+            CheckPythonSyntax = false,
+        };
+        return (task.Execute(), engine);
     }
 }

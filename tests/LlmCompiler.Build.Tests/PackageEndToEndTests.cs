@@ -113,4 +113,18 @@ public sealed class PackageEndToEndTests
         Assert.AreEqual(0, fourth.ExitCode, fourth.ToString());
         StringAssert.Contains(fourth.Output, "VerifyContract: 2 work order(s)");
     }
+
+    [TestMethod]
+    public void Multi_targeted_project_is_verified_by_the_outer_build()
+    {
+        using var product = new ProductRepo(PackageFeed.Get(),
+            "<PropertyGroup><TargetFramework></TargetFramework><TargetFrameworks>net10.0</TargetFrameworks></PropertyGroup>");
+        product.Write("workorders/WO-01.json", WorkOrderFiles.Creating("WO-01", "src/Greeter.cs"));
+
+        var build = product.Build(null, "-v:n");
+
+        Assert.AreEqual(0, build.ExitCode, build.ToString());
+        var runs = build.Output.Split('\n').Count(l => l.Contains("VerifyContract: 1 work order(s)", StringComparison.Ordinal));
+        Assert.AreEqual(1, runs, build.Output);
+    }
 }

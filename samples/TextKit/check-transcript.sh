@@ -6,7 +6,7 @@
 # acceptance commands exactly as argv, the way the factory does. Exits non-zero on the first problem.
 #
 # Usage: samples/TextKit/check-transcript.sh [--keep]    (--keep leaves the scratch repository behind)
-# Needs: bash, jq, sha256sum, dotnet (SDK 10); restores only MSTest 4.5.2 and Microsoft.NET.Test.Sdk 18.11.0.
+# Needs: bash, git, jq, sha256sum, dotnet (SDK 10); restores only MSTest 4.5.2 and Microsoft.NET.Test.Sdk 18.11.0.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,7 +19,7 @@ keep=false
 fail() { echo "check-transcript: FAIL: $*" >&2; exit 1; }
 step() { echo "check-transcript: $*"; }
 
-for tool in jq sha256sum dotnet; do
+for tool in git jq sha256sum dotnet; do
   command -v "$tool" >/dev/null || fail "'$tool' is required but not on PATH"
 done
 [[ -f "$plan" ]] || fail "planner answer not found: $plan"
@@ -34,6 +34,13 @@ repo="$scratch/repo"
 mkdir -p "$repo"
 cp -a "$here/product/." "$repo/"
 cd "$repo"
+
+# A real repository, so the script also proves what the factory relies on: each work order's files commit
+# cleanly and its builds and test runs leave nothing untracked behind (.gitignore covers bin/, obj/, .llmc/).
+git_() { git -c user.name=check-transcript -c user.email=check-transcript@localhost -c commit.gpgsign=false "$@"; }
+git_ init -q -b main .
+git_ add -A
+git_ commit -q -m "TextKit: starting state"
 
 # Commands run from the repository root, as the factory runs them: no shell, one log per command.
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -125,6 +132,12 @@ for ((i = 0; i < count; i++)); do
     a=$((a + 1))
     run_argv "$id acceptance $a" "$command"
   done < <(jq -r '.acceptance_commands[]' <<<"$wo")
+
+  jq -r '.writes[].path' "$answer" | git_ add --pathspec-from-file=- --
+  git_ commit -q -m "$id: $(jq -r '.title' <<<"$wo")" -m "Work-Order: $id"
+  drift="$(git_ status --porcelain --untracked-files=all)"
+  [[ -z "$drift" ]] || fail "$id: the work order left changes outside its writes:"$'\n'"$drift"
+  step "$id: committed $(git_ rev-parse --short HEAD); working tree clean"
 done
 
 requires_met || fail "the verify contract's required files never came to exist"

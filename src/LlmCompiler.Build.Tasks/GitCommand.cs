@@ -27,9 +27,13 @@ internal static class GitCommand
     /// <summary>Output beyond this is a repository we should not be listing in a build anyway.</summary>
     private const int MaxOutputChars = 64 * 1024 * 1024;
 
-    public static GitOutput Run(string workingDirectory, IReadOnlyList<string> arguments, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    public static GitOutput Run(string workingDirectory, IReadOnlyList<string> arguments, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
+        Run("git", workingDirectory, arguments, cancellationToken, timeout);
+
+    /// <summary>As <see cref="Run(string, IReadOnlyList{string}, CancellationToken, TimeSpan?)"/>, with the executable named (tests).</summary>
+    internal static GitOutput Run(string executable, string workingDirectory, IReadOnlyList<string> arguments, CancellationToken cancellationToken, TimeSpan? timeout)
     {
-        var psi = new ProcessStartInfo("git")
+        var psi = new ProcessStartInfo(executable)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardInput = true,
@@ -69,7 +73,7 @@ internal static class GitCommand
         {
             KillTree(process);
             cancellationToken.ThrowIfCancellationRequested();
-            return new GitOutput(-1, "", $"git {string.Join(' ', arguments)} timed out after {(timeout ?? DefaultTimeout).TotalSeconds:0}s");
+            return new GitOutput(-1, "", $"{executable} {string.Join(' ', arguments)} timed out after {(timeout ?? DefaultTimeout).TotalSeconds:0}s");
         }
         return new GitOutput(process.ExitCode, stdout.Result, stderr.Result);
     }

@@ -32,6 +32,12 @@ internal sealed class CappedRetryPolicy : ClientRetryPolicy
         base.OnSendingRequest(message);
     }
 
+    protected override ValueTask OnSendingRequestAsync(PipelineMessage message)
+    {
+        CallAttempts.Current?.Increment();
+        return base.OnSendingRequestAsync(message);
+    }
+
     protected override TimeSpan GetNextDelay(PipelineMessage message, int tryCount)
     {
         // Exponential back-off with ±20 % jitter so parallel callers do not retry in lock-step.

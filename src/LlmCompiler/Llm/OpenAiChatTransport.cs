@@ -78,6 +78,25 @@ internal static class OpenAiChatTransport
                 usage is not null,
                 bodyBytes), null);
         }
+        catch (AggregateException e)
+        {
+            // The retry policy aggregates the exception of every failed attempt. Cancellation (caller or deadline)
+            // wins over whatever failed before it.
+            cancellationToken.ThrowIfCancellationRequested();
+            var inner = e.Flatten().InnerExceptions;
+            if (inner.Count > 0 && inner.All(x => x is OperationCanceledException))
+            {
+                throw new OperationCanceledException("Every attempt timed out.", e, cancellationToken);
+            }
+
+            var last = inner.LastOrDefault(x => x is not OperationCanceledException) ?? e;
+            if (last is ClientResultException { Status: not 0 } http)
+            {
+                return (null, HttpFailure(settings, endpoint, http));
+            }
+
+            return (null, Transport(endpoint, $"the connection failed on all {inner.Count} attempt(s) ({Inner(last)})"));
+        }
         catch (ClientResultException e) when (e.Status != 0)
         {
             return (null, HttpFailure(settings, endpoint, e));

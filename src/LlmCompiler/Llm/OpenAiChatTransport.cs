@@ -41,11 +41,10 @@ internal static class OpenAiChatTransport
             Endpoint = endpoint,
             RetryPolicy = new CappedRetryPolicy(settings.MaxRetries, settings.RetryAfterCap, settings.RetryBaseDelay),
             NetworkTimeout = settings.NetworkTimeout,
+
+            // A client is built per call (the key is read per call); they all share one connection pool.
+            Transport = transport ?? HttpClientPipelineTransport.Shared,
         };
-        if (transport is not null)
-        {
-            options.Transport = transport;
-        }
 
         var client = new ChatClient(request.Model, new ApiKeyCredential(credential), options);
         var chatOptions = new ChatCompletionOptions { MaxOutputTokenCount = request.MaxOutputTokens };

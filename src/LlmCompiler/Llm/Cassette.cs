@@ -112,29 +112,30 @@ public sealed record Cassette
                 return (null, Invalid(path, $"has an unknown format (expected \"format\": {CurrentFormat})."));
             }
 
-            var request = obj["request"]!.AsObject();
-            var response = obj["response"]!.AsObject();
-            var format = request["response_format"] as JsonObject;
+            var request = NeedObject(obj, "request");
+            var response = NeedObject(obj, "response");
+            var format = request["response_format"] is null ? null : NeedObject(request, "response_format");
             var canonical = new CanonicalRequest(
-                (string)request["model"]!,
-                (float?)request["temperature"],
-                (int)request["max_output_tokens"]!,
-                format is null ? null : new ResponseFormatSpec((string)format["name"]!, Join(format["schema_lines"])),
-                request["messages"]!.AsArray()
-                    .Select(m => new LlmMessage((string)m!["role"]!, Join(m["content_lines"])))
+                Str(request, "model"),
+                request["temperature"] is null ? null : Number<float>(request, "temperature"),
+                Number<int>(request, "max_output_tokens"),
+                format is null ? null : new ResponseFormatSpec(Str(format, "name"), JoinLines(format, "schema_lines")),
+                Need(request, "messages").AsArray()
+                    .Select(m => m as JsonObject ?? throw new FormatException("a message is not an object"))
+                    .Select(m => new LlmMessage(Str(m, "role"), JoinLines(m, "content_lines")))
                     .ToArray());
             var cassette = new Cassette
             {
-                Key = (string)obj["key"]!,
-                Purpose = (string)obj["purpose"]!,
-                RecordedAt = DateTimeOffset.Parse((string)obj["recorded_at"]!, System.Globalization.CultureInfo.InvariantCulture),
+                Key = Str(obj, "key"),
+                Purpose = Str(obj, "purpose"),
+                RecordedAt = DateTimeOffset.Parse(Str(obj, "recorded_at"), System.Globalization.CultureInfo.InvariantCulture),
                 Request = canonical,
-                Text = Join(response["text_lines"]),
-                FinishReason = (string)response["finish_reason"]!,
-                ResponseModel = (string)response["model"]!,
-                Refusal = (string?)response["refusal"],
-                InputTokens = (int)response["input_tokens"]!,
-                OutputTokens = (int)response["output_tokens"]!,
+                Text = JoinLines(response, "text_lines"),
+                FinishReason = Str(response, "finish_reason"),
+                ResponseModel = Str(response, "model"),
+                Refusal = response["refusal"] is null ? null : Str(response, "refusal"),
+                InputTokens = Number<int>(response, "input_tokens"),
+                OutputTokens = Number<int>(response, "output_tokens"),
             };
             var actualKey = canonical.ComputeKey();
             if (!string.Equals(actualKey, cassette.Key, StringComparison.Ordinal))
@@ -144,15 +145,33 @@ public sealed record Cassette
 
             return (cassette, null);
         }
-        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or JsonException or ArgumentException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
         {
-            return (null, Invalid(path, "is missing a field or has a field of the wrong type; re-record it."));
+            // GetValue/AsObject/AsArray throw InvalidOperationException for a value of the wrong kind.
+            return (null, Invalid(path, $"has a missing or mistyped field ({e.Message}); re-record it."));
         }
     }
 
-    private static JsonArray Lines(string text) => new(text.Split('\n').Select(l => (JsonNode?)JsonValue.Create(l)).ToArray());
+    private static JsonObject NeedObject(JsonNode parent, string name) =>
+        parent[name] as JsonObject ?? throw new FormatException($"\"{name}\" must be an object");
 
-    private static string Join(JsonNode? lines) => string.Join('\n', lines!.AsArray().Select(l => (string)l!));
+    private static JsonNode Need(JsonNode parent, string name) =>
+        parent[name] ?? throw new FormatException($"\"{name}\" is missing");
+
+    private static string Str(JsonNode parent, string name) =>
+        Need(parent, name) is JsonValue value && value.TryGetValue<string>(out var text) ? text : throw new FormatException($"\"{name}\" must be a string");
+
+    private static T Number<T>(JsonNode parent, string name) =>
+        Need(parent, name) is JsonValue value && value.GetValueKind() == JsonValueKind.Number && value.TryGetValue<T>(out var number)
+            ? number
+            : throw new FormatException($"\"{name}\" must be a number");
+
+    private static string JoinLines(JsonNode parent, string name) =>
+        Need(parent, name) is JsonArray lines
+            ? string.Join('\n', lines.Select(l => l is JsonValue v && v.TryGetValue<string>(out var line) ? line : throw new FormatException($"\"{name}\" must hold strings only")))
+            : throw new FormatException($"\"{name}\" must be an array of lines");
+
+    private static JsonArray Lines(string text) => new(text.Split('\n').Select(l => (JsonNode?)JsonValue.Create(l)).ToArray());
 
     private static string SafePurpose(string purpose)
     {

@@ -304,3 +304,34 @@ public sealed class CanonicalRequestTests
         Assert.AreEqual(cassette.Key, back.Key);
     }
 }
+
+[TestClass]
+public sealed class CassetteParseTests
+{
+    [TestMethod]
+    [DataRow("\"temperature\": 0", "\"temperature\": \"hot\"", "temperature")]
+    [DataRow("\"finish_reason\": \"stop\"", "\"finish_reason\": 3", "finish_reason")]
+    [DataRow("\"purpose\": \"planner\",", "", "purpose")]
+    [DataRow("\"text_lines\": [", "\"text_lines\": [7, ", "text_lines")]
+    public void MissingOrMistypedField_IsE309_NamingTheField(string from, string to, string field)
+    {
+        var request = new CanonicalRequest("m", 0f, 10, null, [LlmMessage.User("u")]);
+        var json = new Cassette
+        {
+            Key = request.ComputeKey(),
+            Purpose = "planner",
+            RecordedAt = DateTimeOffset.UnixEpoch,
+            Request = request,
+            Text = "t",
+            FinishReason = "stop",
+            ResponseModel = "m",
+        }.ToJson();
+        StringAssert.Contains(json, from);
+
+        var (cassette, error) = Cassette.Parse(json.Replace(from, to, StringComparison.Ordinal), "c.json");
+
+        Assert.IsNull(cassette);
+        Assert.AreEqual("E309", error!.Code);
+        StringAssert.Contains(error.Message, field);
+    }
+}

@@ -253,3 +253,38 @@ public sealed class SecretTests
         Assert.AreEqual("", (string?)JsonNode.Parse(context.LedgerLines().Single())!["cassette_key"]);
     }
 }
+
+[TestClass]
+public sealed class RecordingFailureTests
+{
+    [TestMethod]
+    public async Task UnwritableLedger_IsE500_BeforeAnyPaidCall()
+    {
+        await using var context = await LlmTestContext.StartAsync();
+        Directory.CreateDirectory(context.LedgerPath); // a folder where the ledger file should be
+
+        var (session, errors) = LlmSession.Create(context.Settings());
+
+        Assert.IsNull(session);
+        Assert.AreEqual("E500", errors.Single().Code);
+        Assert.AreEqual(nameof(LlmSettings.LedgerPath), errors.Single().Field);
+        Assert.AreEqual(0, context.Server.RequestCount);
+    }
+
+    [TestMethod]
+    public async Task CassetteThatCannotBeSaved_KeepsTheAnswer_AndReportsARecordingError()
+    {
+        await using var context = await LlmTestContext.StartAsync();
+        context.Server.Enqueue(ScriptedResponse.Completion("{\"kept\": true}"));
+        var session = context.Session(context.Settings(LlmMode.Record));
+        var key = CanonicalRequest.From(session.Settings, LlmTestContext.Request()).ComputeKey();
+        Directory.CreateDirectory(new CassetteStore(context.CassettesDirectory).PathFor("planner", key)); // blocks the file
+
+        var result = await session.CompleteAsync(LlmTestContext.Request(), CancellationToken.None);
+
+        Assert.AreEqual("{\"kept\": true}", result.Response?.Text, result.Error?.Message);
+        Assert.AreEqual("E309", session.RecordingErrors.Single().Code);
+        StringAssert.Contains(session.RecordingErrors.Single().Message, "could not be recorded");
+        Assert.AreEqual(0, Directory.GetFiles(context.CassettesDirectory, "*.tmp").Length, "no temporary file is left behind");
+    }
+}

@@ -137,7 +137,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
 
             if (cassette is not null)
             {
-                return await ReplayAsync(request.Purpose, cassette, cancellationToken).ConfigureAwait(false);
+                return await ReplayAsync(request.Purpose, cassette).ConfigureAwait(false);
             }
 
             if (_settings.Mode == LlmMode.Replay)
@@ -149,7 +149,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
         return await CallLiveAsync(request.Purpose, canonical, key, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<LlmResult> ReplayAsync(string purpose, Cassette cassette, CancellationToken cancellationToken)
+    private async Task<LlmResult> ReplayAsync(string purpose, Cassette cassette)
     {
         var known = _prices.TryGetPrice(cassette.Request.Model, out var price);
         var cost = known ? price.Cost(cassette.InputTokens, cassette.OutputTokens) : 0m;
@@ -179,7 +179,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
             CassetteKey = cassette.Key,
             Outcome = error?.Code ?? "ok",
             FinishReason = cassette.FinishReason,
-        }, null, cancellationToken).ConfigureAwait(false);
+        }, null).ConfigureAwait(false);
 
         return error is not null
             ? LlmResult.Fail(error)
@@ -293,7 +293,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
             Attempts = attempts.Count,
             Outcome = error?.Code ?? "ok",
             FinishReason = exchange?.FinishReason,
-        }, apiKey, cancellationToken).ConfigureAwait(false);
+        }, apiKey).ConfigureAwait(false);
 
         if (error is not null)
         {
@@ -390,7 +390,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
         return true;
     }
 
-    private async Task AppendLedgerAsync(LedgerEntry entry, string? apiKey, CancellationToken cancellationToken)
+    private async Task AppendLedgerAsync(LedgerEntry entry, string? apiKey)
     {
         if (_ledger is null)
         {
@@ -404,7 +404,8 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
         };
         try
         {
-            await _ledger.AppendAsync(entry, cancellationToken).ConfigureAwait(false);
+            // Not cancellable: the call is paid for, so its line is written even if the caller is cancelling.
+            await _ledger.AppendAsync(entry, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -112,6 +112,12 @@ internal static class OpenAiChatTransport
         {
             return (null, DiagnosticCatalog.Create("E303", $"The endpoint {endpoint} answered with a body that is not a chat completion ({e.GetType().Name})."));
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The SDK may throw types we have not met; the contract is a diagnostic, never an escaped exception.
+            // The session redacts the message before it leaves.
+            return (null, Transport(endpoint, $"unexpected {e.GetType().Name}: {e.Message}"));
+        }
     }
 
     /// <summary>Lower-case wire name (<c>stop</c>, <c>length</c>, <c>content_filter</c>, <c>tool_calls</c>, <c>function_call</c>).</summary>

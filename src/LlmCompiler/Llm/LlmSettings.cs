@@ -128,7 +128,8 @@ public sealed record LlmSettings
 
         if (Endpoint is not null && !IsHttp(Endpoint))
         {
-            Bad(nameof(Endpoint), $"The LLM endpoint '{Endpoint}' is not an absolute http or https URL.");
+            Bad(nameof(Endpoint), $"The LLM endpoint '{Endpoint.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped)}' "
+                + "is not an absolute http or https URL without user information.");
         }
 
         environment ??= Environment.GetEnvironmentVariable;
@@ -138,7 +139,7 @@ public sealed record LlmSettings
             if (Endpoint is null && !string.IsNullOrWhiteSpace(value)
                 && (!Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) || !IsHttp(uri)))
             {
-                Bad(nameof(Endpoint), $"The environment variable {variable} is not an absolute http or https URL.");
+                Bad(nameof(Endpoint), $"The environment variable {variable} is not an absolute http or https URL without user information.");
             }
         }
 
@@ -242,5 +243,7 @@ public sealed record LlmSettings
         return address.AddressFamily == AddressFamily.InterNetworkV6 && (address.GetAddressBytes()[0] & 0xFE) == 0xFC;
     }
 
-    private static bool IsHttp(Uri uri) => uri.IsAbsoluteUri && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+    // Credentials in the URL would end up in diagnostics and logs; the key belongs in the environment variable.
+    private static bool IsHttp(Uri uri) =>
+        uri.IsAbsoluteUri && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.UserInfo.Length == 0;
 }

@@ -214,6 +214,15 @@ public sealed class LlmSettingsTests
     }
 
     [TestMethod]
+    public void EndpointWithCredentials_IsE500_AndTheCredentialsAreNotEchoed()
+    {
+        var errors = new LlmSettings { Endpoint = new Uri("https://user:sk-secret-in-url@example.com/v1") }.Validate(_ => null);
+
+        Assert.AreEqual("E500", errors.Single().Code);
+        Assert.IsFalse(errors.Single().Message.Contains("sk-secret-in-url", StringComparison.Ordinal), errors.Single().Message);
+    }
+
+    [TestMethod]
     public void BadEndpointVariable_IsE500()
     {
         var errors = new LlmSettings().Validate(name => name == LlmSettings.EndpointVariable ? "not a url" : null);

@@ -38,6 +38,12 @@ public sealed class LoopbackLlmServer : IAsyncDisposable
     /// <summary>The base URL to give the SDK, ending in <c>/v1</c>.</summary>
     public Uri BaseUrl { get; private set; } = null!;
 
+    /// <summary>
+    /// Chooses the response from the request (for example by a work-order id in the prompt). When set and it returns
+    /// a response, that response is served and the queue is left alone; when it returns null the queue is used.
+    /// </summary>
+    public Func<RecordedRequest, ScriptedResponse?>? Responder { get; set; }
+
     /// <summary>Served when the script is empty. Defaults to a 500 so an unexpected extra call is loud.</summary>
     public ScriptedResponse Fallback { get; set; } = ScriptedResponse.Error(500, "loopback script exhausted");
 
@@ -105,7 +111,8 @@ public sealed class LoopbackLlmServer : IAsyncDisposable
 
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         var number = Interlocked.Increment(ref _sequence);
-        _requests.Enqueue(new RecordedRequest(number, context.Request.Method, context.Request.Path.Value ?? "", headers, body));
+        var recorded = new RecordedRequest(number, context.Request.Method, context.Request.Path.Value ?? "", headers, body);
+        _requests.Enqueue(recorded);
 
         var path = context.Request.Path.Value ?? "";
         if (!HttpMethods.IsPost(context.Request.Method) || (path != "/v1/chat/completions" && path != "/chat/completions"))
@@ -115,7 +122,7 @@ public sealed class LoopbackLlmServer : IAsyncDisposable
             return;
         }
 
-        var scripted = _script.TryDequeue(out var next) ? next : Fallback;
+        var scripted = Responder?.Invoke(recorded) ?? (_script.TryDequeue(out var next) ? next : Fallback);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
         try
         {

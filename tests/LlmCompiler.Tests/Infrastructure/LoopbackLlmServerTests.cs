@@ -34,6 +34,22 @@ public sealed class LoopbackLlmServerTests
     }
 
     [TestMethod]
+    public async Task Responder_RoutesByRequestContent_AndFallsBackToTheQueue()
+    {
+        await using var server = await LoopbackLlmServer.StartAsync();
+        server.Responder = r => r.MessageContents.Any(c => c.Contains("WO-02", StringComparison.Ordinal)) ? ScriptedResponse.Completion("for WO-02") : null;
+        server.Enqueue(ScriptedResponse.Completion("from the queue"));
+        using var http = new HttpClient();
+        var url = server.BaseUrl + "/chat/completions";
+
+        var routed = await http.PostAsync(url, Body("{\"messages\":[{\"role\":\"user\",\"content\":\"Build WO-02\"}]}"));
+        var queued = await http.PostAsync(url, Body("{\"messages\":[{\"role\":\"user\",\"content\":\"Plan\"}]}"));
+
+        StringAssert.Contains(await routed.Content.ReadAsStringAsync(), "for WO-02");
+        StringAssert.Contains(await queued.Content.ReadAsStringAsync(), "from the queue");
+    }
+
+    [TestMethod]
     public async Task Stall_IsReleasedWhenTheServerStops()
     {
         var server = await LoopbackLlmServer.StartAsync();

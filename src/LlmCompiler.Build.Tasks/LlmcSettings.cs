@@ -1,11 +1,9 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using LlmCompiler.Diagnostics;
+using LlmCompiler.Llm;
 
 namespace LlmCompiler.Build.Tasks;
-
-/// <summary>How LLM calls are served: from the endpoint, recorded, replayed from cassettes, or replay-else-record.</summary>
-public enum LlmcMode { Auto, Live, Record, Replay }
 
 /// <summary>
 /// The <c>Llmc*</c> MSBuild properties after validation, with paths made absolute against the project directory.
@@ -16,14 +14,29 @@ internal sealed record LlmcSettings
 {
     public string? Model { get; init; }
     public Uri? Endpoint { get; init; }
-    public string ApiKeyEnvironmentVariable { get; init; } = LlmcSettingsParser.DefaultApiKeyVariable;
-    public LlmcMode Mode { get; init; } = LlmcMode.Auto;
+    public string ApiKeyEnvironmentVariable { get; init; } = LlmSettings.DefaultApiKeyVariable;
+    public LlmMode Mode { get; init; } = LlmMode.Auto;
     public string? CassettesDirectory { get; init; }
     public int? MaxAttempts { get; init; }
     public int? TimeoutSeconds { get; init; }
     public decimal? MaxCostUsd { get; init; }
     public string? VerifyCommand { get; init; }
     public string? ArtifactsDirectory { get; init; }
+
+    /// <summary>The LLM layer's settings; unset values keep the engine's defaults.</summary>
+    public LlmSettings ToLlmSettings()
+    {
+        var defaults = new LlmSettings();
+        return defaults with
+        {
+            Model = Model ?? defaults.Model,
+            Endpoint = Endpoint,
+            ApiKeyEnvironmentVariable = ApiKeyEnvironmentVariable,
+            Mode = Mode,
+            CassettesDirectory = CassettesDirectory,
+            MaxCostUsd = MaxCostUsd,
+        };
+    }
 }
 
 /// <summary>The raw strings of the <c>Llmc*</c> properties, as MSBuild hands them to a task.</summary>
@@ -37,8 +50,6 @@ internal sealed record LlmcRawSettings(
 /// </summary>
 internal static partial class LlmcSettingsParser
 {
-    public const string DefaultApiKeyVariable = "OPENAI_API_KEY";
-
     /// <summary>MSBuild logs variables with these prefixes in every binary log, whether or not they are read.</summary>
     private static readonly string[] AlwaysLoggedPrefixes = ["MSBUILD", "DOTNET_", "COMPLUS_"];
 
@@ -47,11 +58,11 @@ internal static partial class LlmcSettingsParser
         var diagnostics = new List<Diagnostic>();
         void Fail(string property, string message) => diagnostics.Add(DiagnosticCatalog.Create("E500", $"{property}: {message}", field: property));
 
-        var mode = LlmcMode.Auto;
-        if (!IsEmpty(raw.Mode) && (!Enum.TryParse(raw.Mode!.Trim(), ignoreCase: true, out mode) || !Enum.IsDefined(mode)))
+        var mode = LlmMode.Auto;
+        if (!IsEmpty(raw.Mode) && !LlmSettings.TryParseMode(raw.Mode, out mode))
         {
             Fail("LlmcMode", $"'{raw.Mode}' is not one of live, record, replay, auto");
-            mode = LlmcMode.Auto;
+            mode = LlmMode.Auto;
         }
 
         Uri? endpoint = null;
@@ -70,12 +81,12 @@ internal static partial class LlmcSettingsParser
             }
         }
 
-        var keyVariable = IsEmpty(raw.ApiKeyEnvironmentVariable) ? DefaultApiKeyVariable : raw.ApiKeyEnvironmentVariable!.Trim();
+        var keyVariable = IsEmpty(raw.ApiKeyEnvironmentVariable) ? LlmSettings.DefaultApiKeyVariable : raw.ApiKeyEnvironmentVariable!.Trim();
         if (!VariableName().IsMatch(keyVariable))
         {
             // Deliberately not quoted: a key pasted here by mistake must not reach the log.
             Fail("LlmcApiKeyEnv", "must be the name of an environment variable (letters, digits, '_'), not the key itself");
-            keyVariable = DefaultApiKeyVariable;
+            keyVariable = LlmSettings.DefaultApiKeyVariable;
         }
         else if (AlwaysLoggedPrefixes.Any(p => keyVariable.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
         {

@@ -1,4 +1,5 @@
 using LlmCompiler.Build.Tasks;
+using LlmCompiler.Llm;
 
 namespace LlmCompiler.Build.Tests;
 
@@ -17,7 +18,7 @@ public sealed class LlmcSettingsParserTests
         var (settings, diagnostics) = LlmcSettingsParser.Parse(Raw(), ProjectDirectory);
 
         Assert.AreEqual(0, diagnostics.Count);
-        Assert.AreEqual(LlmcMode.Auto, settings.Mode);
+        Assert.AreEqual(LlmMode.Auto, settings.Mode);
         Assert.AreEqual("OPENAI_API_KEY", settings.ApiKeyEnvironmentVariable);
         Assert.IsNull(settings.Model);
         Assert.IsNull(settings.Endpoint);
@@ -32,11 +33,23 @@ public sealed class LlmcSettingsParserTests
             Raw("gpt-x", "http://localhost:11434/v1/", "OLLAMA_KEY", "Replay", "llmc/cassettes/", "3", "600", "0.75"), ProjectDirectory);
 
         Assert.AreEqual(0, diagnostics.Count, string.Join("\n", diagnostics));
-        Assert.AreEqual(LlmcMode.Replay, settings.Mode);
+        Assert.AreEqual(LlmMode.Replay, settings.Mode);
         Assert.AreEqual(new Uri("http://localhost:11434/v1/"), settings.Endpoint);
         Assert.AreEqual("OLLAMA_KEY", settings.ApiKeyEnvironmentVariable);
         Assert.AreEqual(Path.GetFullPath("/src/product/llmc/cassettes/"), settings.CassettesDirectory);
         Assert.AreEqual((3, 600, 0.75m), (settings.MaxAttempts, settings.TimeoutSeconds, settings.MaxCostUsd));
+
+        var llm = settings.ToLlmSettings();
+        Assert.AreEqual(0, llm.Validate(_ => null).Count, string.Join("\n", llm.Validate(_ => null)));
+        Assert.AreEqual(("gpt-x", LlmMode.Replay, "OLLAMA_KEY"), (llm.Model, llm.Mode, llm.ApiKeyEnvironmentVariable));
+    }
+
+    [TestMethod]
+    public void Unset_model_keeps_the_engine_default()
+    {
+        var (settings, _) = LlmcSettingsParser.Parse(Raw(), ProjectDirectory);
+
+        Assert.AreEqual(new LlmSettings().Model, settings.ToLlmSettings().Model);
     }
 
     [TestMethod]

@@ -126,8 +126,10 @@ make_product "$work/with" yes
 
 build() { dotnet build "$1/Product.csproj" -nologo -v:q -nr:false -tl:off "-p:LlmcPackageVersion=$version" "${extra_args[@]}" >"$work/last.log" 2>&1 || { cat "$work/last.log"; exit 1; }; }
 
+warm() { dotnet build "$1/Product.csproj" -nologo -v:q -nr:false -tl:off "-p:LlmcPackageVersion=$version" >"$work/last.log" 2>&1 || { cat "$work/last.log"; exit 1; }; }
+
 echo "warming up ..."
-for d in plain with; do build "$work/$d"; build "$work/$d"; done
+for d in plain with; do warm "$work/$d"; build "$work/$d"; done
 test -f "$work/with/obj/llmc/verify.stamp" || { echo "VerifyContract never ran" >&2; exit 1; }
 if ! dotnet build "$work/with/Product.csproj" -nologo -v:q -nr:false -tl:off "-p:LlmcPackageVersion=$version" --no-restore -question >"$work/q.log" 2>&1; then
   cat "$work/q.log"; echo "the build with the package is not a no-op" >&2; exit 1
@@ -148,4 +150,7 @@ m_plain=$(median "$work/plain.txt"); m_with=$(median "$work/with.txt")
 echo "product: $product; runs: $runs interleaved, dotnet build ${extra_args[*]:-(with restore)}"
 echo "without LlmCompiler.Build: median ${m_plain} ms (range $(range "$work/plain.txt") ms)"
 echo "with LlmCompiler.Build:    median ${m_with} ms (range $(range "$work/with.txt") ms)"
-awk -v a="$m_with" -v b="$m_plain" 'BEGIN { r = a / b; printf "ratio (with / without): %.3f (target <= 1.05) %s\n", r, (r <= 1.05 ? "OK" : "ABOVE TARGET") }'
+awk -v a="$m_with" -v b="$m_plain" 'BEGIN { r = a / b; printf "median ratio (with / without): %.3f (target <= 1.05) %s\n", r, (r <= 1.05 ? "OK" : "ABOVE TARGET") }'
+# On a shared machine the minimum is the least disturbed sample; printed as a cross-check, not the target.
+min_plain=$(sort -n "$work/plain.txt" | head -1); min_with=$(sort -n "$work/with.txt" | head -1)
+awk -v a="$min_with" -v b="$min_plain" 'BEGIN { printf "minimum ratio (cross-check): %.3f\n", a / b }'

@@ -30,15 +30,14 @@ internal static class RepoBaselineResolver
         {
             return (RepoBaseline.None("no repository"), $"repository root '{probeDirectory}' does not exist");
         }
-        var topLevel = GitCommand.Run(probeDirectory, ["rev-parse", "--show-toplevel"], cancellationToken);
-        if (!topLevel.Success)
+        var (root, notGit) = RepoLocator.Find(explicitRepoRoot, startDirectory, cancellationToken);
+        if (root is null)
         {
             // Same as the CLI's --repo DIR outside git: the engine walks the directory.
             return string.IsNullOrWhiteSpace(explicitRepoRoot)
-                ? (RepoBaseline.None("no git repository above the project; repository-dependent checks use an empty file listing"), null)
+                ? (RepoBaseline.None($"no git repository above the project ({notGit}); repository-dependent checks use an empty file listing"), null)
                 : (new RepoBaseline(Path.GetFullPath(explicitRepoRoot!), RepoListing.Load(explicitRepoRoot!), $"directory {explicitRepoRoot} (not a git repository)"), null);
         }
-        var root = Path.GetFullPath(topLevel.StandardOutput.Trim());
 
         var firstLanded = FindFirstLandedCommit(root, planIds, cancellationToken);
         if (firstLanded is null) return (new RepoBaseline(root, RepoListing.Load(root), $"working tree of {root}"), null);

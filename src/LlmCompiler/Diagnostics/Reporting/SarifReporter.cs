@@ -155,7 +155,7 @@ public sealed class SarifReporter : IDiagnosticReporter
 
     /// <summary>
     /// A relative URI reference (§3.4.3) for <paramref name="file"/>: <c>/</c> separators, each segment
-    /// percent-encoded, no leading <c>./</c>. Absolute paths under the current directory become relative;
+    /// percent-encoded, no <c>.</c> or empty segments. Absolute paths under the current directory become relative;
     /// others (another drive, outside the tree) are not relative and get a <c>file:</c> URI instead.
     /// </summary>
     internal bool TryRelativeUri(string file, out string uri)
@@ -174,8 +174,7 @@ public sealed class SarifReporter : IDiagnosticReporter
         var segments = path.Split(Path.DirectorySeparatorChar == Path.AltDirectorySeparatorChar
                 ? [Path.DirectorySeparatorChar]
                 : [Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar])
-            .Where(s => s.Length > 0)
-            .SkipWhile(s => s == ".")
+            .Where(s => s.Length > 0 && s != ".")
             .Select(Uri.EscapeDataString);
         uri = string.Join('/', segments);
         return uri.Length > 0;

@@ -60,7 +60,7 @@ internal static class VerifyCommand
             return ExitCodes.Usage;
         }
 
-        var options = ValidationOptions.Default with { RepoFiles = ListRepository(repoDir) };
+        var options = repoDir is null ? ValidationOptions.Default : ValidationOptions.Default with { RepoFiles = RepoListing.Load(repoDir) };
         var result = PlanValidator.Validate(loaded.Document!, options);
         var report = VerifyReport.Create(loaded.Document!, result, warnAsError);
 
@@ -68,8 +68,4 @@ internal static class VerifyCommand
         stderr.WriteLine(report.Summary);
         return report.HasErrors ? ExitCodes.ValidationFailed : ExitCodes.Success;
     }
-
-    // TODO(lead): switch to the validation layer's RepoListing when it lands on main.
-    private static IReadOnlySet<string> ListRepository(string? repoDir) =>
-        new HashSet<string>(StringComparer.Ordinal);
 }

@@ -24,7 +24,7 @@ internal sealed class ManifestMutator(Random random)
     private static readonly string[] HostileStrings =
     [
         "", " ", "WO-01", "WO-1", "WO-100", "../etc/passwd", "/abs", "C:\\x", "a\u0000b", "src/*.cs", ".git/config",
-        "CON", "file_absent", "file_exists", "echo a|b", "python -c \"def (\"", "bash scripts/verify.sh",
+        "src/?.cs", "src/[ab].cs", "CON", "file_absent", "file_exists", "echo a|b", "python -c \"def (\"", "bash scripts/verify.sh",
         "dotnet test tests/A/A.csproj", "'unterminated", "\u2028", "é", "\uFEFF",
     ];
 
@@ -57,7 +57,7 @@ internal sealed class ManifestMutator(Random random)
         var nodes = new List<(JsonNode? Node, JsonNode? Parent, string? Key, int Index, string Path)>();
         Collect(root, null, null, -1, "$", nodes);
         var (node, parent, key, index, path) = nodes[random.Next(nodes.Count)];
-        var kind = random.Next(8);
+        var kind = random.Next(9);
         switch (kind)
         {
             case 0 when parent is JsonObject obj:
@@ -90,6 +90,11 @@ internal sealed class ManifestMutator(Random random)
                 for (var i = 0; i < copies; i++) array.Add(array[random.Next(array.Count)]?.DeepClone());
                 _log.Add($"repeat {copies} elements of {path}");
                 return root;
+            case 6 when node is JsonValue leaf && leaf.GetValueKind() == JsonValueKind.String:
+                // Same type, hostile content: reaches the path rule, the lexer and the chain checks.
+                var text = RandomString();
+                _log.Add($"replace string {path} with '{text}'");
+                return Replace(root, parent, key, index, JsonValue.Create(text));
             default:
                 var value = RandomValue();
                 _log.Add($"replace {path} with {value?.ToJsonString() ?? "null"}");

@@ -41,7 +41,7 @@ public sealed class ValidatorFuzzTests
         var bytes = new byte[JsonSyntaxParser.MaxDocumentBytes + 1];
         Array.Fill(bytes, (byte)' ');
 
-        var failure = Check(new SourceText("big.json", bytes), directoryMode: false);
+        var failure = Check(new SourceText("big.json", bytes), null);
 
         Assert.IsNull(failure, failure);
     }
@@ -62,7 +62,7 @@ public sealed class ValidatorFuzzTests
     {
         var source = SourceText.FromString("crash.json", json);
 
-        var failure = Check(source, directoryMode: false, out var diagnostics);
+        var failure = Check(source, null, out var diagnostics);
 
         Assert.IsNull(failure, failure);
         Assert.IsTrue(diagnostics.Any(d => d.Code is "E000" or "E005" && d.Line > 0), string.Join("\n", diagnostics));
@@ -71,14 +71,36 @@ public sealed class ValidatorFuzzTests
     private static void RunCampaign(int seed, int cases, bool directoryMode)
     {
         var failures = new List<string>();
+        var seen = new SortedSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < cases && failures.Count < 5; i++)
         {
             // Each case has its own generator so a single case replays without running the ones before it.
             // (Not HashCode.Combine: it is randomised per process, which would make seeds unreproducible.)
             var caseSeed = unchecked(seed * 1_000_003 + i);
-            var mutator = new ManifestMutator(new Random(caseSeed));
-            var bytes = mutator.Mutate(Bases[(uint)caseSeed % Bases.Length]);
-            var failure = Check(new SourceText(directoryMode ? "WO-01.json" : "fuzz.json", bytes), directoryMode);
+            var random = new Random(caseSeed);
+            var mutator = new ManifestMutator(random);
+            var plan = Bases[random.Next(Bases.Length)];
+            string? failure;
+            byte[] bytes;
+            IReadOnlyList<Diagnostic> diagnostics;
+            if (directoryMode)
+            {
+                // A directory plan: every work order in its own file, one of them mutated, the manifest beside.
+                var files = SplitIntoWorkOrderFiles(plan);
+                var victim = random.Next(files.Count);
+                bytes = mutator.Mutate(files[victim]);
+                var sources = files.Select((text, n) => n == victim
+                    ? new SourceText($"WO-{n + 1:00}.json", bytes)
+                    : SourceText.FromString($"WO-{n + 1:00}.json", text)).ToList();
+                failure = Check(sources[victim], sources, out diagnostics);
+            }
+            else
+            {
+                bytes = mutator.Mutate(plan);
+                var source = new SourceText("fuzz.json", bytes);
+                failure = Check(source, null, out diagnostics);
+            }
+            seen.UnionWith(diagnostics.Select(d => d.Code));
             if (failure is not null)
             {
                 var preview = bytes.Length <= 4096 ? Convert.ToBase64String(bytes) : $"{bytes.Length:N0} bytes";
@@ -86,18 +108,33 @@ public sealed class ValidatorFuzzTests
             }
         }
         Assert.IsEmpty(failures, $"{failures.Count} failing case(s):\n" + string.Join("\n", failures));
+
+        // A campaign that only ever bounces off the JSON parser proves nothing about the validators.
+        var expected = new[] { "E000", "E001", "E004", "E005", "E101", "E103", "E104", "W101", "W102" };
+        CollectionAssert.IsSubsetOf(expected, seen.ToArray(), $"codes reached: {string.Join(", ", seen)}");
     }
 
-    private static string? Check(SourceText source, bool directoryMode) => Check(source, directoryMode, out _);
+    private static List<string> SplitIntoWorkOrderFiles(string manifest)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(manifest);
+        var indented = new System.Text.Json.JsonSerializerOptions { WriteIndented = true };
+        return [.. doc.RootElement.GetProperty("work_orders").EnumerateArray().Select(wo => System.Text.Json.JsonSerializer.Serialize(wo, indented))];
+    }
 
-    /// <summary>Runs one input end to end under the watchdog; returns why it failed, or null.</summary>
-    private static string? Check(SourceText source, bool directoryMode, out IReadOnlyList<Diagnostic> diagnostics)
+    private static string? Check(SourceText source, IReadOnlyList<SourceText>? directoryFiles) => Check(source, directoryFiles, out _);
+
+    /// <summary>
+    /// Runs one input end to end (reader, validator, every reporter) under the watchdog; returns why it
+    /// failed, or null. <paramref name="directoryFiles"/> switches to a directory plan that includes
+    /// <paramref name="source"/>.
+    /// </summary>
+    private static string? Check(SourceText source, IReadOnlyList<SourceText>? directoryFiles, out IReadOnlyList<Diagnostic> diagnostics)
     {
         IReadOnlyList<Diagnostic> found = [];
         var work = Task.Run(() =>
         {
-            var document = directoryMode
-                ? ContractReader.ReadWorkOrderFiles([source], SourceText.FromString(Manifest.FileName, Cli.PlanFixtures.ValidManifest))
+            var document = directoryFiles is not null
+                ? ContractReader.ReadWorkOrderFiles(directoryFiles, SourceText.FromString(Manifest.FileName, Cli.PlanFixtures.ValidManifest))
                 : ContractReader.ReadManifest(source);
             var options = new ValidationOptions { RepoFiles = RepoFiles, CheckPythonSyntax = false };
             var result = PlanValidator.Validate(document, options);
@@ -108,7 +145,7 @@ public sealed class ValidatorFuzzTests
             }
             found = result.Diagnostics;
         });
-        diagnostics = found;
+        diagnostics = [];
         try
         {
             if (!work.Wait(Watchdog)) return $"did not finish within {Watchdog.TotalSeconds:0} s";

@@ -42,6 +42,76 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
+    public async Task ChainError_PointsAtThePreconditionElement()
+    {
+        // WO-02 now needs a file nothing creates: E101 at that precondition element of WO-02.
+        var text = ReplaceOnce(ValidManifest,
+            "\"preconditions\": [{\"kind\": \"file_exists\", \"path\": \"src/Calc/Calc.csproj\"}]",
+            "\"preconditions\": [{\"kind\": \"file_exists\", \"path\": \"src/Calc/Missing.cs\"}]");
+        using var dir = new TempDirectory();
+        var plan = dir.Write("plan.json", text);
+        var (line, column) = PositionOf(text, "{\"kind\": \"file_exists\", \"path\": \"src/Calc/Missing.cs\"}");
+
+        var run = await CliRun.RunAsync("verify", plan);
+
+        Assert.AreEqual(2, run.ExitCode, run.Stdout);
+        var hit = run.StdoutLines.Single();
+        Assert.StartsWith($"{plan}({line},{column}): error E101: ", hit);
+        Assert.Contains("src/Calc/Missing.cs", hit);
+        Assert.EndsWith(" [WO-02]", hit);
+    }
+
+    [TestMethod]
+    public async Task Repo_FilesOfTheRepositorySatisfyPreconditions()
+    {
+        // WO-01 demands that src/Calc/Calc.csproj is absent: true for an empty repo, false once the repo has it.
+        using var dir = new TempDirectory();
+        var plan = dir.Write("plan.json", ValidManifest);
+        var repo = Path.Combine(dir.Path, "repo");
+        Directory.CreateDirectory(repo);
+        Git(repo, "init", "-q");
+        dir.Write("repo/src/Calc/Calc.csproj", "<Project />");
+        dir.Write("repo/README.md", "x");
+
+        var empty = await CliRun.RunAsync("verify", plan);
+        var withRepo = await CliRun.RunAsync("verify", plan, "--repo", repo, "--format", "json");
+
+        Assert.AreEqual(0, empty.ExitCode, empty.Stdout);
+        Assert.AreEqual(2, withRepo.ExitCode, withRepo.Stdout);
+        using var doc = JsonDocument.Parse(withRepo.Stdout);
+        var d = doc.RootElement.GetProperty("diagnostics").EnumerateArray().Single();
+        Assert.AreEqual("E101", d.GetProperty("code").GetString());
+        Assert.AreEqual("WO-01", d.GetProperty("woId").GetString());
+        Assert.AreEqual("preconditions[0]", d.GetProperty("field").GetString());
+    }
+
+    [TestMethod]
+    public async Task VerifyExempt_IsRecomputed_NotTakenFromThePlan()
+    {
+        // The LLM claims WO-02 is exempt; the contract's requirement only exists after WO-02, so only WO-01 is.
+        var text = ReplaceOnce(ValidManifest, "\"notes\": \"Use MSTest.\"", "\"notes\": \"Use MSTest.\", \"verify_exempt\": true");
+        using var dir = new TempDirectory();
+        var plan = dir.Write("plan.json", text);
+
+        var run = await CliRun.RunAsync("verify", plan, "--format", "json");
+
+        Assert.AreEqual(0, run.ExitCode, run.Stdout);
+        using var doc = JsonDocument.Parse(run.Stdout);
+        var exempt = doc.RootElement.GetProperty("verifyExempt");
+        Assert.IsTrue(exempt.GetProperty("WO-01").GetBoolean());
+        Assert.IsFalse(exempt.GetProperty("WO-02").GetBoolean());
+    }
+
+    private static void Git(string directory, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        process.WaitForExit();
+        Assert.AreEqual(0, process.ExitCode, process.StandardError.ReadToEnd());
+    }
+
+    [TestMethod]
     public async Task RelativePath_StaysRelativeInEveryFormat()
     {
         using var dir = new TempDirectory();

@@ -40,7 +40,16 @@ internal static class VerifyCommand
         command.SetAction(parse =>
         {
             ReportFormats.TryParse(parse.GetValue(format), out var reportFormat);
-            return Run(parse.GetValue(path)!, parse.GetValue(repo), reportFormat, parse.GetValue(warnAsError), stdout, stderr);
+            try
+            {
+                return Run(parse.GetValue(path)!, parse.GetValue(repo), reportFormat, parse.GetValue(warnAsError), stdout, stderr);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Listing a directory can still fail after the existence checks (permissions, races).
+                stderr.WriteLine($"llmc verify: {ex.Message}");
+                return ExitCodes.Usage;
+            }
         });
         return command;
     }

@@ -163,6 +163,25 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
+    public async Task UnreadableWorkOrderFile_ExitsOne_WithOneLineMessage()
+    {
+        // A dangling symlink is listed as WO-02.json but cannot be opened (permissions do not stop root).
+        using var dir = new TempDirectory();
+        dir.Write("plan/WO-01.json", "{}");
+        var dangling = Path.Combine(dir.Path, "plan", "WO-02.json");
+        File.CreateSymbolicLink(dangling, Path.Combine(dir.Path, "gone.json"));
+
+        var run = await CliRun.RunAsync("verify", Path.Combine(dir.Path, "plan"));
+
+        Assert.AreEqual(1, run.ExitCode, run.Stdout);
+        Assert.AreEqual("", run.Stdout);
+        var message = run.Stderr.TrimEnd('\r', '\n');
+        Assert.DoesNotContain("\n", message);
+        Assert.StartsWith("llmc verify: cannot read ", message);
+        Assert.Contains("WO-02.json", message);
+    }
+
+    [TestMethod]
     public async Task MissingRepoDirectory_ExitsOne()
     {
         using var dir = new TempDirectory();

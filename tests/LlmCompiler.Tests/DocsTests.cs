@@ -76,6 +76,47 @@ public sealed partial class DocsTests
         }
     }
 
+    /// <summary>
+    /// Plans that trigger each contract code: (code, text to replace in <see cref="Cli.PlanFixtures.ValidManifest"/>,
+    /// replacement). A null "from" replaces the whole document. E006/I006 depend on the machine's Python and are
+    /// covered by the validator's own tests.
+    /// </summary>
+    public static IEnumerable<object?[]> ContractExamples =>
+    [
+        ["E000", null, "{\"work_orders\": []}"],
+        ["E001", "\"id\": \"WO-02\"", "\"id\": \"WO-03\""],
+        ["E003", "\"dotnet build src/Calc/Calc.csproj\"", "\"dotnet test tests/Calc.Tests > log.txt\""],
+        ["E004", "\"context_files\": [\"src/Calc/Calc.csproj\", \"src/Calc/Adder.cs\"]", "\"context_files\": [\"src/*.cs\"]"],
+        ["E005", "[\"dotnet build src/Calc/Calc.csproj\"]", "[]"],
+        ["E007", "\"dotnet build src/Calc/Calc.csproj\"", "\"echo 'unterminated\""],
+        ["E101", "\"preconditions\": [{\"kind\": \"file_exists\", \"path\": \"src/Calc/Calc.csproj\"}]", "\"preconditions\": [{\"kind\": \"file_exists\", \"path\": \"src/Calc/Parser.cs\"}]"],
+        ["E102", "[{\"kind\": \"file_absent\", \"path\": \"src/Calc/Calc.csproj\"}]", "[{\"kind\": \"file_exists\", \"path\": \"src/a.cs\"}, {\"kind\": \"file_absent\", \"path\": \"src/a.cs\"}]"],
+        ["E103", "\"allowed_files\": [\"src/Calc/Calc.csproj\", \"src/Calc/Adder.cs\"]", "\"allowed_files\": [\"src/Calc/Calc.csproj\"]"],
+        ["E104", "\"allowed_files\": [\"src/Calc/Calc.csproj\", \"src/Calc/Adder.cs\"]", "\"allowed_files\": [\"src/Calc/Calc.csproj\", \"src/Calc/Adder.cs\", \"src/Calc/Extra.cs\"]"],
+        ["E105", "\"dotnet build tests/Calc.Tests/Calc.Tests.csproj\"", "\"dotnet test ./tests/Calc.Tests/Calc.Tests.csproj\""],
+        ["E106", "\"requires\": [{\"kind\": \"file_exists\", \"path\": \"tests/Calc.Tests/Calc.Tests.csproj\"}]", "\"requires\": [{\"kind\": \"file_exists\", \"path\": \"tests/Calc.Tests/Integration.cs\"}]"],
+        ["W101", "\"dotnet build src/Calc/Calc.csproj\"", "\"dotnet build tests/Calc.Tests/Calc.Tests.csproj\""],
+        ["W102", "\"forbidden\": [\"network access\"]", "\"postcondition\": [], \"forbidden\": [\"network access\"]"],
+    ];
+
+    /// <summary>
+    /// The example line of each contract code is what the validator prints for a real plan, so the docs cannot
+    /// drift from the messages. (The JSON excerpt in the docs is abridged; the line comes from the full plan.)
+    /// </summary>
+    [TestMethod]
+    [DynamicData(nameof(ContractExamples))]
+    public void ContractExampleLinesAreRealValidatorOutput(string code, string? from, string to)
+    {
+        var text = from is null ? to : Cli.PlanFixtures.ReplaceOnce(Cli.PlanFixtures.ValidManifest, from, to);
+        var document = LlmCompiler.Contracts.ContractReader.ReadManifest(LlmCompiler.Contracts.Json.SourceText.FromString("plan.json", text));
+        var result = LlmCompiler.Validation.PlanValidator.Validate(document, new LlmCompiler.Validation.ValidationOptions { CheckPythonSyntax = false });
+        var diagnostic = result.Diagnostics.FirstOrDefault(d => d.Code == code);
+        Assert.IsNotNull(diagnostic, $"the example plan for {code} produced: {string.Join(" | ", result.Diagnostics)}");
+
+        var line = diagnostic.ToCanonicalString();
+        Assert.Contains(line, SectionOf(code), $"docs/diagnostics.md must show the real line for {code}:\n{line}");
+    }
+
     /// <summary>From a code's anchor up to the next anchor (or the end).</summary>
     private static string SectionOf(string code)
     {

@@ -102,6 +102,23 @@ public sealed class VerifyCommandTests
         Assert.IsFalse(exempt.GetProperty("WO-02").GetBoolean());
     }
 
+    [TestMethod]
+    public async Task TextKitSample_VerifiesClean_AsTheReadmeShows()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "LlmCompiler.sln"))) root = Path.GetDirectoryName(root)!;
+        var plan = Path.Combine(root, "samples", "TextKit", "transcript", "planner", "attempt-1.json");
+
+        var run = await CliRun.RunAsync("verify", plan, "--format", "json", "--warnaserror");
+
+        Assert.AreEqual(0, run.ExitCode, run.Stdout);
+        using var doc = JsonDocument.Parse(run.Stdout);
+        Assert.AreEqual(0, doc.RootElement.GetProperty("diagnostics").GetArrayLength());
+        CollectionAssert.AreEqual(
+            new[] { "WO-01:True", "WO-02:False", "WO-03:False", "WO-04:False" },
+            doc.RootElement.GetProperty("verifyExempt").EnumerateObject().Select(p => $"{p.Name}:{p.Value.GetBoolean()}").ToArray());
+    }
+
     private static void Git(string directory, params string[] args)
     {
         var psi = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };

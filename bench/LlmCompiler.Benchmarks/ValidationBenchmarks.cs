@@ -30,6 +30,14 @@ public class ValidationBenchmarks
         _noRepo = new ValidationOptions { CheckPythonSyntax = false };
         _withRepo = new ValidationOptions { CheckPythonSyntax = false, RepoFiles = PlanGenerator.RepoListing(5_000) };
         _parsed = ContractReader.ReadManifest(new SourceText("plan.json", _manifest));
+
+        // A generator bug that broke the plan would make every benchmark measure an early exit. The only
+        // expected findings are E001 for ids past WO-99 (the contract caps a plan at 99 work orders).
+        var unexpected = PlanValidator.Validate(_parsed, _withRepo).Diagnostics.Where(d => d.Code != "E001").Take(3).ToList();
+        if (unexpected.Count > 0 || _parsed.WorkOrders.Count != WorkOrders)
+        {
+            throw new InvalidOperationException("generated plan is not the intended shape: " + string.Join(" | ", unexpected));
+        }
     }
 
     [Benchmark(Description = "parse only")]

@@ -131,6 +131,7 @@ public sealed class ValidatorFuzzTests
     private static string? Check(SourceText source, IReadOnlyList<SourceText>? directoryFiles, out IReadOnlyList<Diagnostic> diagnostics)
     {
         IReadOnlyList<Diagnostic> found = [];
+        string? reportProblem = null;
         var work = Task.Run(() =>
         {
             var document = directoryFiles is not null
@@ -139,11 +140,8 @@ public sealed class ValidatorFuzzTests
             var options = new ValidationOptions { RepoFiles = RepoFiles, CheckPythonSyntax = false };
             var result = PlanValidator.Validate(document, options);
             var report = VerifyReport.Create(document, result, warningsAsErrors: true);
-            foreach (var format in Enum.GetValues<ReportFormat>())
-            {
-                ReportFormats.CreateReporter(format).Write(report, TextWriter.Null);
-            }
             found = result.Diagnostics;
+            reportProblem = CheckReports(report);
         });
         diagnostics = [];
         try
@@ -155,7 +153,36 @@ public sealed class ValidatorFuzzTests
             return $"threw {ex.InnerException}";
         }
         diagnostics = found;
-        return Inspect(source, found);
+        return reportProblem ?? Inspect(source, found);
+    }
+
+    /// <summary>
+    /// Hostile text ends up in messages; every format must still be well-formed: JSON and SARIF parse, and
+    /// text has exactly one line per diagnostic (no injected line breaks).
+    /// </summary>
+    private static string? CheckReports(VerifyReport report)
+    {
+        foreach (var format in Enum.GetValues<ReportFormat>())
+        {
+            using var output = new StringWriter();
+            ReportFormats.CreateReporter(format).Write(report, output);
+            var text = output.ToString();
+            if (format == ReportFormat.Text)
+            {
+                var lines = text.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries).Length;
+                if (lines != report.Diagnostics.Count) return $"text report has {lines} lines for {report.Diagnostics.Count} diagnostics";
+                continue;
+            }
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(text);
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                return $"{format} report is not valid JSON: {ex.Message}";
+            }
+        }
+        return null;
     }
 
     private static string? Inspect(SourceText source, IReadOnlyList<Diagnostic> diagnostics)

@@ -116,6 +116,29 @@ public sealed class ReporterTests
     }
 
     [TestMethod]
+    [DataRow("a #1.json")]
+    [DataRow("100%.json")]
+    [DataRow("ä ö?.json")]
+    public void Sarif_FileUrisRoundTripOddNames(string name)
+    {
+        var cwd = Path.Combine(Path.GetTempPath(), "llmc-sarif-cwd");
+        var outside = Path.Combine(Path.GetTempPath(), "other dir", name);
+        var inside = Path.Combine(cwd, "plans", name);
+        var report = Report(Located with { File = outside }, Located with { File = inside });
+
+        using var doc = JsonDocument.Parse(Render(new SarifReporter(cwd), report));
+
+        var results = doc.RootElement.GetProperty("runs")[0].GetProperty("results");
+        var absolute = results[0].GetProperty("locations")[0].GetProperty("physicalLocation").GetProperty("artifactLocation").GetProperty("uri").GetString()!;
+        Assert.AreEqual(outside, new Uri(absolute).LocalPath);
+        var relative = results[1].GetProperty("locations")[0].GetProperty("physicalLocation").GetProperty("artifactLocation").GetProperty("uri").GetString()!;
+        Assert.IsTrue(Uri.IsWellFormedUriString(relative, UriKind.Relative), relative);
+        // A consumer resolves it against %SRCROOT% (§3.14.14), which the log itself defines.
+        var root = doc.RootElement.GetProperty("runs")[0].GetProperty("originalUriBaseIds").GetProperty("%SRCROOT%").GetProperty("uri").GetString()!;
+        Assert.AreEqual(inside, new Uri(new Uri(root), relative).LocalPath);
+    }
+
+    [TestMethod]
     [DataRow("Malformed document structure", "MalformedDocumentStructure")]
     [DataRow("Python syntax error in a python -c acceptance command", "PythonSyntaxErrorInAPythonCAcceptanceCommand")]
     [DataRow("Work-order id is malformed or not contiguous", "WorkOrderIdIsMalformedOrNotContiguous")]

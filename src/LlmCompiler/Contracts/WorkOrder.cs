@@ -32,7 +32,7 @@ public sealed record WorkOrder
 
     /// <summary>Properties the contract does not know (reported as W102), kept when the file is rewritten.</summary>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? UnknownProperties { get; init; }
+    public Dictionary<string, JsonElement>? UnknownProperties { get; set; }
 
     /// <summary>Paths this work order promises will exist afterwards.</summary>
     public IEnumerable<string> CreatedPaths =>

@@ -35,6 +35,7 @@ public sealed record WorkOrder
     public Dictionary<string, JsonElement>? UnknownProperties { get; set; }
 
     /// <summary>Paths this work order promises will exist afterwards.</summary>
+    [JsonIgnore]
     public IEnumerable<string> CreatedPaths =>
         Postconditions.Where(c => c.Kind == ConditionKind.FileExists).Select(c => c.Path);
 }

@@ -78,7 +78,10 @@ public static class RevisionPrompt
         }
     }
 
-    /// <summary>The offending JSON text: the cited line of the previous answer, trimmed and cut around the column.</summary>
+    /// <summary>
+    /// The offending JSON text: the cited line of the previous answer, cut around the column. A line that says
+    /// little on its own (an object's opening brace, where a missing property is reported) takes the next lines too.
+    /// </summary>
     private static string? Excerpt(string[] lines, Diagnostic d)
     {
         if (d.Line < 1 || d.Line > lines.Length) return null;
@@ -86,10 +89,14 @@ public static class RevisionPrompt
         var start = Math.Clamp(d.Column - 1 - (MaxExcerptChars / 4), 0, line.Length);
         var leading = line.Length - line.TrimStart().Length;
         start = Math.Max(start, Math.Min(leading, Math.Max(0, d.Column - 1)));
-        var text = line[start..];
+        var text = (start > leading ? "…" : "") + line[start..].Trim();
+        for (var next = d.Line; text.Length < 40 && next < lines.Length && next < d.Line + 3; next++)
+        {
+            text += " " + lines[next].Trim();
+        }
         if (text.Length > MaxExcerptChars) text = text[..MaxExcerptChars] + "…";
-        text = text.Replace('`', '\'');
-        return text.Trim().Length == 0 ? null : (start > leading ? "…" : "") + text.Trim();
+        text = text.Replace('`', '\'').Trim();
+        return text.Length == 0 ? null : text;
     }
 
     private static string Bound(string previous) =>

@@ -293,7 +293,7 @@ public sealed class PlanCompiler
             }
             try
             {
-                repoFiles = RepoFiles.List(options.RepoRoot);
+                repoFiles = RepoListing.Load(options.RepoRoot);
                 hints = RepoHints.Build(options.RepoRoot, repoFiles);
             }
             catch (Exception ex) when (IsIo(ex))

@@ -18,7 +18,10 @@ public static class RevisionPrompt
     private const int MaxExcerptChars = 200;
 
     public static LlmRequest InitialRequest(string renderedPrompt) =>
-        new(PlanCompiler.Purpose, [LlmMessage.User(renderedPrompt)]);
+        WithSchema(new(PlanCompiler.Purpose, [LlmMessage.User(renderedPrompt)]));
+
+    private static LlmRequest WithSchema(LlmRequest request) =>
+        request with { JsonSchemaName = ManifestSchema.Name, JsonSchema = ManifestSchema.Json };
 
     public static LlmRequest Build(string renderedPrompt, string previousResponse, IReadOnlyList<Diagnostic> diagnostics, bool previousWasJson)
     {
@@ -43,12 +46,12 @@ public static class RevisionPrompt
         }
         sb.Append("\nThe product specification and the repository are as given in the first message. Output the corrected JSON object now.\n");
 
-        return new LlmRequest(PlanCompiler.Purpose,
+        return WithSchema(new LlmRequest(PlanCompiler.Purpose,
         [
             LlmMessage.User(renderedPrompt),
             LlmMessage.Assistant(Bound(previousResponse)),
             LlmMessage.User(sb.ToString()),
-        ]);
+        ]));
     }
 
     /// <summary><c>[CODE] WO-ID field: message</c>, omitting the parts a diagnostic does not have.</summary>

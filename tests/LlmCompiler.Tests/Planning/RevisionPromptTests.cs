@@ -52,3 +52,27 @@ public sealed class RevisionPromptTests
         Assert.DoesNotContain("problem 40", request.Messages[2].Content);
     }
 }
+
+[TestClass]
+public sealed class ManifestSchemaTests
+{
+    [TestMethod]
+    public void Every_request_carries_the_strict_manifest_schema_and_a_valid_plan_conforms_to_its_keys()
+    {
+        var initial = RevisionPrompt.InitialRequest("p");
+        var revision = RevisionPrompt.Build("p", "x", [], previousWasJson: false);
+        Assert.AreEqual(ManifestSchema.Name, initial.JsonSchemaName);
+        Assert.AreEqual(ManifestSchema.Json, revision.JsonSchema);
+
+        using var schema = System.Text.Json.JsonDocument.Parse(ManifestSchema.Json);
+        var woSchema = schema.RootElement.GetProperty("properties").GetProperty("work_orders").GetProperty("items");
+        var required = woSchema.GetProperty("required").EnumerateArray().Select(e => e.GetString()).ToHashSet();
+        var declared = woSchema.GetProperty("properties").EnumerateObject().Select(p => p.Name).ToHashSet();
+        Assert.IsTrue(required.SetEquals(declared), "strict mode needs every property required");
+        using var plan = System.Text.Json.JsonDocument.Parse(SamplePlans.Valid);
+        foreach (var wo in plan.RootElement.GetProperty("work_orders").EnumerateArray())
+        {
+            Assert.IsTrue(wo.EnumerateObject().Select(p => p.Name).ToHashSet().SetEquals(declared));
+        }
+    }
+}

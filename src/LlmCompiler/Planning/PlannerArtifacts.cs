@@ -123,7 +123,7 @@ internal sealed class PlannerArtifacts
         AtomicFile.WriteAllText(SummaryPath, JsonSerializer.Serialize(summary, PlanningJsonContext.Files.CompileSummary) + "\n");
 
     /// <summary>
-    /// Adds <c>/.llmc/</c> to the repository's <c>.git/info/exclude</c> so run folders never show up as untracked
+    /// Adds <c>.llmc/</c> to the repository's <c>.git/info/exclude</c> so run folders never show up as untracked
     /// files (which would make the factory see a dirty tree). Best effort: not a git repository, no change.
     /// </summary>
     public static void ExcludeFromGit(string repoRoot)
@@ -131,7 +131,8 @@ internal sealed class PlannerArtifacts
         var excludePath = GitRunner.Run(repoRoot, TimeSpan.FromSeconds(30), "rev-parse", "--git-path", "info/exclude")?.Trim();
         if (string.IsNullOrEmpty(excludePath)) return;
         var full = Path.GetFullPath(Path.Combine(repoRoot, excludePath));
-        const string Pattern = "/" + DefaultRoot + "/";
+        // Unanchored: the repo root given to the planner may be a subfolder of the git work tree.
+        const string Pattern = DefaultRoot + "/";
         var existing = File.Exists(full) ? File.ReadAllText(full) : "";
         if (existing.Split('\n').Any(line => line.Trim() == Pattern)) return;
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);

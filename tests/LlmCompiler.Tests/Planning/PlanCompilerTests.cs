@@ -242,7 +242,7 @@ public sealed class PlanCompilerTests
 
         Assert.IsTrue(result.Success, string.Join("\n", result.Diagnostics));
         Assert.AreEqual(Path.Combine(repo, ".llmc", "runs", "plan", result.RunId!), result.ArtifactsDir);
-        StringAssert.Contains(File.ReadAllText(Path.Combine(repo, ".git", "info", "exclude")), "/.llmc/");
+        StringAssert.Contains(File.ReadAllText(Path.Combine(repo, ".git", "info", "exclude")), ".llmc/");
         Assert.AreEqual("?? README.md", Git(repo, "status", "--porcelain").Trim(), "run artifacts never show up as untracked");
     }
 

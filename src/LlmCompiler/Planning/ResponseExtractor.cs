@@ -17,7 +17,7 @@ internal static class ResponseExtractor
     {
         var bytes = Encoding.UTF8.GetBytes(rawText);
         var direct = JsonSyntaxParser.Parse(new SourceText(savedPath, bytes));
-        if (direct.Success) return direct;
+        if (direct.Success || bytes.Length > JsonSyntaxParser.MaxDocumentBytes) return direct;
 
         JsonParseResult? firstAttempt = null;
         foreach (var (start, end) in Candidates(bytes))

@@ -26,6 +26,12 @@ public sealed record PlanCompileOptions
     public bool Overwrite { get; init; }
     public int MaxAttempts { get; init; } = 3;
 
+    /// <summary>
+    /// Folders the tool itself writes into (cassettes, for instance) that the prompt's repo hints leave out so
+    /// that recording does not change the next request. The output and artifacts folders are always left out.
+    /// </summary>
+    public IReadOnlyList<string> HintExclusions { get; init; } = [];
+
     /// <summary>The model asked for; provenance records the model that actually answered when the client says.</summary>
     public string? Model { get; init; }
 }
@@ -294,7 +300,7 @@ public sealed class PlanCompiler
             try
             {
                 repoFiles = RepoListing.Load(options.RepoRoot);
-                hints = RepoHints.Build(options.RepoRoot, repoFiles);
+                hints = RepoHints.Build(options.RepoRoot, repoFiles, HintExclusionsOf(options));
             }
             catch (Exception ex) when (IsIo(ex))
             {
@@ -307,6 +313,21 @@ public sealed class PlanCompiler
         if (error is not null) return null;
 
         return new Inputs(spec, Hashing.Sha256Hex(spec), template, repoFiles, hints, template.Render(spec, hints), options.MaxAttempts);
+    }
+
+    /// <summary>The excluded folders that lie inside the repository, relative to it.</summary>
+    private static List<string> HintExclusionsOf(PlanCompileOptions options)
+    {
+        var root = Path.GetFullPath(options.RepoRoot!);
+        var result = new List<string>();
+        foreach (var folder in options.HintExclusions.Append(options.OutDir).Append(options.ArtifactsDir ?? ""))
+        {
+            if (folder.Length == 0) continue;
+            var relative = Path.GetRelativePath(root, Path.GetFullPath(folder));
+            if (relative == "." || relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative)) continue;
+            result.Add(relative.Replace('\\', '/'));
+        }
+        return result;
     }
 
     private static Manifest BuildManifest(PlanDocument document, ValidationResult validation, Inputs inputs, LoopState loop, string planId)

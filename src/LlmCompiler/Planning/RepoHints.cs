@@ -6,7 +6,9 @@ namespace LlmCompiler.Planning;
 /// <summary>
 /// A compact, bounded description of the target repository for the planner prompt: solutions, projects with
 /// their target frameworks (read from the project XML), test projects, build-wide files and top-level
-/// folders. Deterministic for a given listing so that prompts, and therefore cassette keys, are stable.
+/// folders. Deterministic for a given listing so that prompts, and therefore cassette keys, are stable; for the
+/// same reason it holds no file counts, and the caller leaves out folders the tool itself writes to (the plan's
+/// output folder, cassettes), so recording a cassette or writing a plan does not change the next prompt.
 /// </summary>
 public static class RepoHints
 {
@@ -27,11 +29,13 @@ public static class RepoHints
 
     /// <param name="root">The repository root, used to read project files.</param>
     /// <param name="files">Repository-relative paths with forward slashes (the planner's repo listing).</param>
-    public static string Build(string root, IReadOnlyCollection<string> files)
+    /// <param name="excludedFolders">Repository-relative folders (with '/') whose files the hints leave out.</param>
+    public static string Build(string root, IReadOnlyCollection<string> files, IReadOnlyCollection<string>? excludedFolders = null)
     {
-        var sorted = files.OrderBy(f => f, StringComparer.Ordinal).ToList();
+        var excluded = (excludedFolders ?? []).Select(f => f.TrimEnd('/') + "/").Where(f => f.Length > 1).ToList();
+        var sorted = files.Where(f => !excluded.Any(e => f.StartsWith(e, StringComparison.Ordinal)))
+            .OrderBy(f => f, StringComparer.Ordinal).ToList();
         var sb = new StringBuilder();
-        sb.Append("Files tracked or untracked-but-not-ignored: ").Append(sorted.Count).Append('\n');
 
         var buildWide = sorted.Where(f => !f.Contains('/') && BuildWideFiles.Contains(f, StringComparer.OrdinalIgnoreCase)).ToList();
         if (buildWide.Count > 0) sb.Append("Build-wide files: ").Append(string.Join(", ", buildWide)).Append('\n');
@@ -54,14 +58,12 @@ public static class RepoHints
 
         var folders = sorted.Select(f => f.IndexOf('/') is var slash and > 0 ? f[..slash] + "/" : null)
             .OfType<string>()
-            .GroupBy(f => f, StringComparer.Ordinal)
-            .Select(g => $"{g.Key} ({g.Count()} files)")
+            .Distinct(StringComparer.Ordinal)
             .ToList();
-        var rootFiles = sorted.Count(f => !f.Contains('/'));
-        sb.Append("Top level: ").Append(rootFiles).Append(" files");
-        if (folders.Count > 0) sb.Append("; ").Append(string.Join(", ", folders.Take(MaxFolders)));
-        if (folders.Count > MaxFolders) sb.Append(", …");
-        sb.Append('\n');
+        var rootFiles = sorted.Where(f => !f.Contains('/')).ToList();
+        if (sorted.Count == 0) sb.Append("The repository has no files yet.\n");
+        if (rootFiles.Count > 0) sb.Append("Files at the top level: ").Append(string.Join(", ", rootFiles.Take(MaxFolders))).Append(rootFiles.Count > MaxFolders ? ", …\n" : "\n");
+        if (folders.Count > 0) sb.Append("Top-level folders: ").Append(string.Join(", ", folders.Take(MaxFolders))).Append(folders.Count > MaxFolders ? ", …\n" : "\n");
 
         var text = sb.ToString();
         return text.Length <= MaxChars ? text : text[..MaxChars] + "\n(listing truncated)\n";

@@ -264,6 +264,26 @@ public sealed class PlanCompilerTests
     }
 
     [TestMethod]
+    public async Task Rerunning_into_an_outdir_inside_the_repository_sends_the_same_prompt()
+    {
+        using var fx = new PlanFixture();
+        var repo = Path.Combine(fx.Root, "repo");
+        Directory.CreateDirectory(Path.Combine(repo, "cassettes"));
+        File.WriteAllText(Path.Combine(repo, "README.md"), "hello");
+        var options = fx.Options() with { RepoRoot = repo, OutDir = Path.Combine(repo, "plan"), HintExclusions = [Path.Combine(repo, "cassettes")] };
+        var first = new ScriptedLlmClient().Answer(SamplePlans.Valid);
+        var second = new ScriptedLlmClient().Answer(SamplePlans.Valid);
+
+        Assert.IsTrue((await new PlanCompiler(first).CompileAsync(options with { ArtifactsDir = Path.Combine(fx.ArtifactsDir, "1") })).Success);
+        File.WriteAllText(Path.Combine(repo, "cassettes", "planner-0123.json"), "{}");
+        Assert.IsTrue((await new PlanCompiler(second).CompileAsync(options with { ArtifactsDir = Path.Combine(fx.ArtifactsDir, "2"), Overwrite = true })).Success);
+
+        Assert.AreEqual(first.Requests[0].Messages[0].Content, second.Requests[0].Messages[0].Content,
+            "the plan's own output, artifacts and cassettes must not change the prompt (its cassette key)");
+        StringAssert.Contains(first.Requests[0].Messages[0].Content, "README.md");
+    }
+
+    [TestMethod]
     public async Task Template_without_spec_placeholder_fails_before_any_request()
     {
         using var fx = new PlanFixture();

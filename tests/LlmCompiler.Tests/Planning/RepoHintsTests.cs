@@ -26,7 +26,8 @@ public sealed class RepoHintsTests
         StringAssert.Contains(hints, "- src/Acme.Cli/Acme.Cli.csproj: net10.0; executable");
         StringAssert.Contains(hints, "- tests/Acme.Checks/Acme.Checks.csproj: (framework not set in the project file); test project");
         StringAssert.Contains(hints, "- tests/Broken/Broken.Tests.csproj: (framework not set in the project file); test project");
-        StringAssert.Contains(hints, "src/ (2 files), tests/ (2 files)");
+        StringAssert.Contains(hints, "Top-level folders: src/, tests/");
+        StringAssert.Contains(hints, "Files at the top level: Acme.sln, Directory.Packages.props");
     }
 
     [TestMethod]
@@ -46,6 +47,16 @@ public sealed class RepoHintsTests
         string[] files = ["b/x.cs", "a/y.cs", "README.md"];
 
         Assert.AreEqual(RepoHints.Build(Path.GetTempPath(), files), RepoHints.Build(Path.GetTempPath(), [.. files.Reverse()]));
+    }
+
+    [TestMethod]
+    public void Excluded_folders_and_new_files_in_known_folders_do_not_change_the_hints()
+    {
+        string[] before = ["App.csproj", "llmc/cassettes/.gitkeep", "src/A.cs"];
+        string[] after = ["App.csproj", "llmc/cassettes/.gitkeep", "llmc/cassettes/planner-0123.json", "src/A.cs", "src/B.cs", "plan/WO-01.json"];
+
+        Assert.AreEqual(RepoHints.Build(Path.GetTempPath(), before, ["plan"]), RepoHints.Build(Path.GetTempPath(), after, ["plan/"]));
+        Assert.AreNotEqual(RepoHints.Build(Path.GetTempPath(), before), RepoHints.Build(Path.GetTempPath(), after));
     }
 
     private static void Write(string root, string relative, string content)

@@ -7,10 +7,14 @@ using LlmCompiler.Planning;
 namespace LlmCompiler.Cli.Commands;
 
 /// <summary>The LLM settings <c>llmc plan</c> takes from its command line, before they become a session.</summary>
-internal sealed record PlanLlmOptions(string? Model, string? Endpoint, string ApiKeyEnvironmentVariable, string? Mode, string? CassettesDirectory, decimal? MaxCostUsd);
+internal sealed record PlanLlmOptions(string? Model, string? Endpoint, string ApiKeyEnvironmentVariable, string? Mode, string? CassettesDirectory, decimal? MaxCostUsd)
+{
+    /// <summary>The run's cost ledger (JSONL); every call is appended to it.</summary>
+    public string? LedgerPath { get; init; }
+}
 
-/// <summary>Builds the model client for a run, or the diagnostic (E3xx/E500) that says why it cannot.</summary>
-internal delegate ILlmClient? PlanClientFactory(PlanLlmOptions options, out Diagnostic? error);
+/// <summary>Builds the model client for a run, or the diagnostics (E3xx/E500) that say why it cannot.</summary>
+internal delegate ILlmClient? PlanClientFactory(PlanLlmOptions options, out IReadOnlyList<Diagnostic> errors);
 
 /// <summary>
 /// <c>llmc plan --spec FILE --outdir DIR [--repo DIR] [--template FILE] [--artifacts-dir DIR] [--overwrite]
@@ -51,26 +55,32 @@ internal static class PlanCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var repoDir = parse.GetValue(repo)?.FullName;
             var llmOptions = new PlanLlmOptions(
                 parse.GetValue(model), parse.GetValue(endpoint), parse.GetValue(apiKeyEnv)!, parse.GetValue(mode),
-                parse.GetValue(cassettes)?.FullName, parse.GetValue(maxCost));
-            var client = clientFactory(llmOptions, out var clientError);
+                parse.GetValue(cassettes)?.FullName, parse.GetValue(maxCost))
+            {
+                LedgerPath = Path.Combine(repoDir ?? Directory.GetCurrentDirectory(), ".llmc", LlmClients.LedgerFileName),
+            };
+            var client = clientFactory(llmOptions, out var clientErrors);
             if (client is null)
             {
-                await stderr.WriteLineAsync(clientError!.ToCanonicalString());
-                return clientError.Code.StartsWith("E3", StringComparison.Ordinal) ? ExitLlmError : ExitCodes.Usage;
+                foreach (var error in clientErrors) await stderr.WriteLineAsync(error.ToCanonicalString());
+                return clientErrors.Any(e => e.Code.StartsWith("E3", StringComparison.Ordinal)) ? ExitLlmError : ExitCodes.Usage;
             }
 
             var options = new PlanCompileOptions
             {
                 SpecPath = parse.GetValue(spec)!.FullName,
                 OutDir = parse.GetValue(outdir)!.FullName,
-                RepoRoot = parse.GetValue(repo)?.FullName,
+                RepoRoot = repoDir,
                 TemplatePath = parse.GetValue(template)?.FullName,
                 ArtifactsDir = parse.GetValue(artifacts)?.FullName,
                 Overwrite = parse.GetValue(overwrite),
                 MaxAttempts = parse.GetValue(maxAttempts),
                 Model = llmOptions.Model,
+                // Recording a cassette must not change the next request's repo hints (and so its cassette key).
+                HintExclusions = llmOptions.CassettesDirectory is null ? [] : [llmOptions.CassettesDirectory],
             };
             var compiler = new PlanCompiler(client, progress: report => stderr.WriteLine(FormatProgress(report)));
             var result = await compiler.CompileAsync(options, cancellationToken);

@@ -107,7 +107,8 @@ public sealed class PlanCompiler
             var defaultRoot = options.RepoRoot ?? Directory.GetCurrentDirectory();
             var directory = options.ArtifactsDir ?? Path.Combine(defaultRoot, PlannerArtifacts.DefaultRoot, "runs", "plan", runId);
             artifacts = PlannerArtifacts.Create(directory);
-            if (options.ArtifactsDir is null) PlannerArtifacts.ExcludeFromGit(defaultRoot);
+            // The CLI keeps its cost ledger under .llmc/ too, so the folder is excluded even with --artifacts-dir.
+            PlannerArtifacts.ExcludeFromGit(defaultRoot);
         }
         catch (Exception ex) when (IsIo(ex))
         {

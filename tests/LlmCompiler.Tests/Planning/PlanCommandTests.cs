@@ -13,9 +13,9 @@ public sealed class PlanCommandTests
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var root = new RootCommand();
-        root.Subcommands.Add(PlanCommand.Create(stdout, stderr, (PlanLlmOptions _, out Diagnostic? error) =>
+        root.Subcommands.Add(PlanCommand.Create(stdout, stderr, (PlanLlmOptions _, out IReadOnlyList<Diagnostic> errors) =>
         {
-            error = client is null ? DiagnosticCatalog.Create("E300", "no key in OPENAI_API_KEY") : null;
+            errors = client is null ? [DiagnosticCatalog.Create("E300", "no key in OPENAI_API_KEY")] : [];
             return client;
         }));
         var parse = root.Parse(["plan", .. args]);

@@ -1,5 +1,3 @@
-using System.CommandLine;
-using LlmCompiler.Cli.Commands;
 using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Llm;
@@ -15,24 +13,11 @@ namespace LlmCompiler.Tests.Planning;
 [TestClass]
 public sealed class PlanLoopbackTests
 {
-    private const string KeyVariable = "LLMC_PLAN_TEST_KEY";
-
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(PlanFixture fx, params string[] extra)
+    private static Task<(int Exit, string Stdout, string Stderr)> RunAsync(PlanFixture fx, params string[] extra)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var root = new RootCommand();
-        // A private environment: the key the session reads at call time never comes from (or goes to) the process.
-        Func<string, string?> environment = name => name == KeyVariable ? "sk-test-loopback" : null;
-        root.Subcommands.Add(PlanCommand.Create(stdout, stderr,
-            (PlanLlmOptions options, out IReadOnlyList<Diagnostic> errors) =>
-                LlmClients.Create(options with { LedgerPath = Path.Combine(fx.Root, "ledger.jsonl") }, environment, out errors)));
-        string[] args = ["plan", "--spec", fx.SpecPath, "--outdir", fx.OutDir, "--api-key-env", KeyVariable, "--model", "gpt-4o-mini", .. extra];
+        string[] args = ["--spec", fx.SpecPath, "--outdir", fx.OutDir, "--api-key-env", PlanCli.KeyVariable, "--model", "gpt-4o-mini", .. extra];
         if (!extra.Contains("--artifacts-dir")) args = [.. args, "--artifacts-dir", Path.Combine(fx.ArtifactsDir, Guid.NewGuid().ToString("N"))];
-        var parse = root.Parse(args);
-        Assert.IsEmpty(parse.Errors, string.Join("; ", parse.Errors.Select(e => e.Message)));
-        var exit = await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
-        return (exit, stdout.ToString(), stderr.ToString());
+        return PlanCli.RunAsync(Path.Combine(fx.Root, "ledger.jsonl"), args);
     }
 
     [TestMethod]

@@ -149,7 +149,7 @@ public sealed class PlanCompiler
                 ValidationResult? validation = null;
                 if (!parsed.Success)
                 {
-                    diagnostics = [parsed.Error! with { Message = "JSON parse error: " + parsed.Error!.Message }];
+                    diagnostics = [parsed.Error!];
                 }
                 else
                 {

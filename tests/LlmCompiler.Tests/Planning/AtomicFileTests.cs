@@ -39,6 +39,6 @@ public sealed class AtomicFileTests
         var result = ResponseExtractor.Parse("r.txt", huge);
 
         Assert.IsFalse(result.Success);
-        StringAssert.Contains(result.Error!.Message, "10 MiB");
+        Assert.AreEqual("E307", result.Error!.Code);
     }
 }

@@ -121,7 +121,7 @@ public sealed class PlanCompilerTests
 
         Assert.AreEqual(PlanOutcome.Unparseable, result.Outcome);
         StringAssert.Contains(client.Requests[1].Messages[2].Content, "could not be read as one JSON object");
-        StringAssert.Contains(client.Requests[1].Messages[2].Content, "[E000]");
+        StringAssert.Contains(client.Requests[1].Messages[2].Content, "[E303]");
         Assert.IsFalse(Directory.Exists(fx.OutDir));
     }
 

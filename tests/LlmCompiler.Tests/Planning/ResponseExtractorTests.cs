@@ -31,7 +31,7 @@ public sealed class ResponseExtractorTests
     [TestMethod]
     public void Prose_wrapped_json_parses()
     {
-        var raw = "Here is the plan you asked for:\n\n{\"work_orders\": [{\"id\": \"WO-01\", \"notes\": \"a } inside a string\"}]}\n\nLet me know if {anything} changes.";
+        var raw = "Here is the plan you asked for:\n\n{\"work_orders\": [{\"id\": \"WO-01\", \"notes\": \"a } inside a string ü\"}]}\n\nLet me know if {anything} changes.";
 
         var result = ResponseExtractor.Parse("r.txt", raw);
 
@@ -49,12 +49,22 @@ public sealed class ResponseExtractorTests
     }
 
     [TestMethod]
-    public void Garbage_is_one_E000_with_a_position()
+    public void Two_objects_are_rejected_rather_than_guessed()
+    {
+        var result = ResponseExtractor.Parse("r.txt", "{\"work_orders\": []}\n{\"work_orders\": [1]}");
+
+        Assert.IsFalse(result.Success);
+        Assert.AreEqual("E303", result.Error!.Code);
+        Assert.AreEqual(2, result.Error.Line);
+    }
+
+    [TestMethod]
+    public void Garbage_is_one_E303_with_a_position_in_the_saved_file()
     {
         var result = ResponseExtractor.Parse("r.txt", "I cannot help with that.");
 
         Assert.IsFalse(result.Success);
-        Assert.AreEqual("E000", result.Error!.Code);
+        Assert.AreEqual("E303", result.Error!.Code);
         Assert.AreEqual("r.txt", result.Error.File);
         Assert.IsTrue(result.Error.Line >= 1);
     }

@@ -35,7 +35,7 @@ internal static class PlanCommand
         var outdir = new Option<DirectoryInfo>("--outdir") { Description = "Where WO-NN.json and WORK_ORDERS_MANIFEST.json are written.", Required = true };
         var repo = new Option<DirectoryInfo?>("--repo") { Description = "The target repository: its files feed the chain checks and the prompt." };
         var template = new Option<FileInfo?>("--template") { Description = "A prompt template to use instead of the built-in one; must contain {{PRODUCT_SPEC}}." };
-        var artifacts = new Option<DirectoryInfo?>("--artifacts-dir") { Description = "Folder for this run's prompts, responses and summary (default .llmc/runs/plan/<run-id>)." };
+        var artifacts = new Option<DirectoryInfo?>("--artifacts-dir") { Description = "Folder that receives one <run-id> folder per run with its prompts, responses, diagnostics and summary (default <repo or cwd>/.llmc/runs/plan)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace work orders already in --outdir." };
         var printSummary = new Option<bool>("--print-summary") { Description = "Print one line per work order on stdout." };
         var model = new Option<string?>("--model") { Description = "Model name." };

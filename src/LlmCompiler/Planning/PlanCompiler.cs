@@ -20,7 +20,7 @@ public sealed record PlanCompileOptions
     /// <summary>A template file to use instead of the embedded planner prompt.</summary>
     public string? TemplatePath { get; init; }
 
-    /// <summary>Where this run's folder goes; default <c>&lt;repo or cwd&gt;/.llmc/runs/plan/&lt;run-id&gt;</c>.</summary>
+    /// <summary>The folder that receives this run's folder <c>&lt;run-id&gt;/</c>; default <c>&lt;repo or cwd&gt;/.llmc/runs/plan</c>.</summary>
     public string? ArtifactsDir { get; init; }
 
     public bool Overwrite { get; init; }
@@ -105,7 +105,7 @@ public sealed class PlanCompiler
         try
         {
             var defaultRoot = options.RepoRoot ?? Directory.GetCurrentDirectory();
-            var directory = options.ArtifactsDir ?? Path.Combine(defaultRoot, PlannerArtifacts.DefaultRoot, "runs", "plan", runId);
+            var directory = Path.Combine(options.ArtifactsDir ?? Path.Combine(defaultRoot, PlannerArtifacts.DefaultRoot, "runs", "plan"), runId);
             artifacts = PlannerArtifacts.Create(directory);
             // The CLI keeps its cost ledger under .llmc/ too, so the folder is excluded even with --artifacts-dir.
             PlannerArtifacts.ExcludeFromGit(defaultRoot);

@@ -53,7 +53,9 @@ public sealed class PlanCommandTests
         var (exit, _, stderr) = await RunAsync(client, Args(fx, "--max-attempts", "1"));
 
         Assert.AreEqual(2, exit);
-        StringAssert.Contains(stderr, Path.Combine(fx.ArtifactsDir, "response_attempt_1.txt") + "(20,5): error E005:");
+        StringAssert.Matches(stderr, new System.Text.RegularExpressions.Regex(
+            "^" + System.Text.RegularExpressions.Regex.Escape(fx.ArtifactsDir + Path.DirectorySeparatorChar) + "[0-9A-Z]{26}" + System.Text.RegularExpressions.Regex.Escape(Path.DirectorySeparatorChar + "response_attempt_1.txt(20,5): error E005:"),
+            System.Text.RegularExpressions.RegexOptions.Multiline));
         StringAssert.Contains(stderr, "error E402:");
         Assert.IsFalse(Directory.Exists(fx.OutDir));
     }

@@ -84,7 +84,7 @@ public sealed class PlanCompilerTests
         Assert.IsGreaterThan(0, reports[0].Errors);
         Assert.AreEqual(0, reports[1].Errors);
 
-        var diagnostics = File.ReadAllText(Path.Combine(fx.ArtifactsDir, "diagnostics_attempt_1.json"));
+        var diagnostics = File.ReadAllText(Path.Combine(result.ArtifactsDir!, "diagnostics_attempt_1.json"));
         StringAssert.Contains(diagnostics, "\"code\": \"E005\"");
         StringAssert.Contains(diagnostics, "response_attempt_1.txt");
     }
@@ -101,10 +101,10 @@ public sealed class PlanCompilerTests
         Assert.HasCount(3, client.Requests);
         Assert.IsFalse(Directory.Exists(fx.OutDir));
         var e005 = result.Diagnostics.First(d => d.Code == "E005");
-        Assert.AreEqual(Path.Combine(fx.ArtifactsDir, "response_attempt_3.txt"), e005.File);
+        Assert.AreEqual(Path.Combine(result.ArtifactsDir!, "response_attempt_3.txt"), e005.File);
         Assert.IsGreaterThan(1, e005.Line);
         Assert.AreEqual("E402", result.Diagnostics[^1].Code);
-        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(fx.ArtifactsDir, "compile_summary.json")));
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(result.ArtifactsDir!, "compile_summary.json")));
         Assert.IsFalse(summary.RootElement.GetProperty("success").GetBoolean());
         Assert.AreEqual(3, summary.RootElement.GetProperty("attempts").GetInt32());
         Assert.AreEqual(3, summary.RootElement.GetProperty("attempt_records").GetArrayLength());
@@ -137,7 +137,7 @@ public sealed class PlanCompilerTests
         Assert.AreEqual("E301", result.Diagnostics.Single().Code);
         Assert.HasCount(2, client.Requests);
         Assert.IsFalse(Directory.Exists(fx.OutDir));
-        Assert.IsTrue(File.Exists(Path.Combine(fx.ArtifactsDir, "compile_summary.json")));
+        Assert.IsTrue(File.Exists(Path.Combine(result.ArtifactsDir!, "compile_summary.json")));
     }
 
     [TestMethod]
@@ -215,16 +215,17 @@ public sealed class PlanCompilerTests
     public async Task Artifacts_hold_each_prompt_response_and_diagnostics()
     {
         using var fx = new PlanFixture();
-        await new PlanCompiler(new ScriptedLlmClient().Answer("nope").Answer(SamplePlans.Valid)).CompileAsync(fx.Options());
+        var result = await new PlanCompiler(new ScriptedLlmClient().Answer("nope").Answer(SamplePlans.Valid)).CompileAsync(fx.Options());
 
-        var files = Directory.GetFiles(fx.ArtifactsDir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        Assert.AreEqual(Path.Combine(fx.ArtifactsDir, result.RunId!), result.ArtifactsDir);
+        var files = Directory.GetFiles(result.ArtifactsDir!).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
         CollectionAssert.AreEqual(new[]
         {
             "compile_summary.json", "diagnostics_attempt_1.json", "diagnostics_attempt_2.json",
             "prompt_attempt_1.json", "prompt_attempt_2.json", "response_attempt_1.txt", "response_attempt_2.txt",
         }, files);
-        Assert.AreEqual("nope", File.ReadAllText(Path.Combine(fx.ArtifactsDir, "response_attempt_1.txt")));
-        using var prompt = JsonDocument.Parse(File.ReadAllText(Path.Combine(fx.ArtifactsDir, "prompt_attempt_2.json")));
+        Assert.AreEqual("nope", File.ReadAllText(Path.Combine(result.ArtifactsDir!, "response_attempt_1.txt")));
+        using var prompt = JsonDocument.Parse(File.ReadAllText(Path.Combine(result.ArtifactsDir!, "prompt_attempt_2.json")));
         Assert.AreEqual(3, prompt.RootElement.GetProperty("messages").GetArrayLength());
     }
 

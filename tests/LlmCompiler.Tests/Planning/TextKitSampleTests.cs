@@ -66,18 +66,23 @@ public sealed class TextKitSampleTests
         }
         using var fx = new PlanFixture();
         var repo = CopyProduct(fx);
-        foreach (var old in Directory.GetFiles(CassettesDir, "planner-*.json")) File.Delete(old);
+        var repoCassettes = Path.Combine(repo, "llmc", "cassettes");
+        foreach (var old in Directory.GetFiles(repoCassettes, "planner-*.json")) File.Delete(old);
         await using var server = await LoopbackLlmServer.StartAsync();
         // Token counts of a realistic answer of this size, so the replayed ledger shows plausible numbers.
         server.Enqueue(ScriptedResponse.Completion(PlannerAnswer, promptTokens: 2950, completionTokens: 3400));
 
+        // Recorded in the layout the demo replays in: the cassettes folder inside the product repository.
         var (exit, _, stderr) = await PlanCli.RunAsync(Path.Combine(fx.Root, "ledger.jsonl"),
             "--spec", Path.Combine(repo, "spec", "textkit.md"), "--repo", repo, "--outdir", Path.Combine(repo, "workorders"),
             "--artifacts-dir", Path.Combine(fx.ArtifactsDir, "record"), "--endpoint", server.BaseUrl.ToString(),
-            "--llm-mode", "record", "--cassettes", CassettesDir);
+            "--llm-mode", "record", "--cassettes", repoCassettes);
 
         Assert.AreEqual(0, exit, stderr);
-        Assert.HasCount(1, Directory.GetFiles(CassettesDir, "planner-*.json"));
+        var recorded = Directory.GetFiles(repoCassettes, "planner-*.json");
+        Assert.HasCount(1, recorded);
+        foreach (var old in Directory.GetFiles(CassettesDir, "planner-*.json")) File.Delete(old);
+        File.Copy(recorded[0], Path.Combine(CassettesDir, Path.GetFileName(recorded[0])));
     }
 
     private static async Task<Dictionary<string, byte[]>> PlanReplayAsync(PlanFixture fx, string repo, string run)
@@ -87,7 +92,7 @@ public sealed class TextKitSampleTests
             "--spec", Path.Combine(repo, "spec", "textkit.md"), "--repo", repo, "--outdir", outDir, "--overwrite",
             "--artifacts-dir", Path.Combine(fx.ArtifactsDir, run),
             // Nothing listens on the discard port: a live call would fail, so success proves the cassette served it.
-            "--endpoint", "http://127.0.0.1:9/v1", "--llm-mode", "replay", "--cassettes", CassettesDir);
+            "--endpoint", "http://127.0.0.1:9/v1", "--llm-mode", "replay", "--cassettes", Path.Combine(repo, "llmc", "cassettes"));
         Assert.AreEqual(0, exit, $"the planner's request no longer matches the committed cassette; if the prompt changed on purpose, re-record with {RecordVariable}=1 (see samples/TextKit/transcript/README.md)\n{stderr}");
         StringAssert.Contains(stderr, "(cassette)");
         return Directory.GetFiles(outDir).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);

@@ -7,7 +7,9 @@ namespace LlmCompiler.Tests.Planning;
 /// The planner on the README demo's sample (samples/TextKit): the hand-written planner answer compiles into its
 /// four work orders, and the committed planner cassette replays it with no server, byte-identically.
 /// </summary>
+// The recorder rewrites the committed cassette the replay test reads.
 [TestClass]
+[DoNotParallelize]
 public sealed class TextKitSampleTests
 {
     public const string RecordVariable = "LLMC_RECORD_SAMPLE_CASSETTES";

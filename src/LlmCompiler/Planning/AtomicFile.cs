@@ -7,24 +7,47 @@ internal static class AtomicFile
 {
     private static readonly UTF8Encoding Utf8NoBom = new(false);
 
-    public static void WriteAllText(string path, string content) => WriteAllBytes(path, Utf8NoBom.GetBytes(content));
+    public static void WriteAllText(string path, string content)
+    {
+        var temp = Stage(path, content);
+        try
+        {
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            Discard(temp);
+        }
+    }
 
-    public static void WriteAllBytes(string path, byte[] content)
+    /// <summary>Writes <paramref name="content"/> to a flushed temp file beside <paramref name="path"/> and returns its path.</summary>
+    public static string Stage(string path, string content)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
+            using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            stream.Write(Utf8NoBom.GetBytes(content));
+            stream.Flush(flushToDisk: true);
         }
-        finally
+        catch
+        {
+            Discard(temp);
+            throw;
+        }
+        return temp;
+    }
+
+    public static void Discard(string temp)
+    {
+        try
         {
             if (File.Exists(temp)) File.Delete(temp);
+        }
+        catch (IOException)
+        {
+            // Best effort: a leftover dot-file temp is harmless and never matches WO-*.json.
         }
     }
 }

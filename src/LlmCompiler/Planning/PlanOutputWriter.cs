@@ -33,32 +33,41 @@ public static class PlanOutputWriter
         JsonSerializer.Serialize(manifest, ContractJsonContext.Files.Manifest) + "\n";
 
     /// <summary>
-    /// Writes the plan and returns the paths written (manifest last). Stale <c>WO-*.json</c> files that the new
-    /// plan does not contain are removed before the manifest is written, so the manifest always describes
-    /// the directory it sits in. Throws <see cref="IOException"/>/<see cref="UnauthorizedAccessException"/>.
+    /// Writes the plan and returns the paths written (manifest last). Every file is first staged as a flushed temp
+    /// file, so a failure while writing (disk full, permissions) changes nothing; then the work orders are renamed
+    /// into place, stale <c>WO-*.json</c> files the new plan does not contain are removed, and the manifest is
+    /// renamed last, so it always describes the folder it sits in.
+    /// Throws <see cref="IOException"/>/<see cref="UnauthorizedAccessException"/>.
     /// </summary>
     public static IReadOnlyList<string> Write(string outDir, Manifest manifest)
     {
         Directory.CreateDirectory(outDir);
-        var written = new List<string>();
-        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var files = new List<(string Path, string Content)>();
         foreach (var workOrder in manifest.WorkOrders)
         {
             // The validator's E001 already guarantees this; the id becomes a file name, so check again here.
             if (!IsSafeId(workOrder.Id)) throw new ArgumentException($"work-order id '{workOrder.Id}' is not of the form WO-NN", nameof(manifest));
-            var path = Path.Combine(outDir, workOrder.Id + ".json");
-            AtomicFile.WriteAllText(path, Serialize(workOrder));
-            names.Add(Path.GetFileName(path));
-            written.Add(path);
+            files.Add((Path.Combine(outDir, workOrder.Id + ".json"), Serialize(workOrder)));
         }
-        foreach (var stale in Directory.GetFiles(outDir, PlanLoader.WorkOrderFilePattern))
+        files.Add((Path.Combine(outDir, Manifest.FileName), Serialize(manifest)));
+
+        var staged = new List<string>();
+        try
         {
-            if (!names.Contains(Path.GetFileName(stale))) File.Delete(stale);
+            foreach (var (path, content) in files) staged.Add(AtomicFile.Stage(path, content));
+            var names = new HashSet<string>(files.Select(f => Path.GetFileName(f.Path)), StringComparer.OrdinalIgnoreCase);
+            for (var i = 0; i < files.Count - 1; i++) File.Move(staged[i], files[i].Path, overwrite: true);
+            foreach (var stale in Directory.GetFiles(outDir, PlanLoader.WorkOrderFilePattern))
+            {
+                if (!names.Contains(Path.GetFileName(stale))) File.Delete(stale);
+            }
+            File.Move(staged[^1], files[^1].Path, overwrite: true);
         }
-        var manifestPath = Path.Combine(outDir, Manifest.FileName);
-        AtomicFile.WriteAllText(manifestPath, Serialize(manifest));
-        written.Add(manifestPath);
-        return written;
+        finally
+        {
+            foreach (var temp in staged) AtomicFile.Discard(temp);
+        }
+        return [.. files.Select(f => f.Path)];
     }
 
     private static bool IsSafeId(string id) =>

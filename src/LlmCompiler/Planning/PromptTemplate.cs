@@ -16,8 +16,6 @@ public sealed class PromptTemplate
     public const string RepoHintsPlaceholder = "REPO_HINTS";
     public const string DefaultResourceName = "LlmCompiler.Planning.Prompts.planner.md";
 
-    private static readonly string[] KnownPlaceholders = [SpecPlaceholder, RepoHintsPlaceholder];
-
     private PromptTemplate(string text, string source, string sha256)
     {
         Text = text;
@@ -98,8 +96,6 @@ public sealed class PromptTemplate
         builder.Append(Text, i, Text.Length - i);
         return builder.ToString();
     }
-
-    internal static IReadOnlyList<string> Placeholders => KnownPlaceholders;
 }
 
 internal static class Hashing

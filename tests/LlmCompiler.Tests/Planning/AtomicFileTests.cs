@@ -42,3 +42,37 @@ public sealed class AtomicFileTests
         Assert.AreEqual("E307", result.Error!.Code);
     }
 }
+
+[TestClass]
+public sealed class PlanOutputWriterTests
+{
+    [TestMethod]
+    public void An_unsafe_id_fails_before_anything_is_written_or_replaced()
+    {
+        using var fx = new PlanFixture();
+        Directory.CreateDirectory(fx.OutDir);
+        File.WriteAllText(Path.Combine(fx.OutDir, "WO-01.json"), "old");
+        var manifest = new LlmCompiler.Contracts.Manifest
+        {
+            WorkOrders = [new LlmCompiler.Contracts.WorkOrder { Id = "WO-01" }, new LlmCompiler.Contracts.WorkOrder { Id = "../evil" }],
+        };
+
+        Assert.ThrowsExactly<ArgumentException>(() => PlanOutputWriter.Write(fx.OutDir, manifest));
+
+        Assert.AreEqual("old", File.ReadAllText(Path.Combine(fx.OutDir, "WO-01.json")));
+        CollectionAssert.AreEqual(new[] { "WO-01.json" }, fx.OutputFiles());
+        Assert.IsFalse(File.Exists(Path.Combine(fx.Root, "evil.json")));
+    }
+
+    [TestMethod]
+    public void Writes_work_orders_then_the_manifest_and_leaves_no_temp_files()
+    {
+        using var fx = new PlanFixture();
+        var manifest = new LlmCompiler.Contracts.Manifest { WorkOrders = [new LlmCompiler.Contracts.WorkOrder { Id = "WO-01" }, new LlmCompiler.Contracts.WorkOrder { Id = "WO-02" }] };
+
+        var written = PlanOutputWriter.Write(fx.OutDir, manifest);
+
+        CollectionAssert.AreEqual(new[] { "WO-01.json", "WO-02.json", "WORK_ORDERS_MANIFEST.json" }, written.Select(Path.GetFileName).ToArray());
+        CollectionAssert.AreEqual(new[] { "WO-01.json", "WO-02.json", "WORK_ORDERS_MANIFEST.json" }, Directory.GetFiles(fx.OutDir, "*", new EnumerationOptions { AttributesToSkip = 0 }).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray());
+    }
+}

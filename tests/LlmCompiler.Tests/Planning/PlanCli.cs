@@ -8,6 +8,7 @@ namespace LlmCompiler.Tests.Planning;
 internal static class PlanCli
 {
     public const string KeyVariable = "LLMC_PLAN_TEST_KEY";
+    public const string ApiKey = "sk-CANARY-plan-7f3e9b2c";
 
     public static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string ledgerPath, params string[] args)
     {
@@ -15,7 +16,7 @@ internal static class PlanCli
         var stderr = new StringWriter();
         var root = new RootCommand();
         // The key the session reads at call time never comes from (or goes to) the process environment.
-        Func<string, string?> environment = name => name == KeyVariable ? "sk-test-loopback" : null;
+        Func<string, string?> environment = name => name == KeyVariable ? ApiKey : null;
         root.Subcommands.Add(PlanCommand.Create(stdout, stderr,
             (PlanLlmOptions options, out IReadOnlyList<Diagnostic> errors) =>
                 LlmClients.Create(options with { LedgerPath = ledgerPath }, environment, out errors)));

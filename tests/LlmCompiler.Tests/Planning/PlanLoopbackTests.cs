@@ -165,6 +165,37 @@ public sealed class PlanLoopbackTests
     }
 
     [TestMethod]
+    public async Task Budget_too_small_for_one_call_exits_3_before_any_request()
+    {
+        using var fx = new PlanFixture();
+        await using var server = await LoopbackLlmServer.StartAsync();
+
+        var (exit, _, stderr) = await RunAsync(fx, "--endpoint", server.BaseUrl.ToString(), "--max-cost-usd", "0.0000001");
+
+        Assert.AreEqual(3, exit, stderr);
+        StringAssert.Contains(stderr, "E306");
+        Assert.AreEqual(0, server.RequestCount);
+    }
+
+    [TestMethod]
+    public async Task The_api_key_reaches_the_server_but_never_the_artifacts_or_outputs()
+    {
+        using var fx = new PlanFixture();
+        await using var server = await LoopbackLlmServer.StartAsync();
+        server.Enqueue(ScriptedResponse.Completion(SamplePlans.MissingTitle), ScriptedResponse.Completion(SamplePlans.Valid));
+
+        var (exit, stdout, stderr) = await RunAsync(fx, "--endpoint", server.BaseUrl.ToString());
+
+        Assert.AreEqual(0, exit, stderr);
+        Assert.AreEqual("Bearer " + PlanCli.ApiKey, server.Requests[0].Authorization);
+        foreach (var file in Directory.GetFiles(fx.Root, "*", SearchOption.AllDirectories))
+        {
+            Assert.DoesNotContain(PlanCli.ApiKey, File.ReadAllText(file), file);
+        }
+        Assert.DoesNotContain(PlanCli.ApiKey, stdout + stderr);
+    }
+
+    [TestMethod]
     public async Task Replay_miss_exits_3()
     {
         using var fx = new PlanFixture();

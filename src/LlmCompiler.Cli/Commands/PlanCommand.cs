@@ -83,9 +83,9 @@ internal static class PlanCommand
                 HintExclusions = llmOptions.CassettesDirectory is null ? [] : [llmOptions.CassettesDirectory],
             };
             var compiler = new PlanCompiler(client, progress: report => stderr.WriteLine(FormatProgress(report)));
-            var result = await compiler.CompileAsync(options, cancellationToken);
             try
             {
+                var result = await compiler.CompileAsync(options, cancellationToken);
                 return Report(result, parse.GetValue(printSummary), stdout, stderr);
             }
             finally

@@ -38,7 +38,7 @@ internal static class PlanCommand
         var artifacts = new Option<DirectoryInfo?>("--artifacts-dir") { Description = "Folder that receives one <run-id> folder per run with its prompts, responses, diagnostics and summary (default <repo or cwd>/.llmc/runs/plan)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace work orders already in --outdir." };
         var printSummary = new Option<bool>("--print-summary") { Description = "Print one line per work order on stdout." };
-        var model = new Option<string?>("--model") { Description = "Model name." };
+        var model = new Option<string?>("--model") { Description = $"Model name (default {new LlmSettings().Model})." };
         var endpoint = new Option<string?>("--endpoint") { Description = "OpenAI-compatible base URL (default: LLMC_ENDPOINT, OPENAI_BASE_URL, then OpenAI)." };
         var apiKeyEnv = new Option<string>("--api-key-env") { Description = "Name of the environment variable holding the API key.", DefaultValueFactory = _ => "OPENAI_API_KEY" };
         var mode = new Option<string?>("--llm-mode") { Description = "live, record, replay or auto (default: auto with --cassettes, else live)." };

@@ -19,6 +19,7 @@ public sealed record Condition(ConditionKind Kind, string Path)
 
     public static Condition Absent(string path) => new(ConditionKind.FileAbsent, path);
 
+    [JsonIgnore]
     public string KindName => Kind == ConditionKind.FileExists ? FileExistsName : FileAbsentName;
 
     public override string ToString() => $"{KindName}({Path})";

@@ -16,5 +16,5 @@ public sealed record Manifest
     public IReadOnlyList<WorkOrder> WorkOrders { get; init; } = [];
 
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? UnknownProperties { get; init; }
+    public Dictionary<string, JsonElement>? UnknownProperties { get; set; }
 }

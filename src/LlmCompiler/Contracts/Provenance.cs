@@ -16,6 +16,7 @@ public sealed record Provenance
     /// <summary>True when the planner computed <c>verify_exempt</c> for this work order (bootstrap phase).</summary>
     public bool Bootstrap { get; init; }
 
+    // A settable (not init) property: System.Text.Json cannot bind extension data through an init-only setter.
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? UnknownProperties { get; init; }
+    public Dictionary<string, JsonElement>? UnknownProperties { get; set; }
 }

@@ -32,9 +32,10 @@ public sealed record WorkOrder
 
     /// <summary>Properties the contract does not know (reported as W102), kept when the file is rewritten.</summary>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? UnknownProperties { get; init; }
+    public Dictionary<string, JsonElement>? UnknownProperties { get; set; }
 
     /// <summary>Paths this work order promises will exist afterwards.</summary>
+    [JsonIgnore]
     public IEnumerable<string> CreatedPaths =>
         Postconditions.Where(c => c.Kind == ConditionKind.FileExists).Select(c => c.Path);
 }

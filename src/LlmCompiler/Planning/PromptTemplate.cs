@@ -1,0 +1,106 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using LlmCompiler.Diagnostics;
+
+namespace LlmCompiler.Planning;
+
+/// <summary>
+/// A planner prompt template: Markdown with <c>{{PRODUCT_SPEC}}</c> (required) and <c>{{REPO_HINTS}}</c>
+/// placeholders. Rendering is one pass over the template, so text substituted into it (a spec that itself
+/// contains <c>{{REPO_HINTS}}</c>) is never expanded again.
+/// </summary>
+public sealed class PromptTemplate
+{
+    public const string SpecPlaceholder = "PRODUCT_SPEC";
+    public const string RepoHintsPlaceholder = "REPO_HINTS";
+    public const string DefaultResourceName = "LlmCompiler.Planning.Prompts.planner.md";
+
+    private PromptTemplate(string text, string source, string sha256)
+    {
+        Text = text;
+        Source = source;
+        Sha256 = sha256;
+    }
+
+    public string Text { get; }
+
+    /// <summary>Where the template came from: a path, or <c>embedded:planner.md</c>.</summary>
+    public string Source { get; }
+
+    /// <summary>Lower-case hex SHA-256 of the template's UTF-8 bytes (as read, BOM excluded).</summary>
+    public string Sha256 { get; }
+
+    /// <summary>The built-in planner prompt.</summary>
+    public static PromptTemplate Default()
+    {
+        using var stream = typeof(PromptTemplate).Assembly.GetManifestResourceStream(DefaultResourceName)
+            ?? throw new InvalidOperationException($"embedded resource '{DefaultResourceName}' is missing from the engine assembly");
+        using var reader = new StreamReader(stream, new UTF8Encoding(false));
+        return FromText(reader.ReadToEnd(), "embedded:planner.md", out var error) ?? throw new InvalidOperationException(error!.Message);
+    }
+
+    /// <summary>Loads a template from disk; unreadable files give E501, invalid templates E401.</summary>
+    public static PromptTemplate? Load(string path, out Diagnostic? error)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path, new UTF8Encoding(false));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            error = DiagnosticCatalog.Create("E501", $"cannot read template '{path}': {ex.Message}") with { File = path };
+            return null;
+        }
+        return FromText(text, path, out error);
+    }
+
+    public static PromptTemplate? FromText(string text, string source, out Diagnostic? error)
+    {
+        text = text.Replace("\r\n", "\n", StringComparison.Ordinal);
+        if (!text.Contains("{{" + SpecPlaceholder + "}}", StringComparison.Ordinal))
+        {
+            error = DiagnosticCatalog.Create("E401",
+                $"template '{source}' has no {{{{{SpecPlaceholder}}}}} placeholder; the model would never see the spec") with { File = source };
+            return null;
+        }
+        error = null;
+        return new PromptTemplate(text, source, Hashing.Sha256Hex(text));
+    }
+
+    /// <summary>Substitutes each known <c>{{NAME}}</c> token once; unknown tokens are left as written.</summary>
+    public string Render(string spec, string? repoHints)
+    {
+        var builder = new StringBuilder(Text.Length + spec.Length + (repoHints?.Length ?? 0));
+        var i = 0;
+        while (i < Text.Length)
+        {
+            var open = Text.IndexOf("{{", i, StringComparison.Ordinal);
+            if (open < 0) break;
+            var close = Text.IndexOf("}}", open + 2, StringComparison.Ordinal);
+            if (close < 0) break;
+            var name = Text.AsSpan(open + 2, close - open - 2);
+            string? value = name.SequenceEqual(SpecPlaceholder) ? spec
+                : name.SequenceEqual(RepoHintsPlaceholder) ? repoHints ?? RepoHints.NoRepository
+                : null;
+            if (value is null)
+            {
+                builder.Append(Text, i, open + 2 - i);
+                i = open + 2;
+                continue;
+            }
+            builder.Append(Text, i, open - i).Append(value);
+            i = close + 2;
+        }
+        builder.Append(Text, i, Text.Length - i);
+        return builder.ToString();
+    }
+}
+
+internal static class Hashing
+{
+    public static string Sha256Hex(string text) => Sha256Hex(Encoding.UTF8.GetBytes(text));
+
+    public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+}

@@ -11,9 +11,6 @@ namespace LlmCompiler.Build.Tests;
 [TestClass]
 public sealed class PackageEndToEndTests
 {
-    [ClassCleanup]
-    public static void CleanUpPackage() => PackageFeed.CleanUp();
-
     [TestMethod]
     public void Package_holds_the_task_closure_under_tasks_and_nothing_consumers_would_inherit()
     {

@@ -135,9 +135,9 @@ public sealed class GitCli(ChildEnvironment? environment = null, TimeSpan? timeo
         return output.Split('\0', StringSplitOptions.RemoveEmptyEntries);
     }
 
-    /// <summary>Adds a worktree at <paramref name="commit"/> on a new branch <paramref name="branch"/>.</summary>
-    public Task WorktreeAddAsync(string repo, string path, string branch, string commit, CancellationToken ct = default) =>
-        RunAsync(repo, ["worktree", "add", "--quiet", "-b", branch, path, commit], ct);
+    /// <summary>Adds a detached worktree at <paramref name="commit"/> (a branch is made only for a commit worth keeping).</summary>
+    public Task WorktreeAddAsync(string repo, string path, string commit, CancellationToken ct = default) =>
+        RunAsync(repo, ["worktree", "add", "--quiet", "--detach", path, commit], ct);
 
     public Task WorktreeRemoveAsync(string repo, string path, CancellationToken ct = default) =>
         RunAsync(repo, ["worktree", "remove", "--force", "--force", path], ct);
@@ -186,6 +186,9 @@ public sealed class GitCli(ChildEnvironment? environment = null, TimeSpan? timeo
 
     public async Task<bool> IsAncestorAsync(string repo, string ancestor, string descendant, CancellationToken ct = default) =>
         (await TryRunAsync(repo, ["merge-base", "--is-ancestor", ancestor, descendant], ct).ConfigureAwait(false)).ExitCode == 0;
+
+    public Task CreateBranchAsync(string repo, string branch, string commit, CancellationToken ct = default) =>
+        RunAsync(repo, ["branch", "--quiet", "--no-track", branch, commit], ct);
 
     public Task DeleteBranchAsync(string repo, string branch, CancellationToken ct = default) =>
         RunAsync(repo, ["branch", "--quiet", "-D", branch], ct);

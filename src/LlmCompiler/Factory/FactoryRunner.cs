@@ -1,0 +1,87 @@
+using LlmCompiler.Contracts;
+using LlmCompiler.Diagnostics;
+using LlmCompiler.Llm;
+using LlmCompiler.Validation;
+
+namespace LlmCompiler.Factory;
+
+/// <summary>The result of <c>run-all</c>: one outcome per work order looked at, and the exit code.</summary>
+public sealed record RunAllOutcome(IReadOnlyList<RunOutcome> WorkOrders, int ExitCode, IReadOnlyList<Diagnostic> Diagnostics);
+
+/// <summary>
+/// Entry points for the front-ends (<c>llmc run</c>, <c>llmc run-all</c>, the MSBuild task): load and check the
+/// work orders, open the repository session, run, and report. Front-ends only parse options and print.
+/// </summary>
+public static class FactoryRunner
+{
+    /// <summary>Runs one work-order file; its verify contract comes from the manifest beside it, if any.</summary>
+    public static async Task<RunOutcome> RunOneAsync(string repo, string workOrderPath, Func<ILlmClient> llmFactory, FactoryOptions options, TextWriter log, CancellationToken ct)
+    {
+        var full = Path.GetFullPath(workOrderPath);
+        var manifest = Path.Combine(Path.GetDirectoryName(full)!, Manifest.FileName);
+        var load = PlanLoader.LoadFiles([full], File.Exists(manifest) ? manifest : null);
+        var id = Path.GetFileNameWithoutExtension(full);
+        if (!load.Success) return RunOutcome.Refused(id, [DiagnosticCatalog.Create("E200", load.IoError!)]);
+        var (wo, verify, errors) = Check(load.Document!);
+        if (errors.Count > 0) return RunOutcome.Refused(wo.FirstOrDefault()?.Id ?? id, errors);
+
+        var (session, diagnostics) = await FactorySession.OpenAsync(repo, options, log, ct).ConfigureAwait(false);
+        if (session is null) return RunOutcome.Refused(wo[0].Id, diagnostics);
+        using (session)
+        {
+            return await session.RunWorkOrderAsync(wo[0], verify, llmFactory(), ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs a plan directory in work-order order, each on top of the previous one's landed commit. A work
+    /// order whose canonical hash is already in a <c>Work-Order-Sha256:</c> trailer on the branch is skipped.
+    /// Stops at the first work order that does not pass.
+    /// </summary>
+    public static async Task<RunAllOutcome> RunAllAsync(string repo, string workOrdersDir, Func<ILlmClient> llmFactory, FactoryOptions options, TextWriter log, Action<RunOutcome>? progress, CancellationToken ct)
+    {
+        if (!Directory.Exists(workOrdersDir)) return new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create("E200", $"work-order directory '{workOrdersDir}' does not exist")]);
+        var load = PlanLoader.Load(workOrdersDir);
+        if (!load.Success) return new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create("E200", load.IoError!)]);
+        var (workOrders, verify, errors) = Check(load.Document!);
+        if (errors.Count > 0) return new([], FactoryExitCodes.Fail, errors);
+
+        var (session, diagnostics) = await FactorySession.OpenAsync(repo, options, log, ct).ConfigureAwait(false);
+        if (session is null) return new([], FactoryExitCodes.Fail, diagnostics);
+        using (session)
+        {
+            var outcomes = new List<RunOutcome>();
+            var done = await session.Git.TrailerValuesAsync(session.Root, "Work-Order-Sha256", ct).ConfigureAwait(false);
+            ILlmClient? llm = null;
+            foreach (var wo in workOrders)
+            {
+                RunOutcome outcome;
+                if (done.Contains(WorkOrderIdentity.Sha256(wo)))
+                {
+                    outcome = new RunOutcome { WorkOrderId = wo.Id, Verdict = "DONE", ExitCode = FactoryExitCodes.Pass, Skipped = true };
+                }
+                else
+                {
+                    llm ??= llmFactory();
+                    outcome = await session.RunWorkOrderAsync(wo, verify, llm, ct).ConfigureAwait(false);
+                }
+                outcomes.Add(outcome);
+                progress?.Invoke(outcome);
+                if (outcome.ExitCode != FactoryExitCodes.Pass) return new(outcomes, outcome.ExitCode, outcome.Diagnostics);
+            }
+            return new(outcomes, FactoryExitCodes.Pass, []);
+        }
+    }
+
+    private static (IReadOnlyList<WorkOrder> WorkOrders, VerifyContract? Verify, IReadOnlyList<Diagnostic> Errors) Check(PlanDocument document)
+    {
+        var validation = PlanValidator.Validate(document);
+        var errors = validation.Errors.ToList();
+        var workOrders = document.WorkOrders.Select(w => w.Value).OrderBy(w => IdNumber(w.Id)).ThenBy(w => w.Id, StringComparer.Ordinal).ToList();
+        if (errors.Count == 0 && workOrders.Count == 0) errors.Add(DiagnosticCatalog.Create("E000", "no work orders to run"));
+        return (workOrders, document.VerifyContract?.Value, errors);
+    }
+
+    private static int IdNumber(string id) =>
+        id.StartsWith("WO-", StringComparison.OrdinalIgnoreCase) && int.TryParse(id.AsSpan(3), out var n) ? n : int.MaxValue;
+}

@@ -25,7 +25,7 @@ public static class FactoryRunner
         var (wo, verify, errors) = Check(load.Document!);
         if (errors.Count > 0) return RunOutcome.Refused(wo.FirstOrDefault()?.Id ?? id, errors);
 
-        var (session, diagnostics) = await FactorySession.OpenAsync(repo, options, log, ct).ConfigureAwait(false);
+        var (session, diagnostics) = await OpenAsync(repo, options, log, ct).ConfigureAwait(false);
         if (session is null) return RunOutcome.Refused(wo[0].Id, diagnostics);
         using (session)
         {
@@ -46,7 +46,7 @@ public static class FactoryRunner
         var (workOrders, verify, errors) = Check(load.Document!);
         if (errors.Count > 0) return new([], FactoryExitCodes.Fail, errors);
 
-        var (session, diagnostics) = await FactorySession.OpenAsync(repo, options, log, ct).ConfigureAwait(false);
+        var (session, diagnostics) = await OpenAsync(repo, options, log, ct).ConfigureAwait(false);
         if (session is null) return new([], FactoryExitCodes.Fail, diagnostics);
         using (session)
         {
@@ -70,6 +70,23 @@ public static class FactoryRunner
                 if (outcome.ExitCode != FactoryExitCodes.Pass) return new(outcomes, outcome.ExitCode, outcome.Diagnostics);
             }
             return new(outcomes, FactoryExitCodes.Pass, []);
+        }
+    }
+
+    private static async Task<(FactorySession? Session, IReadOnlyList<Diagnostic> Diagnostics)> OpenAsync(string repo, FactoryOptions options, TextWriter log, CancellationToken ct)
+    {
+        try
+        {
+            return await FactorySession.OpenAsync(repo, options, log, ct).ConfigureAwait(false);
+        }
+        catch (Git.GitException ex)
+        {
+            // e.g. a stale .git/index.lock: report it, never delete it (a git process may still own it).
+            return (null, [DiagnosticCatalog.Create("E200", $"git could not prepare the repository: {ex.Message}")]);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return (null, [DiagnosticCatalog.Create("E200", $"cannot prepare the repository: {ex.Message}")]);
         }
     }
 

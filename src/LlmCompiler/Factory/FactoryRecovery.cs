@@ -84,10 +84,7 @@ internal sealed class FactoryRecovery(FactorySession session, TextWriter log)
         if (!Directory.Exists(path)) return;
         try
         {
-            foreach (var file in Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
-            {
-                File.SetAttributes(file, FileAttributes.Normal);
-            }
+            // Recursive delete removes symlinks themselves and never follows them.
             Directory.Delete(path, recursive: true);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

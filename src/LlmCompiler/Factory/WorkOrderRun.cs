@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using LlmCompiler.Contracts;
-using LlmCompiler.Contracts.Json;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.IO;
 using LlmCompiler.Llm;
@@ -176,12 +175,10 @@ internal sealed class WorkOrderRun
 
         var rawPath = _artifacts.PathOf($"{attemptDir}/raw_llm_response.txt");
         _artifacts.WriteText($"{attemptDir}/raw_llm_response.txt", Redact(response.Text));
-        var (proposal, diagnostics) = ContractReader.ReadWriteProposal(JsonSyntaxParser.Parse(SourceText.FromString(rawPath, ExtractJson(response.Text))));
+        var (proposal, invalid) = ExecutorAnswer.Parse(response.Text, rawPath);
         if (proposal is null)
         {
-            var errors = string.Join("\n", diagnostics.Where(d => d.IsError).Take(20).Select(d => d.ToCanonicalString()));
-            var head = response.Text.Length > 500 ? response.Text[..500] : response.Text;
-            return (Brief(FailureStage.LlmOutputInvalid, "E214", $"Parse error:\n{errors}\nRaw response (first 500 chars): {Redact(head)}",
+            return (Brief(invalid!.Stage, invalid.Code, Redact(invalid.Message),
                 "Answer with exactly one JSON object {summary, writes:[{path, base_sha256, content}]}, no prose or fences."), null, false);
         }
         _artifacts.WriteText($"{attemptDir}/proposed_writes.json", System.Text.Json.JsonSerializer.Serialize(proposal, ContractJsonContext.Files.WriteProposal) + "\n");
@@ -370,17 +367,6 @@ internal sealed class WorkOrderRun
         Stage = stage, Code = code, Command = command, ExitCode = exitCode,
         PrimaryErrorExcerpt = FailureBrief.Truncate(excerpt), ConstraintsReminder = reminder,
     };
-
-    /// <summary>Accepts a bare JSON object, or one wrapped in a single code fence and nothing else.</summary>
-    internal static string ExtractJson(string text)
-    {
-        var trimmed = text.Trim();
-        if (!trimmed.StartsWith("```", StringComparison.Ordinal) || !trimmed.EndsWith("```", StringComparison.Ordinal) || trimmed.Length < 6) return text;
-        var firstNewline = trimmed.IndexOf('\n');
-        if (firstNewline < 0) return text;
-        var inner = trimmed[(firstNewline + 1)..^3];
-        return inner.Contains("```", StringComparison.Ordinal) ? text : inner;
-    }
 
     private async Task RemoveWorktreeAsync(string worktree)
     {

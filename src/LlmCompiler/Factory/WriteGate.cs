@@ -106,7 +106,6 @@ public static class WriteGate
         if (RepoPath.Validate(path) is { } ruleError) return ruleError;
         if (RepoPath.NormalizeOrNull(path) != path) return "path is not in normal form (no './', '//' or trailing '/')";
         if (path.Length > MaxPathChars) return $"path is longer than {MaxPathChars} characters";
-        if (!path.IsNormalized(NormalizationForm.FormC)) return "path is not Unicode NFC";
         var segments = path.Split('/');
         if (segments.Length > MaxDepth) return $"path is deeper than {MaxDepth} segments";
         foreach (var ch in path)
@@ -117,6 +116,7 @@ public static class WriteGate
                 return $"path contains an invisible, control or unassigned character (U+{(int)ch:X4})";
             }
         }
+        if (!path.IsNormalized(NormalizationForm.FormC)) return "path is not Unicode NFC";
         foreach (var segment in segments)
         {
             if (FoldsToDotGit(segment)) return $"segment '{segment}' aliases '.git'";

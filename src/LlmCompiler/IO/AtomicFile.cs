@@ -13,7 +13,8 @@ public static class AtomicFile
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> content)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.llmc-tmp");
+        // Short fixed-length name: the target's own name may already be at the 255-byte segment limit.
+        var temp = Path.Combine(directory, $".llmc-{Guid.NewGuid():N}.tmp");
         UnixFileMode? mode = null;
         if (!OperatingSystem.IsWindows())
         {

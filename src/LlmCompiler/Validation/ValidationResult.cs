@@ -24,5 +24,8 @@ public sealed record ValidationOptions
     /// <summary>Check <c>python -c</c> code with a Python interpreter when one is on PATH (E006).</summary>
     public bool CheckPythonSyntax { get; init; } = true;
 
+    /// <summary>The interpreter for E006; null = the first <c>python3</c>/<c>python</c> on PATH.</summary>
+    public string? PythonInterpreter { get; init; }
+
     public static ValidationOptions Default { get; } = new();
 }

@@ -1,0 +1,194 @@
+using LlmCompiler.Contracts;
+using LlmCompiler.Diagnostics;
+
+namespace LlmCompiler.Validation;
+
+/// <summary>
+/// Checks across work orders (original §2.3 with CONTRACT.md §3). The file state starts as the repository
+/// listing and grows by each work order's file_exists postconditions; per work order the emission order is
+/// E105, E102, E101, E103, E104, W101; after the last one, E106 per unmet verify-contract requirement.
+/// </summary>
+internal static class ChainValidator
+{
+    private const string LegacyVerifyScript = "scripts/verify.sh";
+
+    public static void Validate(IReadOnlyList<BoundWorkOrder> workOrders, IReadOnlyList<AcceptanceCommand[]> commands,
+        BoundVerifyContract? verifyContract, IReadOnlySet<string> repoFiles, List<Diagnostic> errors, List<Diagnostic> warnings)
+    {
+        var state = new FileState(repoFiles);
+        var verifyArgv = verifyContract is { Value.Command.Length: > 0 } vc
+            ? new AcceptanceCommand(vc.Value.Command) is { Tokens.IsParsed: true } parsed ? parsed.NormalizedArgv() : null
+            : null;
+
+        for (var w = 0; w < workOrders.Count; w++)
+        {
+            var wo = workOrders[w];
+            var value = wo.Value;
+            var map = wo.Map;
+            var id = wo.DisplayId;
+
+            for (var c = 0; c < commands[w].Length; c++)
+            {
+                var command = commands[w][c];
+                if (!command.Tokens.IsParsed) continue;
+                var argv = command.NormalizedArgv();
+                var field = map.ElementField("acceptance_commands", c);
+                if (argv.SequenceEqual(["bash", LegacyVerifyScript]))
+                {
+                    errors.Add(map.Create("E105", id, field, $"acceptance command runs the global verify script: {command.Text}"));
+                }
+                else if (verifyArgv is not null && argv.SequenceEqual(verifyArgv))
+                {
+                    errors.Add(map.Create("E105", id, field,
+                        $"acceptance command is the verify contract's own command ({command.Text}); the factory already runs it, so acceptance must check this work order specifically"));
+                }
+            }
+
+            var exists = value.Preconditions.Where(p => p.Kind == ConditionKind.FileExists).Select(p => p.Path).ToHashSet(StringComparer.Ordinal);
+            for (var p = 0; p < value.Preconditions.Count; p++)
+            {
+                var pre = value.Preconditions[p];
+                if (pre.Kind == ConditionKind.FileAbsent && exists.Remove(pre.Path))
+                {
+                    errors.Add(map.Create("E102", id, map.ElementField("preconditions", p),
+                        $"preconditions require '{pre.Path}' to both exist and be absent"));
+                }
+            }
+            SortLastRun(errors, "E102", id);
+
+            for (var p = 0; p < value.Preconditions.Count; p++)
+            {
+                var pre = value.Preconditions[p];
+                var field = map.ElementField("preconditions", p);
+                if (pre.Kind == ConditionKind.FileExists && !state.ContainsFile(pre.Path))
+                {
+                    errors.Add(map.Create("E101", id, field,
+                        $"precondition file_exists('{pre.Path}') cannot hold: no earlier work order creates it and the repository does not contain it"));
+                }
+                else if (pre.Kind == ConditionKind.FileAbsent && state.ContainsFile(pre.Path))
+                {
+                    errors.Add(map.Create("E101", id, field,
+                        $"precondition file_absent('{pre.Path}') cannot hold: {state.Origin(pre.Path)}"));
+                }
+            }
+
+            if (value.Postconditions.Count > 0)
+            {
+                var allowed = value.AllowedFiles.ToHashSet(StringComparer.Ordinal);
+                for (var p = 0; p < value.Postconditions.Count; p++)
+                {
+                    var post = value.Postconditions[p];
+                    if (!allowed.Contains(post.Path))
+                    {
+                        errors.Add(map.Create("E103", id, map.ElementField("postconditions", p),
+                            $"postcondition '{post.Path}' is not in allowed_files, so the work order can never create it"));
+                    }
+                }
+                var promised = value.CreatedPaths.ToHashSet(StringComparer.Ordinal);
+                for (var a = 0; a < value.AllowedFiles.Count; a++)
+                {
+                    if (!promised.Contains(value.AllowedFiles[a]))
+                    {
+                        errors.Add(map.Create("E104", id, map.ElementField("allowed_files", a),
+                            $"allowed file '{value.AllowedFiles[a]}' has no file_exists postcondition"));
+                    }
+                }
+            }
+
+            // W101 judges against the state after this work order; the state then stays advanced.
+            state.AddRange(value.CreatedPaths);
+            var after = state;
+            for (var c = 0; c < commands[w].Length; c++)
+            {
+                var command = commands[w][c];
+                var field = map.ElementField("acceptance_commands", c);
+                foreach (var module in command.ImportedModules())
+                {
+                    var top = module.Split('.')[0];
+                    if (PythonKnownModules.Names.Contains(top)) continue;
+                    var stem = module.Replace('.', '/');
+                    string[] candidates = [stem + ".py", stem + "/__init__.py"];
+                    if (!candidates.Any(after.ContainsFile))
+                    {
+                        warnings.Add(map.Create("W101", id, field,
+                            $"python module '{module}' is imported but none of [{string.Join(", ", candidates)}] exists after this work order: {command.Text}"));
+                    }
+                }
+                foreach (var (path, directoryLike) in command.FileArguments())
+                {
+                    var present = after.ContainsFile(path) || directoryLike && after.ContainsDirectory(path);
+                    if (!present)
+                    {
+                        warnings.Add(map.Create("W101", id, field,
+                            $"'{path}' is used by the acceptance command but neither the repository nor this or an earlier work order creates it: {command.Text}"));
+                    }
+                }
+            }
+        }
+
+        if (verifyContract is not null)
+        {
+            var requires = verifyContract.Value.Requires;
+            for (var r = 0; r < requires.Count; r++)
+            {
+                var req = requires[r];
+                if (req.Kind == ConditionKind.FileExists && !state.ContainsFile(req.Path))
+                {
+                    errors.Add(verifyContract.Map.Create("E106", null, verifyContract.Map.ElementField("verify_contract.requires", r),
+                        $"verify contract requires '{req.Path}', but no work order creates it and the repository does not contain it"));
+                }
+            }
+        }
+    }
+
+    // E102 is emitted per path in sorted order (original §2.1); sort the ones just added for this work order.
+    private static void SortLastRun(List<Diagnostic> errors, string code, string woId)
+    {
+        var start = errors.Count;
+        while (start > 0 && errors[start - 1].Code == code && errors[start - 1].WoId == woId) start--;
+        if (errors.Count - start < 2) return;
+        var sorted = errors.GetRange(start, errors.Count - start).OrderBy(d => d.Message, StringComparer.Ordinal).ToList();
+        errors.RemoveRange(start, sorted.Count);
+        errors.AddRange(sorted);
+    }
+}
+
+/// <summary>The set of files known to exist at a point of the plan; grows, never shrinks.</summary>
+internal sealed class FileState
+{
+    private readonly IReadOnlySet<string> _repo;
+    private readonly HashSet<string> _created = new(StringComparer.Ordinal);
+    private HashSet<string>? _directories;
+
+    public FileState(IReadOnlySet<string> repo) => _repo = repo;
+
+    public bool ContainsFile(string path) => _created.Contains(path) || _repo.Contains(path);
+
+    public bool ContainsDirectory(string path)
+    {
+        if (_directories is null)
+        {
+            _directories = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var file in _repo) AddParents(file);
+            foreach (var file in _created) AddParents(file);
+        }
+        return _directories.Contains(path);
+    }
+
+    public string Origin(string path) => _created.Contains(path)
+        ? "an earlier work order creates it"
+        : "the repository already contains it";
+
+    public void AddRange(IEnumerable<string> created)
+    {
+        foreach (var file in created)
+        {
+            if (_created.Add(file) && _directories is not null) AddParents(file);
+        }
+    }
+
+    private void AddParents(string file)
+    {
+        for (var slash = file.IndexOf('/'); slash > 0; slash = file.IndexOf('/', slash + 1)) _directories!.Add(file[..slash]);
+    }
+}

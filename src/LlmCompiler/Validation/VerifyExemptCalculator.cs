@@ -1,0 +1,26 @@
+using LlmCompiler.Contracts;
+
+namespace LlmCompiler.Validation;
+
+/// <summary>
+/// Computes <c>verify_exempt</c> per work order (original §2.4, HEAD): walking the plan in order and adding each
+/// work order's file_exists postconditions before judging it, a work order is exempt while some file_exists
+/// requirement of the verify contract is still unmet. No contract or no requirements → nothing is exempt.
+/// Values written by a model are never trusted; the planner always recomputes.
+/// </summary>
+public static class VerifyExemptCalculator
+{
+    public static IReadOnlyList<bool> Compute(IReadOnlyList<WorkOrder> workOrders, VerifyContract? contract, IReadOnlySet<string> repoFiles)
+    {
+        var required = contract?.Requires.Where(r => r.Kind == ConditionKind.FileExists).Select(r => r.Path).ToList() ?? [];
+        if (required.Count == 0) return [.. workOrders.Select(_ => false)];
+        var state = new HashSet<string>(StringComparer.Ordinal);
+        var result = new List<bool>(workOrders.Count);
+        foreach (var wo in workOrders)
+        {
+            state.UnionWith(wo.CreatedPaths);
+            result.Add(!required.All(path => state.Contains(path) || repoFiles.Contains(path)));
+        }
+        return result;
+    }
+}

@@ -22,8 +22,14 @@ internal static class RunAllCommand
                 stderr.WriteLine($"llmc run-all: {error}");
                 return FactoryExitCodes.Fail;
             }
+            var (session, sessionErrors) = RunLlmClientFactory.Create(llm!);
+            if (session is null)
+            {
+                RunOptions.Report(stderr, sessionErrors);
+                return FactoryExitCodes.Fail;
+            }
             var result = await FactoryRunner.RunAllAsync(parse.GetValue(shared.Repo)!, parse.GetValue(workOrders)!,
-                () => RunLlmClientFactory.Create(llm!), options!, stderr, o => stdout.WriteLine(Line(o)), ct);
+                () => session, options!, stderr, o => stdout.WriteLine(Line(o)), ct);
             RunOptions.Report(stderr, result.Diagnostics);
             if (result.WorkOrders.Count > 0)
             {

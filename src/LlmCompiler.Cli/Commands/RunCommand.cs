@@ -21,8 +21,14 @@ internal static class RunCommand
                 stderr.WriteLine($"llmc run: {error}");
                 return FactoryExitCodes.Fail;
             }
+            var (session, sessionErrors) = RunLlmClientFactory.Create(llm!);
+            if (session is null)
+            {
+                RunOptions.Report(stderr, sessionErrors);
+                return FactoryExitCodes.Fail;
+            }
             var outcome = await FactoryRunner.RunOneAsync(parse.GetValue(shared.Repo)!, parse.GetValue(workOrder)!,
-                () => RunLlmClientFactory.Create(llm!), options!, stderr, ct);
+                () => session, options!, stderr, ct);
             RunOptions.Report(stderr, outcome.Diagnostics);
             stdout.WriteLine(RunAllCommand.Line(outcome));
             if (outcome.RunDirectory is not null) stdout.WriteLine($"Artifacts: {outcome.RunDirectory}");

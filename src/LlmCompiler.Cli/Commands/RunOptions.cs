@@ -9,9 +9,9 @@ internal sealed class RunOptions
 {
     public Option<string> Repo { get; } = new("--repo") { Description = "The git repository to change (its current branch receives the commits).", Required = true };
     public Option<string?> Out { get; } = new("--out") { Description = "Also export each run's artifacts to this directory." };
-    public Option<string> Model { get; } = new("--model") { Description = "Executor model name.", DefaultValueFactory = _ => "gpt-5.2" };
+    public Option<string> Model { get; } = new("--model") { Description = "Executor model name.", DefaultValueFactory = _ => new Llm.LlmSettings().Model };
     public Option<string?> Endpoint { get; } = new("--endpoint") { Description = "OpenAI-compatible base URL (default: api.openai.com)." };
-    public Option<string> ApiKeyEnv { get; } = new("--api-key-env") { Description = "Name of the environment variable holding the API key.", DefaultValueFactory = _ => "OPENAI_API_KEY" };
+    public Option<string> ApiKeyEnv { get; } = new("--api-key-env") { Description = "Name of the environment variable holding the API key.", DefaultValueFactory = _ => Llm.LlmSettings.DefaultApiKeyVariable };
     public Option<string> LlmMode { get; } = new("--llm-mode") { Description = "live | record | replay | auto.", DefaultValueFactory = _ => "live" };
     public Option<string?> Cassettes { get; } = new("--cassettes") { Description = "Cassette directory for record/replay." };
     public Option<int> MaxAttempts { get; } = new("--max-attempts") { Description = "Attempts per work order.", DefaultValueFactory = _ => 5 };
@@ -36,8 +36,8 @@ internal sealed class RunOptions
         if (attempts < 1) return (null, null, "--max-attempts must be at least 1");
         var timeout = parse.GetValue(TimeoutSeconds);
         if (timeout < 1) return (null, null, "--timeout-seconds must be at least 1");
-        var mode = parse.GetValue(LlmMode)!;
-        if (mode is not ("live" or "record" or "replay" or "auto")) return (null, null, $"--llm-mode must be live, record, replay or auto (got '{mode}')");
+        var modeText = parse.GetValue(LlmMode)!;
+        if (!Llm.LlmSettings.TryParseMode(modeText, out var mode)) return (null, null, $"--llm-mode must be live, record, replay or auto (got '{modeText}')");
         IReadOnlyList<string>? verify = null;
         if (parse.GetValue(VerifyCommand) is { } verifyText)
         {

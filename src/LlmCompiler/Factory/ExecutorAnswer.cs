@@ -1,13 +1,30 @@
 using LlmCompiler.Contracts;
 using LlmCompiler.Contracts.Json;
+using LlmCompiler.Llm;
 
 namespace LlmCompiler.Factory;
 
 /// <summary>Turns the executor's raw text into a <see cref="WriteProposal"/>, or an <c>llm_output_invalid</c> refusal.</summary>
 public static class ExecutorAnswer
 {
-    public static (WriteProposal? Proposal, GateFailure? Failure) Parse(string text, string savedResponsePath) =>
-        Parse(SourceText.FromString(savedResponsePath, ExtractJson(text)), text);
+    /// <summary>
+    /// Finds the one JSON object in the answer with the LLM layer's extractor (E303 when there is none, with a
+    /// position in the saved answer), then binds it as a proposal (E214).
+    /// </summary>
+    public static (WriteProposal? Proposal, GateFailure? Failure) Parse(string text, string savedResponsePath)
+    {
+        var (match, error) = JsonPayload.Extract(text);
+        if (match is null)
+        {
+            var located = error! with { File = savedResponsePath };
+            return (null, new GateFailure(FailureStage.LlmOutputInvalid, located.Code, $"Parse error:\n{located.ToCanonicalString()}\nRaw response (first 500 chars): {Head(text)}"));
+        }
+        // A bare answer is parsed as saved, so positions point into the saved file; otherwise into the extracted object.
+        var json = match.Form == JsonPayloadForm.Bare && !match.HadLeadingProse && !match.HadTrailingProse ? text : match.Json;
+        return Parse(SourceText.FromString(savedResponsePath, json), text);
+    }
+
+    private static string Head(string text) => text.Length > 500 ? text[..500] : text;
 
     /// <summary>Parses raw bytes as received (invalid UTF-8, duplicate keys and depth are the parser's to refuse).</summary>
     public static (WriteProposal? Proposal, GateFailure? Failure) Parse(SourceText source, string? rawForExcerpt = null)
@@ -15,19 +32,6 @@ public static class ExecutorAnswer
         var (proposal, diagnostics) = ContractReader.ReadWriteProposal(JsonSyntaxParser.Parse(source));
         if (proposal is not null) return (proposal, null);
         var errors = string.Join("\n", diagnostics.Where(d => d.IsError).Take(20).Select(d => d.ToCanonicalString()));
-        var raw = rawForExcerpt ?? "";
-        var head = raw.Length > 500 ? raw[..500] : raw;
-        return (null, new GateFailure(FailureStage.LlmOutputInvalid, "E214", $"Parse error:\n{errors}\nRaw response (first 500 chars): {head}"));
-    }
-
-    /// <summary>Accepts a bare JSON object, or one wrapped in exactly one code fence and nothing else.</summary>
-    public static string ExtractJson(string text)
-    {
-        var trimmed = text.Trim();
-        if (!trimmed.StartsWith("```", StringComparison.Ordinal) || !trimmed.EndsWith("```", StringComparison.Ordinal) || trimmed.Length < 6) return text;
-        var firstNewline = trimmed.IndexOf('\n');
-        if (firstNewline < 0) return text;
-        var inner = trimmed[(firstNewline + 1)..^3];
-        return inner.Contains("```", StringComparison.Ordinal) ? text : inner;
+        return (null, new GateFailure(FailureStage.LlmOutputInvalid, "E214", $"Parse error:\n{errors}\nRaw response (first 500 chars): {Head(rawForExcerpt ?? "")}"));
     }
 }

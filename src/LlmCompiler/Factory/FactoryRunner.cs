@@ -18,18 +18,26 @@ public static class FactoryRunner
     public static async Task<RunOutcome> RunOneAsync(string repo, string workOrderPath, Func<ILlmClient> llmFactory, FactoryOptions options, TextWriter log, CancellationToken ct)
     {
         var full = Path.GetFullPath(workOrderPath);
-        var manifest = Path.Combine(Path.GetDirectoryName(full)!, Manifest.FileName);
-        var load = PlanLoader.LoadFiles([full], File.Exists(manifest) ? manifest : null);
         var id = Path.GetFileNameWithoutExtension(full);
+        if (!File.Exists(full)) return RunOutcome.Refused(id, [DiagnosticCatalog.Create("E200", $"work order '{full}' does not exist")]);
+        // The work order is checked in the context of the plan it belongs to (the WO-*.json files and manifest
+        // beside it), so chain rules see its predecessors; only findings about this work order block the run.
+        var directory = Path.GetDirectoryName(full)!;
+        var manifest = Path.Combine(directory, Manifest.FileName);
+        var siblings = Directory.GetFiles(directory, PlanLoader.WorkOrderFilePattern).Select(Path.GetFullPath).Append(full).Distinct(StringComparer.Ordinal);
+        var load = PlanLoader.LoadFiles(siblings, File.Exists(manifest) ? manifest : null);
         if (!load.Success) return RunOutcome.Refused(id, [DiagnosticCatalog.Create("E200", load.IoError!)]);
-        var (wo, verify, errors) = Check(load.Document!);
-        if (errors.Count > 0) return RunOutcome.Refused(wo.FirstOrDefault()?.Id ?? id, errors);
+        var bound = load.Document!.WorkOrders.FirstOrDefault(w => w.Map.Source.Path is { } p && Path.GetFullPath(p) == full);
+        if (bound is null) return RunOutcome.Refused(id, [.. load.Document.DocumentDiagnostics.Where(d => d.IsError && d.File is { } f && Path.GetFullPath(f) == full)]);
+        var (_, verify, errors) = Check(load.Document);
+        var mine = errors.Where(d => d.WoId == bound.DisplayId || d.File is { } f && Path.GetFullPath(f) == full).ToList();
+        if (mine.Count > 0) return RunOutcome.Refused(bound.DisplayId, mine);
 
         var (session, diagnostics) = await OpenAsync(repo, options, log, ct).ConfigureAwait(false);
-        if (session is null) return RunOutcome.Refused(wo[0].Id, diagnostics);
+        if (session is null) return RunOutcome.Refused(bound.Value.Id, diagnostics);
         using (session)
         {
-            return await session.RunWorkOrderAsync(wo[0], verify, llmFactory(), ct).ConfigureAwait(false);
+            return await session.RunWorkOrderAsync(bound.Value, verify, llmFactory(), ct).ConfigureAwait(false);
         }
     }
 

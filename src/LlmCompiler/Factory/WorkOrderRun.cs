@@ -30,7 +30,7 @@ internal sealed class WorkOrderRun
     private readonly string _baseline;
     private readonly TextWriter _log;
     private readonly string _runId = FactorySession.NewRunId();
-    private readonly string _woSha256;
+    private string _woSha256 = "";
     private readonly RunArtifacts _artifacts;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
@@ -50,7 +50,6 @@ internal sealed class WorkOrderRun
         _llm = llm;
         _baseline = baseline;
         _log = log;
-        _woSha256 = WorkOrderIdentity.Sha256(wo);
         _artifacts = new RunArtifacts(Path.Combine(session.Root, FactorySession.ArtifactRoot, _runId));
         if (session.Options.ApiKeyVariable is { } keyVariable && Environment.GetEnvironmentVariable(keyVariable) is { Length: > 0 } key) _secrets.Add(key);
     }
@@ -61,6 +60,7 @@ internal sealed class WorkOrderRun
 
     public async Task<RunOutcome> ExecuteAsync(CancellationToken ct)
     {
+        _woSha256 = WorkOrderIdentity.Sha256(_wo);
         Directory.CreateDirectory(_artifacts.Directory);
         Directory.CreateDirectory(_session.ActiveDir);
         AtomicFile.WriteAllText(MarkerPath, _artifacts.Directory);
@@ -72,7 +72,7 @@ internal sealed class WorkOrderRun
                 ["run_id"] = _runId, ["work_order_id"] = _wo.Id, ["work_order_sha256"] = _woSha256,
                 ["baseline"] = _baseline, ["branch"] = _session.Branch, ["pid"] = Environment.ProcessId,
             });
-            _artifacts.WriteText("work_order.json", System.Text.Json.JsonSerializer.Serialize(_wo, ContractJsonContext.Files.WorkOrder) + "\n");
+            _artifacts.WriteJson("work_order.json", System.Text.Json.Nodes.JsonNode.Parse(WorkOrderIdentity.CanonicalJson(_wo))!);
             return await LoopAsync(ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -6,7 +6,8 @@ namespace LlmCompiler.Factory;
 
 /// <summary>
 /// Cleans up after runs that died (kill -9, power loss) before the next run starts; called with the
-/// repository lock held, so nothing it touches belongs to a live run. Removes stale attempt worktrees,
+/// repository lock held, so nothing it touches belongs to a live run. Removes stray worktree folders (the
+/// attempt worktree is reset before its next use),
 /// deletes <c>llmc/&lt;run-id&gt;</c> branches whose commit already landed, keeps the others (nothing is lost),
 /// and closes the dead run's journal and summary. Every step is idempotent: a crash here is recovered next time.
 /// </summary>
@@ -48,7 +49,7 @@ internal sealed class FactoryRecovery(FactorySession session, TextWriter log)
                         {
                             ["run_id"] = runId, ["verdict"] = "ERROR", ["error"] = $"interrupted; recovered by a later run: {outcome}",
                             ["landed_commit"] = outcome.EndsWith("had landed", StringComparison.Ordinal) ? committed : null,
-                            ["total_attempts"] = entries.Count(e => e.Event == "worktree_adding"),
+                            ["total_attempts"] = entries.Count(e => e.Event == "worktree_preparing"),
                         });
                     }
                     using var journal = Journal.Open(journalPath!);
@@ -60,7 +61,8 @@ internal sealed class FactoryRecovery(FactorySession session, TextWriter log)
 
         if (Directory.Exists(session.WorktreesDir))
         {
-            foreach (var stale in Directory.GetDirectories(session.WorktreesDir))
+            // The attempt worktree itself is reset (or re-created) before each use; anything else here is debris.
+            foreach (var stale in Directory.GetDirectories(session.WorktreesDir).Where(d => d != session.AttemptWorktree))
             {
                 try { await git.WorktreeRemoveAsync(session.Root, stale, ct).ConfigureAwait(false); }
                 catch (GitException) { DeleteDirectory(stale); }

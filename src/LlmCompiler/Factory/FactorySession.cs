@@ -44,6 +44,37 @@ public sealed class FactorySession : IDisposable
     internal string WorktreesDir => Path.Combine(StateDir, "worktrees");
     internal string ActiveDir => Path.Combine(StateDir, "active");
 
+    /// <summary>The repository's one attempt worktree (runs are serialised by the lock, so one is enough).</summary>
+    internal string AttemptWorktree => Path.Combine(WorktreesDir, "attempt");
+
+    /// <summary>
+    /// Returns the attempt worktree at exactly <paramref name="baseline"/>. The worktree is reused between attempts
+    /// and runs: resetting it (forced checkout + clean -ffdx, verified by an empty status that includes ignored
+    /// files) costs tens of milliseconds where a fresh checkout of a large tree costs seconds. It lives in the git
+    /// dir, never in the user's checkout, and is re-created whenever the reset cannot prove it clean.
+    /// </summary>
+    internal async Task<string> PrepareAttemptWorktreeAsync(string baseline, CancellationToken ct)
+    {
+        var path = AttemptWorktree;
+        if (Directory.Exists(path))
+        {
+            if (await _git.ResetOwnWorktreeAsync(path, baseline, ct).ConfigureAwait(false)) return path;
+            await DiscardAttemptWorktreeAsync().ConfigureAwait(false);
+        }
+        Directory.CreateDirectory(WorktreesDir);
+        await _git.WorktreePruneAsync(Root, ct).ConfigureAwait(false);
+        await _git.WorktreeAddAsync(Root, path, baseline, ct).ConfigureAwait(false);
+        return path;
+    }
+
+    internal async Task DiscardAttemptWorktreeAsync()
+    {
+        try { await _git.WorktreeRemoveAsync(Root, AttemptWorktree, CancellationToken.None).ConfigureAwait(false); }
+        catch (GitException) { }
+        FactoryRecovery.DeleteDirectory(AttemptWorktree);
+        try { await _git.WorktreePruneAsync(Root, CancellationToken.None).ConfigureAwait(false); } catch (GitException) { }
+    }
+
     /// <summary>
     /// Preflight of the repository (E200 not usable, E202 lock held, E201 dirty). Nothing in the user's checkout
     /// changes here, apart from one <c>/.llmc/</c> line in <c>.git/info/exclude</c>.

@@ -115,7 +115,6 @@ internal sealed class WorkOrderRun
     private async Task<(FailureBrief? Brief, JsonObject Record, string? Commit, bool Fatal)> RunAttemptAsync(int attempt, FailureBrief? previous, CancellationToken ct)
     {
         var attemptDir = $"attempt_{attempt}";
-        var worktree = Path.Combine(_session.WorktreesDir, $"{_runId}-{attempt}");
         var started = Stopwatch.StartNew();
         var record = new JsonObject
         {
@@ -125,9 +124,8 @@ internal sealed class WorkOrderRun
         FailureBrief? brief = null;
         string? commit = null;
         var fatal = false;
-        _journal!.Append("worktree_adding", new JsonObject { ["attempt"] = attempt, ["path"] = worktree });
-        Directory.CreateDirectory(_session.WorktreesDir);
-        await _session.Git.WorktreeAddAsync(_session.Root, worktree, _baseline, ct).ConfigureAwait(false);
+        _journal!.Append("worktree_preparing", new JsonObject { ["attempt"] = attempt, ["path"] = _session.AttemptWorktree });
+        var worktree = await _session.PrepareAttemptWorktreeAsync(_baseline, ct).ConfigureAwait(false);
         try
         {
             (brief, commit, fatal) = await AttemptStepsAsync(attempt, attemptDir, worktree, previous, record, ct).ConfigureAwait(false);
@@ -137,8 +135,8 @@ internal sealed class WorkOrderRun
             if (brief is not null) _artifacts.WriteBrief($"{attemptDir}/failure_brief.json", brief);
             record["failure_brief"] = RunArtifacts.BriefNode(brief);
             record["duration_seconds"] = Math.Round(started.Elapsed.TotalSeconds, 3);
-            await RemoveWorktreeAsync(worktree).ConfigureAwait(false);
-            _journal.Append("worktree_removed", new JsonObject { ["attempt"] = attempt });
+            // Rollback is the worktree's next reset: nothing of this attempt ever reached the user's checkout.
+            _journal.Append("attempt_finished", new JsonObject { ["attempt"] = attempt, ["passed"] = brief is null });
         }
         return (brief, record, commit, fatal);
     }
@@ -367,17 +365,6 @@ internal sealed class WorkOrderRun
         Stage = stage, Code = code, Command = command, ExitCode = exitCode,
         PrimaryErrorExcerpt = FailureBrief.Truncate(excerpt), ConstraintsReminder = reminder,
     };
-
-    private async Task RemoveWorktreeAsync(string worktree)
-    {
-        try { await _session.Git.WorktreeRemoveAsync(_session.Root, worktree, CancellationToken.None).ConfigureAwait(false); }
-        catch (Git.GitException)
-        {
-            // A child may have left read-only or odd files; fall back to deleting the directory and pruning.
-            FactoryRecovery.DeleteDirectory(worktree);
-            try { await _session.Git.WorktreePruneAsync(_session.Root, CancellationToken.None).ConfigureAwait(false); } catch (Git.GitException) { }
-        }
-    }
 
     private string Redact(string text)
     {

@@ -139,6 +139,22 @@ public sealed class GitCli(ChildEnvironment? environment = null, TimeSpan? timeo
     public Task WorktreeAddAsync(string repo, string path, string commit, CancellationToken ct = default) =>
         RunAsync(repo, ["worktree", "add", "--quiet", "--detach", path, commit], ct);
 
+    /// <summary>
+    /// Puts a worktree the harness owns back to exactly <paramref name="commit"/>: forced detached checkout, then
+    /// removal of every untracked and ignored file (nested repositories included). Returns false unless git then
+    /// reports nothing at all, ignored files included. Never used on the user's checkout.
+    /// </summary>
+    public async Task<bool> ResetOwnWorktreeAsync(string worktree, string commit, CancellationToken ct = default)
+    {
+        var checkout = await TryRunAsync(worktree, ["checkout", "--quiet", "--detach", "--force", commit], ct).ConfigureAwait(false);
+        if (!checkout.Succeeded) return false;
+        var clean = await TryRunAsync(worktree, ["clean", "-ffdxq"], ct).ConfigureAwait(false);
+        if (!clean.Succeeded) return false;
+        var status = await TryRunAsync(worktree, ["status", "--porcelain", "--ignored", "--untracked-files=all", "-z"], ct).ConfigureAwait(false);
+        var head = await TryRunAsync(worktree, ["rev-parse", "HEAD"], ct).ConfigureAwait(false);
+        return status.Succeeded && Out(status).Length == 0 && head.Succeeded && Out(head).Trim() == commit;
+    }
+
     public Task WorktreeRemoveAsync(string repo, string path, CancellationToken ct = default) =>
         RunAsync(repo, ["worktree", "remove", "--force", "--force", path], ct);
 

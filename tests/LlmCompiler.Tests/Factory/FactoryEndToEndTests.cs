@@ -100,7 +100,7 @@ public sealed partial class FactoryEndToEndTests
         StringAssert.Matches(body, new Regex(@"Llmc-Run: \S+"));
         StringAssert.Matches(body, new Regex(@"Work-Order-Sha256: [0-9a-f]{64}"));
         Assert.AreEqual("", repo.Git("status", "--porcelain"));
-        Assert.AreEqual(1, repo.Git("worktree", "list", "--porcelain").Split('\n').Count(l => l.StartsWith("worktree ", StringComparison.Ordinal)));
+        AssertOnlyOwnWorktrees(repo);
         Assert.AreEqual("", repo.Git("branch", "--list", "llmc/*").Trim());
 
         var runDir = Directory.GetDirectories(repo.PathOf(".llmc/runs/factory")).Single();
@@ -112,7 +112,7 @@ public sealed partial class FactoryEndToEndTests
         {
             Assert.IsTrue(File.Exists(Path.Combine(runDir, name)), name);
         }
-        CollectionAssert.AreEqual(new[] { "run_started", "worktree_adding", "llm_call", "writes_applying", "command", "committing", "committed", "worktree_removed", "landing", "landed", "run_finished" },
+        CollectionAssert.AreEqual(new[] { "run_started", "worktree_preparing", "llm_call", "writes_applying", "command", "committing", "committed", "attempt_finished", "landing", "landed", "run_finished" },
             Journal.Read(Path.Combine(runDir, "journal.jsonl")).Select(e => e.Event).ToArray());
         foreach (var file in TestRepo.Walk(repo.PathOf(".llmc")).Where(File.Exists))
         {
@@ -144,7 +144,16 @@ public sealed partial class FactoryEndToEndTests
         Assert.AreEqual(before, repo.CheckoutHash(), "the user's checkout changed");
         Assert.AreEqual("OPENAI_API_KEY=sk-user-local-secret\n", File.ReadAllText(repo.PathOf(".env")));
         Assert.AreEqual(gitBefore, repo.Git("for-each-ref") + repo.Head + repo.Git("stash", "list"), "refs, HEAD or stash changed");
-        Assert.AreEqual(1, repo.Git("worktree", "list", "--porcelain").Split('\n').Count(l => l.StartsWith("worktree ", StringComparison.Ordinal)));
+        AssertOnlyOwnWorktrees(repo);
+    }
+
+    /// <summary>The user's checkout plus, at most, the harness's attempt worktree inside the git dir.</summary>
+    internal static void AssertOnlyOwnWorktrees(TestRepo repo)
+    {
+        var paths = repo.Git("worktree", "list", "--porcelain").Split('\n').Where(l => l.StartsWith("worktree ", StringComparison.Ordinal)).Select(l => l[9..]).ToList();
+        Assert.AreEqual(Path.GetFullPath(repo.Root), Path.GetFullPath(paths[0]));
+        foreach (var extra in paths.Skip(1)) Assert.AreEqual(Path.GetFullPath(repo.PathOf(".git/llmc/worktrees/attempt")), Path.GetFullPath(extra));
+        Assert.IsLessThanOrEqualTo(2, paths.Count);
     }
 
     [TestMethod]

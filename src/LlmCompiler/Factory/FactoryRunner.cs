@@ -17,6 +17,25 @@ public static class FactoryRunner
     /// <summary>Runs one work-order file; its verify contract comes from the manifest beside it, if any.</summary>
     public static async Task<RunOutcome> RunOneAsync(string repo, string workOrderPath, Func<ILlmClient> llmFactory, FactoryOptions options, TextWriter log, CancellationToken ct)
     {
+        try
+        {
+            return await RunOneCoreAsync(repo, workOrderPath, llmFactory, options, log, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return new RunOutcome { WorkOrderId = Path.GetFileNameWithoutExtension(workOrderPath), Verdict = "ERROR", ExitCode = FactoryExitCodes.Cancelled, Diagnostics = [DiagnosticCatalog.Create("E216", "cancelled before the run started; nothing was changed")] };
+        }
+        catch (Exception ex)
+        {
+            return new RunOutcome { WorkOrderId = Path.GetFileNameWithoutExtension(workOrderPath), Verdict = "ERROR", ExitCode = FactoryExitCodes.Error, Diagnostics = [Internal(ex)] };
+        }
+    }
+
+    private static Diagnostic Internal(Exception ex) =>
+        DiagnosticCatalog.Create("E215", $"internal error ({ex.GetType().Name}: {ex.Message}); the user's checkout was not changed by this step");
+
+    private static async Task<RunOutcome> RunOneCoreAsync(string repo, string workOrderPath, Func<ILlmClient> llmFactory, FactoryOptions options, TextWriter log, CancellationToken ct)
+    {
         var full = Path.GetFullPath(workOrderPath);
         var id = Path.GetFileNameWithoutExtension(full);
         if (!File.Exists(full)) return RunOutcome.Refused(id, [DiagnosticCatalog.Create("E200", $"work order '{full}' does not exist")]);
@@ -47,6 +66,22 @@ public static class FactoryRunner
     /// Stops at the first work order that does not pass.
     /// </summary>
     public static async Task<RunAllOutcome> RunAllAsync(string repo, string workOrdersDir, Func<ILlmClient> llmFactory, FactoryOptions options, TextWriter log, Action<RunOutcome>? progress, CancellationToken ct)
+    {
+        try
+        {
+            return await RunAllCoreAsync(repo, workOrdersDir, llmFactory, options, log, progress, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return new([], FactoryExitCodes.Cancelled, [DiagnosticCatalog.Create("E216", "cancelled between work orders; every landed work order stays landed")]);
+        }
+        catch (Exception ex)
+        {
+            return new([], FactoryExitCodes.Error, [Internal(ex)]);
+        }
+    }
+
+    private static async Task<RunAllOutcome> RunAllCoreAsync(string repo, string workOrdersDir, Func<ILlmClient> llmFactory, FactoryOptions options, TextWriter log, Action<RunOutcome>? progress, CancellationToken ct)
     {
         if (!Directory.Exists(workOrdersDir)) return new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create("E200", $"work-order directory '{workOrdersDir}' does not exist")]);
         var load = PlanLoader.Load(workOrdersDir);

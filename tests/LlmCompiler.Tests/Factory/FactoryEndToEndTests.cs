@@ -83,10 +83,13 @@ public sealed partial class FactoryEndToEndTests
         await using var server = await LoopbackLlmServer.StartAsync();
         server.Responder = _ => ScriptedResponse.Completion(Proposal(("hello.txt", Empty, "hello world\n")));
         var key = NewKey(out var secret);
-        var wo = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        // The second acceptance command prints the child's environment into the artifacts: the key must not be there.
+        var wo = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt")
+            .Replace("\"acceptance_commands\":[\"grep -q hello hello.txt\"]", "\"acceptance_commands\":[\"grep -q hello hello.txt\",\"env\"]", StringComparison.Ordinal));
         var baseline = repo.Head;
+        var export = Path.Combine(repo.Base, "export");
 
-        var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, "--work-order", wo)]);
+        var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, "--work-order", wo, "--out", export)]);
 
         Assert.AreEqual(0, exit, stdout + stderr);
         StringAssert.Contains(stdout, "Verdict: PASS");
@@ -112,8 +115,10 @@ public sealed partial class FactoryEndToEndTests
         {
             Assert.IsTrue(File.Exists(Path.Combine(runDir, name)), name);
         }
-        CollectionAssert.AreEqual(new[] { "run_started", "worktree_preparing", "llm_call", "writes_applying", "command", "committing", "committed", "attempt_finished", "landing", "landed", "run_finished" },
+        CollectionAssert.AreEqual(new[] { "run_started", "worktree_preparing", "llm_call", "writes_applying", "command", "command", "committing", "committed", "attempt_finished", "landing", "landed", "run_finished" },
             Journal.Read(Path.Combine(runDir, "journal.jsonl")).Select(e => e.Event).ToArray());
+        Assert.IsTrue(File.Exists(Path.Combine(export, Path.GetFileName(runDir), "run_summary.json")), "--out export missing");
+        StringAssert.Contains(File.ReadAllText(Path.Combine(runDir, "attempt_1", "acceptance_2_stdout.txt")), "MSBUILDDISABLENODEREUSE=1");
         foreach (var file in TestRepo.Walk(repo.PathOf(".llmc")).Where(File.Exists))
         {
             Assert.DoesNotContain(secret, File.ReadAllText(file), $"the API key leaked into {file}");

@@ -1,18 +1,80 @@
 using System.CommandLine;
+using LlmCompiler.Contracts;
+using LlmCompiler.Diagnostics.Reporting;
+using LlmCompiler.Validation;
 
 namespace LlmCompiler.Cli.Commands;
 
-/// <summary><c>llmc verify PATH [--repo DIR] [--format text|json|sarif] [--warnaserror]</c>.</summary>
+/// <summary>
+/// <c>llmc verify PATH [--repo DIR] [--format text|json|sarif] [--warnaserror]</c>. Exit codes: 0 no error,
+/// 2 at least one error (warnings count with <c>--warnaserror</c>), 1 usage or I/O problem.
+/// </summary>
 internal static class VerifyCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var command = new Command("verify", "Check a plan (manifest file or directory of WO-*.json) against the work-order contract.");
-        command.SetAction(_ =>
+        var path = new Argument<string>("PATH")
         {
-            stderr.WriteLine("llmc verify: not implemented yet");
-            return 1;
+            Description = "A manifest file ({system_overview, verify_contract, work_orders}) or a directory of WO-*.json files.",
+        };
+        var repo = new Option<string?>("--repo")
+        {
+            Description = "Repository the plan will run against; its files are what exists before WO-01.",
+            HelpName = "DIR",
+        };
+        var format = new Option<string>("--format")
+        {
+            Description = "Output format.",
+            DefaultValueFactory = _ => "text",
+        };
+        format.AcceptOnlyFromAmong([.. ReportFormats.Names]);
+        var warnAsError = new Option<bool>("--warnaserror")
+        {
+            Description = "Report warnings as errors (exit code 2 when there is any).",
+        };
+
+        var command = new Command("verify", "Check a plan (manifest file or directory of WO-*.json) against the work-order contract.")
+        {
+            path, repo, format, warnAsError,
+        };
+        command.SetAction(parse =>
+        {
+            ReportFormats.TryParse(parse.GetValue(format), out var reportFormat);
+            try
+            {
+                return Run(parse.GetValue(path)!, parse.GetValue(repo), reportFormat, parse.GetValue(warnAsError), stdout, stderr);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Listing a directory can still fail after the existence checks (permissions, races).
+                stderr.WriteLine($"llmc verify: {ex.Message}");
+                return ExitCodes.Usage;
+            }
         });
         return command;
+    }
+
+    private static int Run(string planPath, string? repoDir, ReportFormat format, bool warnAsError, TextWriter stdout, TextWriter stderr)
+    {
+        if (repoDir is not null && !Directory.Exists(repoDir))
+        {
+            stderr.WriteLine($"llmc verify: repository directory '{repoDir}' does not exist");
+            return ExitCodes.Usage;
+        }
+
+        var loaded = PlanLoader.Load(planPath);
+        if (!loaded.Success)
+        {
+            stderr.WriteLine($"llmc verify: {loaded.IoError}");
+            return ExitCodes.Usage;
+        }
+
+        var options = repoDir is null ? ValidationOptions.Default : ValidationOptions.Default with { RepoFiles = RepoListing.Load(repoDir) };
+        var result = PlanValidator.Validate(loaded.Document!, options);
+        var report = VerifyReport.Create(loaded.Document!, result, warnAsError);
+
+        ReportFormats.CreateReporter(format).Write(report, stdout);
+        stderr.WriteLine(report.Summary);
+        return report.HasErrors ? ExitCodes.ValidationFailed : ExitCodes.Success;
     }
 }

@@ -43,7 +43,7 @@ public static class ContractReader
             return new PlanDocument([], null, [], diagnostics);
         }
 
-        var map = new SourceMap(source, root.Start);
+        var map = new SourceMap(source, root);
         var binder = new ObjectBinder(root, map, null, "E005", diagnostics, ManifestProperties);
         var overview = binder.StringList("system_overview", required: false, pathRule: false, dedupe: false);
         var unknown = binder.CollectUnknown();
@@ -125,7 +125,7 @@ public static class ContractReader
             }
             else if (parsed.Root is JsonObjectSyntax root)
             {
-                var map = new SourceMap(manifest, root.Start);
+                var map = new SourceMap(manifest, root);
                 verifyContract = BindVerifyContract(root, map, diagnostics);
                 var binder = new ObjectBinder(root, map, null, "E005", [], ManifestProperties);
                 overview = binder.StringList("system_overview", required: false, pathRule: false, dedupe: false);
@@ -141,7 +141,7 @@ public static class ContractReader
     internal static BoundWorkOrder BindWorkOrder(SourceText source, JsonObjectSyntax obj, int index)
     {
         var diagnostics = new List<Diagnostic>();
-        var map = new SourceMap(source, obj.Start);
+        var map = new SourceMap(source, obj);
 
         var idShape = obj.Find("id")?.Value switch
         {
@@ -237,7 +237,7 @@ public static class ContractReader
                 $"'verify_contract' is {value.TypeName}, expected an object {{\"command\", \"requires\"}} or null"));
             return null;
         }
-        var map = new SourceMap(rootMap.Source, obj.Start);
+        var map = new SourceMap(rootMap.Source, root);
         var b = new ObjectBinder(obj, map, null, "E000", diagnostics, ["command", "requires"], "verify_contract.");
         var command = b.RequiredString("command");
         if (command.Length == 0 && b.Get("command") is JsonStringSyntax)
@@ -265,7 +265,7 @@ public static class ContractReader
                 $"proposal is {parsed.Root.TypeName}, expected an object {{\"summary\", \"writes\"}}", source.Path,
                 source.GetPosition(parsed.Root.Start).Line, source.GetPosition(parsed.Root.Start).Column)]);
         }
-        var map = new SourceMap(source, root.Start);
+        var map = new SourceMap(source, root);
         var b = new ObjectBinder(root, map, null, "E214", diagnostics, ["summary", "writes"]);
         var summary = b.RequiredString("summary", trim: false);
         var writesArray = b.Array("writes", required: true);
@@ -276,7 +276,6 @@ public static class ContractReader
         {
             var item = writesArray!.Items[i];
             var field = $"writes[{i}]";
-            map.Record(field, item.Start);
             if (item is not JsonObjectSyntax obj)
             {
                 b.Report("E214", field, $"'{field}' must be an object {{\"path\", \"base_sha256\", \"content\"}}, found {item.TypeName}");

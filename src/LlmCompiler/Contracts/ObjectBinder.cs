@@ -26,7 +26,6 @@ internal sealed class ObjectBinder
         _diagnostics = diagnostics;
         _prefix = prefix;
         _known = new HashSet<string>(knownProperties, StringComparer.Ordinal);
-        foreach (var p in obj.Properties) map.Record(_prefix + p.Name, p.Value.Start);
         foreach (var dup in obj.DuplicateProperties)
         {
             map.Record(_prefix + dup.Name + "#duplicate", dup.NameStart);
@@ -126,10 +125,9 @@ internal sealed class ObjectBinder
         for (var i = 0; i < array.Items.Count; i++)
         {
             var item = array.Items[i];
-            var field = $"{name}[{i}]";
-            Map.Record(_prefix + field, item.Start);
             if (item is not JsonStringSyntax s)
             {
+                var field = $"{name}[{i}]";
                 Report(_shapeCode, field, $"'{field}' must be a string, found {item.TypeName}");
                 continue;
             }
@@ -138,10 +136,11 @@ internal sealed class ObjectBinder
             {
                 if (globCode is not null && text.AsSpan().IndexOfAny("*?[") >= 0)
                 {
-                    Report(globCode, field, $"{name} contains glob character in '{text}'; list every file explicitly");
+                    Report(globCode, $"{name}[{i}]", $"{name} contains glob character in '{text}'; list every file explicitly");
                 }
                 if (!RepoPath.TryNormalize(text, out var normalized, out var error))
                 {
+                    var field = $"{name}[{i}]";
                     Report(_shapeCode, field, $"'{field}' is not a valid repository path: {error} ('{Printable(text)}')");
                     continue;
                 }
@@ -149,6 +148,7 @@ internal sealed class ObjectBinder
             }
             else if (rejectEmpty && text.Length == 0)
             {
+                var field = $"{name}[{i}]";
                 Report(_shapeCode, field, $"'{field}' must not be empty");
                 continue;
             }
@@ -169,7 +169,6 @@ internal sealed class ObjectBinder
         {
             var item = array.Items[i];
             var field = $"{name}[{i}]";
-            Map.Record(_prefix + field, item.Start);
             if (item is not JsonObjectSyntax obj)
             {
                 Report(_shapeCode, field, $"'{field}' must be an object {{\"kind\", \"path\"}}, found {item.TypeName}");

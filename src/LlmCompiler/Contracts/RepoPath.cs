@@ -51,29 +51,54 @@ public static class RepoPath
         }
         if (raw[0] == '/') return "path must be relative to the repository root";
 
-        var segments = new List<string>();
-        foreach (var segment in raw.Split('/'))
+        // Walk the segments without splitting: most paths are already normal and are returned as they are.
+        System.Text.StringBuilder? rebuilt = null;
+        var kept = 0;
+        var start = 0;
+        while (start <= raw.Length)
         {
-            if (segment.Length == 0 || segment == ".") continue;
-            if (segment == "..") return "path must not contain a '..' segment";
-            if (segment.Equals(".git", StringComparison.OrdinalIgnoreCase)) return "path must not contain a '.git' segment";
-            if (IsReservedDeviceName(segment)) return $"path segment '{segment}' is a reserved device name on Windows";
-            if (segment[^1] is '.' or ' ') return $"path segment '{segment}' must not end with '.' or a space";
-            if (Encoding.UTF8.GetByteCount(segment) > MaxSegmentBytes) return $"path segment is longer than {MaxSegmentBytes} bytes";
-            segments.Add(segment);
+            var end = raw.IndexOf('/', start);
+            if (end < 0) end = raw.Length;
+            var segment = raw.AsSpan(start, end - start);
+            if (segment.Length == 0 || segment is ".")
+            {
+                rebuilt ??= new System.Text.StringBuilder(raw, 0, Math.Max(0, start - 1), raw.Length);
+            }
+            else
+            {
+                var error = CheckSegment(segment);
+                if (error is not null) return error;
+                if (rebuilt is not null)
+                {
+                    if (kept > 0 && (rebuilt.Length > 0)) rebuilt.Append('/');
+                    rebuilt.Append(segment);
+                }
+                kept++;
+            }
+            start = end + 1;
         }
-        if (segments.Count == 0) return "path must name a file, not '.'";
+        if (kept == 0) return "path must name a file, not '.'";
 
-        var joined = string.Join('/', segments);
-        if (Encoding.UTF8.GetByteCount(joined) > MaxPathBytes) return $"path is longer than {MaxPathBytes} bytes";
-        normalized = joined;
+        var result = rebuilt?.ToString().TrimStart('/') ?? raw;
+        if (Encoding.UTF8.GetByteCount(result) > MaxPathBytes) return $"path is longer than {MaxPathBytes} bytes";
+        normalized = result;
         return null;
     }
 
-    private static bool IsReservedDeviceName(string segment)
+    private static string? CheckSegment(ReadOnlySpan<char> segment)
+    {
+        if (segment is "..") return "path must not contain a '..' segment";
+        if (segment.Equals(".git", StringComparison.OrdinalIgnoreCase)) return "path must not contain a '.git' segment";
+        if (IsReservedDeviceName(segment)) return $"path segment '{segment}' is a reserved device name on Windows";
+        if (segment[^1] is '.' or ' ') return $"path segment '{segment}' must not end with '.' or a space";
+        if (Encoding.UTF8.GetByteCount(segment) > MaxSegmentBytes) return $"path segment is longer than {MaxSegmentBytes} bytes";
+        return null;
+    }
+
+    private static bool IsReservedDeviceName(ReadOnlySpan<char> segment)
     {
         var dot = segment.IndexOf('.');
-        var stem = dot >= 0 ? segment[..dot] : segment;
-        return ReservedDeviceNames.Contains(stem.TrimEnd(' '));
+        var stem = (dot >= 0 ? segment[..dot] : segment).TrimEnd(' ');
+        return stem.Length is 3 or 4 && ReservedDeviceNames.Contains(stem.ToString());
     }
 }

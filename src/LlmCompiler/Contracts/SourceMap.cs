@@ -5,57 +5,92 @@ namespace LlmCompiler.Contracts;
 
 /// <summary>
 /// Where each field and list element of one bound object came from. Field paths use the indices of the
-/// original JSON (what the user sees in the file), e.g. <c>allowed_files[3]</c> or <c>preconditions[0].path</c>;
-/// list fields also map the index after normalisation (trimming, de-duplication) back to the original.
+/// original JSON (what the user sees in the file), e.g. <c>allowed_files[3]</c> or <c>preconditions[0].path</c>,
+/// and are resolved lazily by walking the syntax tree, so binding a clean plan records almost nothing.
+/// List fields also map the index after normalisation (trimming, de-duplication) back to the original.
 /// </summary>
 public sealed class SourceMap
 {
-    private readonly Dictionary<string, int> _offsets = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<int>> _listIndices = new(StringComparer.Ordinal);
+    private readonly JsonSyntax _root;
+    private Dictionary<string, int>? _extraOffsets;
+    private Dictionary<string, List<int>>? _listIndices;
+    private HashSet<string>? _listsWithGaps;
 
-    public SourceMap(SourceText source, int objectOffset)
+    /// <param name="source">The file the positions refer to.</param>
+    /// <param name="root">The value field paths start from (a work order, a manifest, a proposal).</param>
+    public SourceMap(SourceText source, JsonSyntax root)
     {
         Source = source;
-        ObjectOffset = objectOffset;
+        _root = root;
     }
 
     public SourceText Source { get; }
 
     public string? File => Source.Path;
 
-    public int ObjectOffset { get; }
-
-    public void Record(string field, int offset) => _offsets.TryAdd(field, offset);
+    /// <summary>Records a position that is not a JSON value (e.g. the name of a duplicate key).</summary>
+    public void Record(string field, int offset) => (_extraOffsets ??= new(StringComparer.Ordinal)).TryAdd(field, offset);
 
     /// <summary>Records that the next element kept in <paramref name="list"/> came from <paramref name="originalIndex"/>.</summary>
     public void RecordKept(string list, int originalIndex)
     {
+        _listIndices ??= new(StringComparer.Ordinal);
         if (!_listIndices.TryGetValue(list, out var indices)) _listIndices[list] = indices = [];
+        if (originalIndex != indices.Count) (_listsWithGaps ??= new(StringComparer.Ordinal)).Add(list);
         indices.Add(originalIndex);
     }
 
     /// <summary>The field path of the element at <paramref name="keptIndex"/> of a normalised list.</summary>
-    public string ElementField(string list, int keptIndex) =>
-        _listIndices.TryGetValue(list, out var indices) && keptIndex < indices.Count
-            ? $"{list}[{indices[keptIndex]}]"
-            : list;
+    public string ElementField(string list, int keptIndex)
+    {
+        var original = _listsWithGaps?.Contains(list) == true && _listIndices!.TryGetValue(list, out var indices) && keptIndex < indices.Count
+            ? indices[keptIndex]
+            : keptIndex;
+        return $"{list}[{original}]";
+    }
 
-    /// <summary>The position of a field, falling back to its enclosing value, then to the object itself.</summary>
+    /// <summary>The position of a field, falling back to its nearest enclosing value, then to the root.</summary>
     public SourcePosition Locate(string? field)
     {
-        while (!string.IsNullOrEmpty(field))
+        if (field is not null && _extraOffsets is not null && _extraOffsets.TryGetValue(field, out var offset))
         {
-            if (_offsets.TryGetValue(field, out var offset)) return Source.GetPosition(offset);
-            var cut = Math.Max(field.LastIndexOf('['), field.LastIndexOf('.'));
-            if (cut <= 0) break;
-            field = field[..cut];
+            return Source.GetPosition(offset);
         }
-        return Source.GetPosition(ObjectOffset);
+        return Source.GetPosition(Resolve(field).Start);
     }
 
     public Diagnostic Create(string code, string? woId, string? field, string message)
     {
         var position = Locate(field);
         return new Diagnostic(code, DiagnosticCatalog.SeverityOf(code), woId, field, message, File, position.Line, position.Column);
+    }
+
+    private JsonSyntax Resolve(string? field)
+    {
+        var current = _root;
+        if (string.IsNullOrEmpty(field)) return current;
+        var i = 0;
+        while (i < field.Length)
+        {
+            JsonSyntax? next;
+            if (field[i] == '[')
+            {
+                var close = field.IndexOf(']', i);
+                if (close < 0 || !int.TryParse(field.AsSpan(i + 1, close - i - 1), out var index)) return current;
+                next = current is JsonArraySyntax array && index >= 0 && index < array.Items.Count ? array.Items[index] : null;
+                i = close + 1;
+            }
+            else
+            {
+                if (field[i] == '.') i++;
+                var end = field.IndexOfAny(['.', '['], i);
+                if (end < 0) end = field.Length;
+                next = current is JsonObjectSyntax obj ? obj.Find(field.AsSpan(i, end - i))?.Value : null;
+                i = end;
+            }
+            if (next is null) return current;
+            current = next;
+        }
+        return current;
     }
 }

@@ -37,11 +37,14 @@ public sealed class JsonObjectSyntax(int start, int end, IReadOnlyList<JsonPrope
     public IReadOnlyList<JsonPropertySyntax> DuplicateProperties { get; init; } = [];
 
     /// <summary>The first property with this name (duplicates are reported by the parser).</summary>
-    public JsonPropertySyntax? Find(string name)
+    public JsonPropertySyntax? Find(string name) => Find(name.AsSpan());
+
+    public JsonPropertySyntax? Find(ReadOnlySpan<char> name)
     {
-        foreach (var p in Properties)
+        var properties = Properties;
+        for (var i = 0; i < properties.Count; i++)
         {
-            if (string.Equals(p.Name, name, StringComparison.Ordinal)) return p;
+            if (name.SequenceEqual(properties[i].Name)) return properties[i];
         }
         return null;
     }

@@ -101,6 +101,7 @@ public static class JsonSyntaxParser
     {
         var properties = new List<JsonPropertySyntax>();
         List<JsonPropertySyntax>? duplicates = null;
+        // Objects in a plan are small: a linear scan finds duplicates without a set per object.
         HashSet<string>? seen = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
@@ -109,8 +110,9 @@ public static class JsonSyntaxParser
             reader.Read();
             var value = ReadValue(ref reader, offset);
             var property = new JsonPropertySyntax(name, nameStart, value);
-            seen ??= new HashSet<string>(StringComparer.Ordinal);
-            if (seen.Add(name))
+            if (properties.Count >= 16 && seen is null) seen = new HashSet<string>(properties.Select(p => p.Name), StringComparer.Ordinal);
+            var isNew = seen is not null ? seen.Add(name) : !properties.Exists(p => string.Equals(p.Name, name, StringComparison.Ordinal));
+            if (isNew)
             {
                 properties.Add(property);
             }

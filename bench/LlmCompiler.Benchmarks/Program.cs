@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(LlmCompiler.Benchmarks.ValidationBenchmarks).Assembly).Run(args);

@@ -1,0 +1,139 @@
+using System.Text.RegularExpressions;
+using LlmCompiler.Diagnostics;
+
+namespace LlmCompiler.Tests;
+
+/// <summary>
+/// Keeps <c>docs/diagnostics.md</c> in step with <see cref="DiagnosticCatalog"/>: every code has a stable
+/// anchor, a heading with its catalog title, a cause, an example line with its code and severity, and a fix;
+/// no anchor exists for a code the catalog does not know.
+/// </summary>
+[TestClass]
+public sealed partial class DocsTests
+{
+    private static readonly Lazy<string> Document = new(() => File.ReadAllText(Path.Combine(RepoRoot(), "docs", "diagnostics.md")));
+
+    [GeneratedRegex("""<a id="(?<id>[^"]+)"></a>""")]
+    private static partial Regex AnchorPattern();
+
+    public static IEnumerable<object[]> Codes => DiagnosticCatalog.Descriptors.Select(d => new object[] { d.Code });
+
+    [TestMethod]
+    public void AnchorsAreExactlyTheCatalogCodes()
+    {
+        var anchors = AnchorPattern().Matches(Document.Value).Select(m => m.Groups["id"].Value).ToList();
+        var expected = DiagnosticCatalog.Descriptors.Select(d => d.Code.ToLowerInvariant()).ToList();
+
+        CollectionAssert.AreEqual(expected, anchors, "one anchor per catalog code, in catalog order, and nothing else");
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Codes))]
+    public void EveryCodeHasHeadingCauseExampleAndFix(string code)
+    {
+        var descriptor = DiagnosticCatalog.Get(code);
+        var section = SectionOf(code);
+
+        var heading = section.Split('\n')[1].Trim();
+        Assert.AreEqual($"## {code} — {descriptor.Title}", heading);
+        foreach (var part in new[] { "**Cause.**", "**Example.**", "**Fix.**" })
+        {
+            var at = section.IndexOf(part, StringComparison.Ordinal);
+            Assert.IsGreaterThanOrEqualTo(0, at, $"{code} has no {part}");
+            var body = section[(at + part.Length)..].TrimStart();
+            Assert.IsFalse(body.StartsWith("**", StringComparison.Ordinal), $"{code}: {part} is empty");
+        }
+        Assert.IsLessThan(section.IndexOf("**Example.**", StringComparison.Ordinal), section.IndexOf("**Cause.**", StringComparison.Ordinal));
+        Assert.IsLessThan(section.IndexOf("**Fix.**", StringComparison.Ordinal), section.IndexOf("**Example.**", StringComparison.Ordinal));
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Codes))]
+    public void EveryExampleShowsTheExactDiagnosticLineShape(string code)
+    {
+        var severity = DiagnosticCatalog.SeverityOf(code) switch
+        {
+            DiagnosticSeverity.Error => "error",
+            DiagnosticSeverity.Warning => "warning",
+            _ => "info",
+        };
+        var example = SectionOf(code).Split("**Example.**")[1].Split("**Fix.**")[0];
+        var line = new Regex($@"^(?:llmc|\S+?(?:\(\d+,\d+\))?): {severity} {code}: \S.*$", RegexOptions.Multiline);
+
+        Assert.IsTrue(line.IsMatch(example), $"{code}: the example must show a line '<file>(l,c): {severity} {code}: …' or 'llmc: {severity} {code}: …'");
+        Assert.Contains("```", example, $"{code}: the example must be in a code block");
+    }
+
+    [TestMethod]
+    public void HelpLinksPointAtTheAnchors()
+    {
+        foreach (var d in DiagnosticCatalog.Descriptors)
+        {
+            var link = DiagnosticCatalog.HelpLinkFor(d.Code);
+            Assert.EndsWith("docs/diagnostics.md#" + d.Code.ToLowerInvariant(), link);
+            Assert.IsTrue(Uri.IsWellFormedUriString(link, UriKind.Absolute), link);
+            Assert.AreEqual(link, DiagnosticCatalog.Create(d.Code, "m").HelpLink);
+        }
+    }
+
+    /// <summary>
+    /// Plans that trigger each contract code: (code, text to replace in <see cref="Cli.PlanFixtures.ValidManifest"/>,
+    /// replacement). A null "from" replaces the whole document. E006/I006 depend on the machine's Python and are
+    /// covered by the validator's own tests.
+    /// </summary>
+    public static IEnumerable<object?[]> ContractExamples =>
+    [
+        ["E000", null, "{\"work_orders\": []}"],
+        ["E001", "\"id\": \"WO-02\"", "\"id\": \"WO-03\""],
+        ["E003", "\"dotnet build src/Calc/Calc.csproj\"", "\"dotnet test tests/Calc.Tests > log.txt\""],
+        ["E004", "\"context_files\": [\"src/Calc/Calc.csproj\", \"src/Calc/Adder.cs\"]", "\"context_files\": [\"src/*.cs\"]"],
+        ["E005", "[\"dotnet build src/Calc/Calc.csproj\"]", "[]"],
+        ["E007", "\"dotnet build src/Calc/Calc.csproj\"", "\"echo 'unterminated\""],
+        ["E101", "\"preconditions\": [{\"kind\": \"file_exists\", \"path\": \"src/Calc/Calc.csproj\"}]", "\"preconditions\": [{\"kind\": \"file_exists\", \"path\": \"src/Calc/Parser.cs\"}]"],
+        ["E102", "[{\"kind\": \"file_absent\", \"path\": \"src/Calc/Calc.csproj\"}]", "[{\"kind\": \"file_exists\", \"path\": \"src/a.cs\"}, {\"kind\": \"file_absent\", \"path\": \"src/a.cs\"}]"],
+        ["E103", "\"allowed_files\": [\"src/Calc/Calc.csproj\", \"src/Calc/Adder.cs\"]", "\"allowed_files\": [\"src/Calc/Calc.csproj\"]"],
+        ["E104", "\"allowed_files\": [\"src/Calc/Calc.csproj\", \"src/Calc/Adder.cs\"]", "\"allowed_files\": [\"src/Calc/Calc.csproj\", \"src/Calc/Adder.cs\", \"src/Calc/Extra.cs\"]"],
+        ["E105", "\"dotnet build tests/Calc.Tests/Calc.Tests.csproj\"", "\"dotnet test ./tests/Calc.Tests/Calc.Tests.csproj\""],
+        ["E106", "\"requires\": [{\"kind\": \"file_exists\", \"path\": \"tests/Calc.Tests/Calc.Tests.csproj\"}]", "\"requires\": [{\"kind\": \"file_exists\", \"path\": \"tests/Calc.Tests/Integration.cs\"}]"],
+        ["W101", "\"dotnet build src/Calc/Calc.csproj\"", "\"dotnet build tests/Calc.Tests/Calc.Tests.csproj\""],
+        ["W102", "\"forbidden\": [\"network access\"]", "\"postcondition\": [], \"forbidden\": [\"network access\"]"],
+    ];
+
+    /// <summary>
+    /// The example line of each contract code is what the validator prints for a real plan, so the docs cannot
+    /// drift from the messages. (The JSON excerpt in the docs is abridged; the line comes from the full plan.)
+    /// </summary>
+    [TestMethod]
+    [DynamicData(nameof(ContractExamples))]
+    public void ContractExampleLinesAreRealValidatorOutput(string code, string? from, string to)
+    {
+        var text = from is null ? to : Cli.PlanFixtures.ReplaceOnce(Cli.PlanFixtures.ValidManifest, from, to);
+        var document = LlmCompiler.Contracts.ContractReader.ReadManifest(LlmCompiler.Contracts.Json.SourceText.FromString("plan.json", text));
+        var result = LlmCompiler.Validation.PlanValidator.Validate(document, new LlmCompiler.Validation.ValidationOptions { CheckPythonSyntax = false });
+        var diagnostic = result.Diagnostics.FirstOrDefault(d => d.Code == code);
+        Assert.IsNotNull(diagnostic, $"the example plan for {code} produced: {string.Join(" | ", result.Diagnostics)}");
+
+        var line = diagnostic.ToCanonicalString();
+        Assert.Contains(line, SectionOf(code), $"docs/diagnostics.md must show the real line for {code}:\n{line}");
+    }
+
+    /// <summary>From a code's anchor up to the next anchor (or the end).</summary>
+    private static string SectionOf(string code)
+    {
+        var text = Document.Value;
+        var anchor = $"<a id=\"{code.ToLowerInvariant()}\"></a>";
+        var start = text.IndexOf(anchor, StringComparison.Ordinal);
+        Assert.IsGreaterThanOrEqualTo(0, start, $"no anchor for {code}");
+        var next = text.IndexOf("<a id=\"", start + anchor.Length, StringComparison.Ordinal);
+        return text[start..(next < 0 ? text.Length : next)].Replace("\r\n", "\n", StringComparison.Ordinal);
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "LlmCompiler.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("LlmCompiler.sln not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -1,0 +1,174 @@
+using System.Text.Json;
+using LlmCompiler.Contracts;
+using LlmCompiler.Diagnostics;
+using LlmCompiler.Diagnostics.Reporting;
+using LlmCompiler.Validation;
+
+namespace LlmCompiler.Tests.Reporting;
+
+[TestClass]
+public sealed class ReporterTests
+{
+    private static readonly Diagnostic Located =
+        new("E101", DiagnosticSeverity.Error, "WO-02", "preconditions[0]", "precondition file_exists 'src/a.cs' cannot hold", "plan.json", 12, 9);
+
+    private static readonly Diagnostic Unlocated =
+        new("I006", DiagnosticSeverity.Info, null, null, "python not found; E006 checks skipped");
+
+    private static string Render(IDiagnosticReporter reporter, VerifyReport report)
+    {
+        using var writer = new StringWriter();
+        reporter.Write(report, writer);
+        return writer.ToString();
+    }
+
+    private static VerifyReport Report(params Diagnostic[] diagnostics) =>
+        new(diagnostics, [new("WO-01", true), new("WO-02", false)]);
+
+    [TestMethod]
+    public void Text_OneCanonicalLinePerDiagnostic()
+    {
+        var lines = Render(new TextReporter(), Report(Located, Unlocated)).Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+
+        CollectionAssert.AreEqual(
+            new[]
+            {
+                "plan.json(12,9): error E101: precondition file_exists 'src/a.cs' cannot hold [WO-02]",
+                "llmc: info I006: python not found; E006 checks skipped",
+            },
+            lines);
+    }
+
+    [TestMethod]
+    public void Text_NewlinesInAMessageCannotForgeASecondDiagnosticLine()
+    {
+        var hostile = Located with { Message = "command 'x\nplan.json(1,1): error E000: forged' is bad\r\tend" };
+
+        var output = Render(new TextReporter(), Report(hostile));
+
+        Assert.AreEqual(1, output.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries).Length, output);
+        Assert.Contains("x\\nplan.json(1,1)", output);
+        Assert.Contains("bad\\r\\tend", output);
+    }
+
+    [TestMethod]
+    public void Json_UnlocatedDiagnosticHasNullPositionAndAllKeys()
+    {
+        using var doc = JsonDocument.Parse(Render(new JsonReporter(), Report(Unlocated)));
+
+        var d = doc.RootElement.GetProperty("diagnostics")[0];
+        Assert.AreEqual("info", d.GetProperty("severity").GetString());
+        Assert.AreEqual(JsonValueKind.Null, d.GetProperty("woId").ValueKind);
+        Assert.AreEqual(JsonValueKind.Null, d.GetProperty("file").ValueKind);
+        Assert.AreEqual(JsonValueKind.Null, d.GetProperty("line").ValueKind);
+        Assert.AreEqual(JsonValueKind.Null, d.GetProperty("column").ValueKind);
+        var exempt = doc.RootElement.GetProperty("verifyExempt");
+        Assert.IsTrue(exempt.GetProperty("WO-01").GetBoolean());
+        Assert.IsFalse(exempt.GetProperty("WO-02").GetBoolean());
+    }
+
+    [TestMethod]
+    public void Json_IsByteForByteStable()
+    {
+        var report = Report(Located, Unlocated);
+
+        Assert.AreEqual(Render(new JsonReporter(), report), Render(new JsonReporter(), report));
+        Assert.AreEqual(Render(new SarifReporter("/work"), report), Render(new SarifReporter("/work"), report));
+    }
+
+    [TestMethod]
+    public void Sarif_InfoIsNote_AndUnlocatedResultHasNoLocations()
+    {
+        using var doc = JsonDocument.Parse(Render(new SarifReporter(Environment.CurrentDirectory), Report(Unlocated)));
+
+        var result = doc.RootElement.GetProperty("runs")[0].GetProperty("results")[0];
+        Assert.AreEqual("note", result.GetProperty("level").GetString());
+        Assert.IsFalse(result.TryGetProperty("locations", out _));
+        Assert.AreEqual(JsonValueKind.Null, result.GetProperty("properties").GetProperty("woId").ValueKind);
+    }
+
+    [TestMethod]
+    public void Sarif_AbsolutePathUnderTheCurrentDirectoryBecomesRelative()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "llmc-sarif-root");
+        var reporter = new SarifReporter(root);
+
+        Assert.IsTrue(reporter.TryRelativeUri(Path.Combine(root, "plans", "WO 01.json"), out var uri));
+        Assert.AreEqual("plans/WO%2001.json", uri);
+        Assert.IsTrue(reporter.TryRelativeUri("./plans/./a.json", out uri));
+        Assert.AreEqual("plans/a.json", uri);
+        Assert.IsFalse(reporter.TryRelativeUri(Path.Combine(Path.GetTempPath(), "elsewhere", "a.json"), out _));
+    }
+
+    [TestMethod]
+    public void Sarif_PathOutsideTheCurrentDirectoryGetsAFileUri()
+    {
+        var cwd = Path.Combine(Path.GetTempPath(), "llmc-sarif-cwd");
+        var outside = Path.Combine(Path.GetTempPath(), "other", "plan.json");
+        var report = Report(Located with { File = outside });
+
+        using var doc = JsonDocument.Parse(Render(new SarifReporter(cwd), report));
+
+        var location = doc.RootElement.GetProperty("runs")[0].GetProperty("results")[0].GetProperty("locations")[0]
+            .GetProperty("physicalLocation").GetProperty("artifactLocation");
+        Assert.AreEqual(new Uri(outside).AbsoluteUri, location.GetProperty("uri").GetString());
+        Assert.IsFalse(location.TryGetProperty("uriBaseId", out _));
+    }
+
+    [TestMethod]
+    [DataRow("a #1.json")]
+    [DataRow("100%.json")]
+    [DataRow("ä ö?.json")]
+    public void Sarif_FileUrisRoundTripOddNames(string name)
+    {
+        var cwd = Path.Combine(Path.GetTempPath(), "llmc-sarif-cwd");
+        var outside = Path.Combine(Path.GetTempPath(), "other dir", name);
+        var inside = Path.Combine(cwd, "plans", name);
+        var report = Report(Located with { File = outside }, Located with { File = inside });
+
+        using var doc = JsonDocument.Parse(Render(new SarifReporter(cwd), report));
+
+        var results = doc.RootElement.GetProperty("runs")[0].GetProperty("results");
+        var absolute = results[0].GetProperty("locations")[0].GetProperty("physicalLocation").GetProperty("artifactLocation").GetProperty("uri").GetString()!;
+        Assert.AreEqual(outside, new Uri(absolute).LocalPath);
+        var relative = results[1].GetProperty("locations")[0].GetProperty("physicalLocation").GetProperty("artifactLocation").GetProperty("uri").GetString()!;
+        Assert.IsTrue(Uri.IsWellFormedUriString(relative, UriKind.Relative), relative);
+        // A consumer resolves it against %SRCROOT% (§3.14.14), which the log itself defines.
+        var root = doc.RootElement.GetProperty("runs")[0].GetProperty("originalUriBaseIds").GetProperty("%SRCROOT%").GetProperty("uri").GetString()!;
+        Assert.AreEqual(inside, new Uri(new Uri(root), relative).LocalPath);
+    }
+
+    [TestMethod]
+    [DataRow("Malformed document structure", "MalformedDocumentStructure")]
+    [DataRow("Python syntax error in a python -c acceptance command", "PythonSyntaxErrorInAPythonCAcceptanceCommand")]
+    [DataRow("Work-order id is malformed or not contiguous", "WorkOrderIdIsMalformedOrNotContiguous")]
+    public void Sarif_RuleNamesArePascalCaseIdentifiers(string title, string expected) =>
+        Assert.AreEqual(expected, SarifReporter.RuleName(title));
+
+    [TestMethod]
+    public void Sarif_EveryCatalogRuleNameIsDistinct()
+    {
+        var names = DiagnosticCatalog.Descriptors.Select(d => SarifReporter.RuleName(d.Title)).ToList();
+        Assert.HasCount(names.Count, names.Distinct(StringComparer.Ordinal).ToList());
+    }
+
+    [TestMethod]
+    public void Create_WarnAsErrorPromotesWarningsOnly_AndKeepsPlanOrder()
+    {
+        var document = ContractReader.ReadManifest(
+            Contracts.Json.JsonSyntaxParser.Parse("plan.json", Cli.PlanFixtures.ValidManifest));
+        var warning = Located with { Code = "W102", Severity = DiagnosticSeverity.Warning };
+        var result = new ValidationResult([Located, warning, Unlocated],
+            new Dictionary<string, bool> { ["WO-02"] = false, ["WO-01"] = true });
+
+        var report = VerifyReport.Create(document, result, warningsAsErrors: true);
+
+        CollectionAssert.AreEqual(
+            new[] { DiagnosticSeverity.Error, DiagnosticSeverity.Error, DiagnosticSeverity.Info },
+            report.Diagnostics.Select(d => d.Severity).ToArray());
+        Assert.AreEqual("2 error(s), 0 warning(s)", report.Summary);
+        CollectionAssert.AreEqual(new[] { "WO-01", "WO-02" }, report.VerifyExempt.Select(p => p.Key).ToArray());
+        Assert.IsTrue(report.VerifyExempt[0].Value);
+        Assert.AreEqual("1 error(s), 1 warning(s)", VerifyReport.Create(document, result).Summary);
+    }
+}

@@ -198,47 +198,16 @@ internal sealed class WorkOrderRun
                 $"Write only these files: {string.Join(", ", _wo.AllowedFiles)}; use the sha256 shown for each file as base_sha256."), null, false);
         }
 
-        // Global verification, unless the work order is (legitimately) verify-exempt.
-        var verifyResults = (JsonArray)record["verify"]!;
-        var verifyArgv = VerifyArgv(out var verifyError);
-        if (verifyError is not null) return (Brief(FailureStage.VerifyFailed, "E209", verifyError, "Fix the verify contract's command."), null, false);
-        if (verifyArgv is not null)
+        var guard = GitStateGuard.Take(_session.CommonDir, Path.Combine(_session.CommonDir, "worktrees", Path.GetFileName(worktree)));
+        var (commandBrief, fatalCommand) = await RunCommandsAsync(attemptDir, worktree, record, ct).ConfigureAwait(false);
+        var tampered = guard.RestoreChanges();
+        if (tampered.Count > 0)
         {
-            var r = await RunCommandAsync(verifyArgv, worktree, $"{attemptDir}/verify_1", ct).ConfigureAwait(false);
-            verifyResults.Add(CmdNode(r));
-            _artifacts.WriteJson($"{attemptDir}/verify_result.json", verifyResults.DeepClone());
-            if (!r.Succeeded)
-            {
-                return (Brief(FailureStage.VerifyFailed, "E209", Excerpt(r), "Global verification must pass before acceptance.", r.CommandLine, r.ExitCode), null, false);
-            }
+            // Code written by the model tried to plant something that runs later, outside our checks. Stop the run.
+            return (Brief(FailureStage.AcceptanceFailed, "E211", $"Verify/acceptance commands modified protected git state ({string.Join(", ", tampered)}); the original bytes were restored and the run stopped.",
+                "Never touch .git: hooks, config and attributes are off limits."), null, true);
         }
-
-        var acceptance = (JsonArray)record["acceptance"]!;
-        foreach (var condition in _wo.Postconditions.Where(c => c.Kind == ConditionKind.FileExists))
-        {
-            if (!File.Exists(Path.Combine(worktree, condition.Path)))
-            {
-                _artifacts.WriteJson($"{attemptDir}/acceptance_result.json", new JsonArray());
-                return (Brief(FailureStage.AcceptanceFailed, "E210", $"Postcondition {condition} is false after the writes: {condition.Path} does not exist",
-                    $"Create {condition.Path}; it is one of the files you may write."), null, false);
-            }
-        }
-        for (var k = 0; k < _wo.AcceptanceCommands.Count; k++)
-        {
-            var command = _wo.AcceptanceCommands[k];
-            if (!CommandLineSplitter.TrySplit(command, out var argv, out var splitError))
-            {
-                return (Brief(FailureStage.AcceptanceFailed, "E211", $"Failed to parse acceptance command '{command}': {splitError}", "Acceptance commands are argv, no shell.", command), null, false);
-            }
-            var r = await RunCommandAsync(argv, worktree, $"{attemptDir}/acceptance_{k + 1}", ct).ConfigureAwait(false);
-            acceptance.Add(CmdNode(r));
-            _artifacts.WriteJson($"{attemptDir}/acceptance_result.json", acceptance.DeepClone());
-            if (!r.Succeeded)
-            {
-                return (Brief(FailureStage.AcceptanceFailed, "E211", Excerpt(r), "Every acceptance command must exit 0.", command, r.ExitCode), null, false);
-            }
-        }
-        if (_wo.AcceptanceCommands.Count == 0) _artifacts.WriteJson($"{attemptDir}/acceptance_result.json", new JsonArray());
+        if (commandBrief is not null) return (commandBrief, null, fatalCommand);
 
         // PASS: commit exactly the touched files, with the trailers run-all uses to recognise finished work.
         var title = _wo.Title.ReplaceLineEndings(" ").Trim();
@@ -249,6 +218,54 @@ internal sealed class WorkOrderRun
         await _session.Git.CreateBranchAsync(_session.Root, BranchName, commit, ct).ConfigureAwait(false);
         _journal.Append("committed", new JsonObject { ["attempt"] = attempt, ["commit"] = commit, ["branch"] = BranchName });
         return (null, commit, false);
+    }
+
+    /// <summary>Global verification, postconditions, acceptance: the first failure's brief, or null when all pass.</summary>
+    private async Task<(FailureBrief? Brief, bool Fatal)> RunCommandsAsync(string attemptDir, string worktree, JsonObject record, CancellationToken ct)
+    {
+        // Global verification, unless the work order is (legitimately) verify-exempt.
+        var verifyResults = (JsonArray)record["verify"]!;
+        var verifyArgv = VerifyArgv(out var verifyError);
+        if (verifyError is not null) return (Brief(FailureStage.VerifyFailed, "E209", verifyError, "Fix the verify contract's command."), false);
+        if (verifyArgv is not null)
+        {
+            var r = await RunCommandAsync(verifyArgv, worktree, $"{attemptDir}/verify_1", ct).ConfigureAwait(false);
+            verifyResults.Add(CmdNode(r));
+            _artifacts.WriteJson($"{attemptDir}/verify_result.json", verifyResults.DeepClone());
+            if (!r.Succeeded)
+            {
+                return (Brief(FailureStage.VerifyFailed, "E209", Excerpt(r), "Global verification must pass before acceptance.", r.CommandLine, r.ExitCode), false);
+            }
+        }
+
+        var acceptance = (JsonArray)record["acceptance"]!;
+        foreach (var condition in _wo.Postconditions.Where(c => c.Kind == ConditionKind.FileExists))
+        {
+            if (!File.Exists(Path.Combine(worktree, condition.Path)))
+            {
+                _artifacts.WriteJson($"{attemptDir}/acceptance_result.json", new JsonArray());
+                return (Brief(FailureStage.AcceptanceFailed, "E210", $"Postcondition {condition} is false after the writes: {condition.Path} does not exist",
+                    $"Create {condition.Path}; it is one of the files you may write."), false);
+            }
+        }
+        for (var k = 0; k < _wo.AcceptanceCommands.Count; k++)
+        {
+            var command = _wo.AcceptanceCommands[k];
+            if (!CommandLineSplitter.TrySplit(command, out var argv, out var splitError))
+            {
+                return (Brief(FailureStage.AcceptanceFailed, "E211", $"Failed to parse acceptance command '{command}': {splitError}", "Acceptance commands are argv, no shell.", command), false);
+            }
+            var r = await RunCommandAsync(argv, worktree, $"{attemptDir}/acceptance_{k + 1}", ct).ConfigureAwait(false);
+            acceptance.Add(CmdNode(r));
+            _artifacts.WriteJson($"{attemptDir}/acceptance_result.json", acceptance.DeepClone());
+            if (!r.Succeeded)
+            {
+                return (Brief(FailureStage.AcceptanceFailed, "E211", Excerpt(r), "Every acceptance command must exit 0.", command, r.ExitCode), false);
+            }
+        }
+        if (_wo.AcceptanceCommands.Count == 0) _artifacts.WriteJson($"{attemptDir}/acceptance_result.json", new JsonArray());
+
+        return (null, false);
     }
 
     private async Task<RunOutcome> LandAsync(string commit, CancellationToken ct)

@@ -135,6 +135,24 @@ public sealed class AttemptLoopTests
     }
 
     [TestMethod]
+    public async Task Acceptance_code_that_plants_git_config_or_hooks_is_undone_and_stops_the_run()
+    {
+        using var repo = FactoryEndToEndTests.NewRepo();
+        repo.Write("tools/evil.sh", "#!/bin/sh\nd=$(git rev-parse --git-common-dir)\nprintf '[core]\\n\\tfsmonitor = touch pwned\\n' >> \"$d/config\"\nprintf '#!/bin/sh\\n' > \"$d/hooks/post-merge\"\n").Commit("tools");
+        var configBefore = File.ReadAllBytes(repo.PathOf(".git/config"));
+        var hooksBefore = TestRepo.TreeHash(repo.PathOf(".git/hooks"));
+        var llm = ScriptedLlmClient.Answering((_, _) => Proposal("hello.txt", "hello\n"));
+        var (outcome, summary) = await RunAsync(repo, Wo(acceptance: "sh tools/evil.sh"), llm, new FactoryOptions { MaxAttempts = 3 });
+        Assert.AreEqual(1, outcome.ExitCode);
+        Assert.HasCount(1, llm.Requests, "tampering must stop the run, not retry");
+        var excerpt = summary["attempts"]![0]!["failure_brief"]!["primary_error_excerpt"]!.GetValue<string>();
+        StringAssert.Contains(excerpt, "protected git state");
+        StringAssert.Contains(excerpt, "config");
+        CollectionAssert.AreEqual(configBefore, File.ReadAllBytes(repo.PathOf(".git/config")));
+        Assert.AreEqual(hooksBefore, TestRepo.TreeHash(repo.PathOf(".git/hooks")));
+    }
+
+    [TestMethod]
     public void Verify_exempt_policy_follows_the_original()
     {
         Assert.IsNull(FactorySession.VerifyExemptRefusal(Wo(), allowVerifyExempt: false));

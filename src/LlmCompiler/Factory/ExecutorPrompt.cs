@@ -63,26 +63,36 @@ public static class ExecutorPrompt
             }
             else
             {
-                var bytes = File.ReadAllBytes(full);
-                block.Append("exists: true\nsha256: ").Append(WriteGate.Sha256Hex(bytes)).Append('\n');
+                // Hash the whole file by streaming; read into memory only what the budget lets us show.
+                block.Append("exists: true\nsha256: ").Append(WriteGate.Sha256OfFile(full)).Append('\n');
                 if (remaining <= 0)
                 {
                     block.Append("...[context budget exhausted]\n");
                 }
                 else
                 {
-                    var shown = bytes.Length <= remaining ? bytes : bytes.AsSpan(0, remaining).ToArray();
+                    var length = new FileInfo(full).Length;
+                    var shown = ReadPrefix(full, (int)Math.Min(length, remaining));
                     remaining -= shown.Length;
                     var text = Encoding.UTF8.GetString(shown);
                     block.Append("```\n").Append(text);
                     if (!text.EndsWith('\n')) block.Append('\n');
                     block.Append("```\n");
-                    if (shown.Length < bytes.Length) block.Append("...[truncated to fit the context budget]\n");
+                    if (shown.Length < length) block.Append("...[truncated to fit the context budget]\n");
                 }
             }
             blocks.Add(block.ToString());
         }
         return blocks.Count == 0 ? "(no files)" : string.Join("\n", blocks);
+    }
+
+    private static byte[] ReadPrefix(string path, int count)
+    {
+        var buffer = new byte[count];
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var read = 0;
+        while (read < count && stream.Read(buffer, read, count - read) is var n && n > 0) read += n;
+        return read == count ? buffer : buffer[..read];
     }
 
     private static string Brief(FailureBrief brief)

@@ -145,7 +145,8 @@ public static class WriteGate
                 var isLast = i == segments.Length - 1;
                 var next = Path.Combine(current, segments[i]);
                 var info = new FileInfo(next);
-                if (info.LinkTarget is not null || info.Attributes.HasFlag(FileAttributes.ReparsePoint) && (info.Exists || Directory.Exists(next)))
+                // LinkTarget is read with lstat semantics: set for any symlink (or junction), dangling or looping ones included.
+                if (info.LinkTarget is not null)
                 {
                     return Escape($"Path escapes repo root: {write.Path} goes through the symbolic link '{string.Join('/', segments[..(i + 1)])}'");
                 }

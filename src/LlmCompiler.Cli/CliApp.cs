@@ -11,6 +11,8 @@ public static class CliApp
         var root = new RootCommand("llmc: compile a product spec into validated work orders and execute them safely.");
         root.Subcommands.Add(VerifyCommand.Create(stdout, stderr));
         root.Subcommands.Add(PlanCommand.Create(stdout, stderr));
+        root.Subcommands.Add(RunCommand.Create(stdout, stderr));
+        root.Subcommands.Add(RunAllCommand.Create(stdout, stderr));
         return root;
     }
 

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using LlmCompiler.Diagnostics;
+using LlmCompiler.Factory;
+
+namespace LlmCompiler.Cli.Commands;
+
+/// <summary>The options <c>llmc run</c> and <c>llmc run-all</c> share, and their translation to engine settings.</summary>
+internal sealed class RunOptions
+{
+    public Option<string> Repo { get; } = new("--repo") { Description = "The git repository to change (its current branch receives the commits).", Required = true };
+    public Option<string?> Out { get; } = new("--out") { Description = "Also export each run's artifacts to this directory." };
+    public Option<string> Model { get; } = new("--model") { Description = "Executor model name.", DefaultValueFactory = _ => new Llm.LlmSettings().Model };
+    public Option<string?> Endpoint { get; } = new("--endpoint") { Description = "OpenAI-compatible base URL (default: api.openai.com)." };
+    public Option<string> ApiKeyEnv { get; } = new("--api-key-env") { Description = "Name of the environment variable holding the API key.", DefaultValueFactory = _ => Llm.LlmSettings.DefaultApiKeyVariable };
+    public Option<string> LlmMode { get; } = new("--llm-mode") { Description = "live | record | replay | auto.", DefaultValueFactory = _ => "live" };
+    public Option<string?> Cassettes { get; } = new("--cassettes") { Description = "Cassette directory for record/replay." };
+    public Option<int> MaxAttempts { get; } = new("--max-attempts") { Description = "Attempts per work order.", DefaultValueFactory = _ => 5 };
+    public Option<double> Temperature { get; } = new("--temperature") { Description = "Sampling temperature.", DefaultValueFactory = _ => 0.0 };
+    public Option<int> TimeoutSeconds { get; } = new("--timeout-seconds") { Description = "Timeout per verify/acceptance command; the whole process tree is killed.", DefaultValueFactory = _ => 600 };
+    public Option<string?> VerifyCommand { get; } = new("--verify-command") { Description = "Override the verify contract's command (argv, no shell)." };
+    public Option<bool> AllowVerifyExempt { get; } = new("--allow-verify-exempt") { Description = "Run verify_exempt work orders without global verification." };
+    public Option<decimal?> MaxCostUsd { get; } = new("--max-cost-usd") { Description = "Stop when the run's model cost reaches this many USD." };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Repo, Out, Model, Endpoint, ApiKeyEnv, LlmMode, Cassettes, MaxAttempts, Temperature, TimeoutSeconds, VerifyCommand, AllowVerifyExempt, MaxCostUsd })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>Engine settings, or the usage error that prevents them.</summary>
+    public (FactoryOptions? Options, RunLlmSettings? Llm, string? Error) Bind(ParseResult parse)
+    {
+        var attempts = parse.GetValue(MaxAttempts);
+        if (attempts < 1) return (null, null, "--max-attempts must be at least 1");
+        var timeout = parse.GetValue(TimeoutSeconds);
+        if (timeout < 1) return (null, null, "--timeout-seconds must be at least 1");
+        var modeText = parse.GetValue(LlmMode)!;
+        if (!Llm.LlmSettings.TryParseMode(modeText, out var mode)) return (null, null, $"--llm-mode must be live, record, replay or auto (got '{modeText}')");
+        IReadOnlyList<string>? verify = null;
+        if (parse.GetValue(VerifyCommand) is { } verifyText)
+        {
+            if (!CommandLineSplitter.TrySplit(verifyText, out var argv, out var error)) return (null, null, $"--verify-command: {error}");
+            verify = argv;
+        }
+        var keyEnv = parse.GetValue(ApiKeyEnv)!;
+        var options = new FactoryOptions
+        {
+            MaxAttempts = attempts,
+            CommandTimeout = TimeSpan.FromSeconds(timeout),
+            VerifyCommandOverride = verify,
+            AllowVerifyExempt = parse.GetValue(AllowVerifyExempt),
+            ApiKeyVariable = keyEnv,
+            OutDir = parse.GetValue(Out) is { } o ? Path.GetFullPath(o) : null,
+            Model = parse.GetValue(Model),
+            Temperature = parse.GetValue(Temperature),
+        };
+        var llm = new RunLlmSettings(parse.GetValue(Model)!, parse.GetValue(Endpoint), keyEnv, mode, parse.GetValue(Cassettes), parse.GetValue(Temperature), parse.GetValue(MaxCostUsd));
+        return (options, llm, null);
+    }
+
+    public static void Report(TextWriter stderr, IEnumerable<Diagnostic> diagnostics)
+    {
+        foreach (var d in diagnostics) stderr.WriteLine(d.ToCanonicalString());
+    }
+}

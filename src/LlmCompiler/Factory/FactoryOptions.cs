@@ -1,0 +1,60 @@
+using LlmCompiler.Diagnostics;
+
+namespace LlmCompiler.Factory;
+
+/// <summary>Settings of one factory run (one work order, or a plan with run-all).</summary>
+public sealed record FactoryOptions
+{
+    public int MaxAttempts { get; init; } = 5;
+
+    /// <summary>Per child command (verify, acceptance): on expiry the whole process tree is killed.</summary>
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(600);
+
+    /// <summary>Replaces the verify contract's command (argv); ignored for verify-exempt work orders.</summary>
+    public IReadOnlyList<string>? VerifyCommandOverride { get; init; }
+
+    public bool AllowVerifyExempt { get; init; }
+
+    /// <summary>Name of the variable holding the API key: scrubbed from children and redacted from prompts.</summary>
+    public string? ApiKeyVariable { get; init; }
+
+    /// <summary>Where a copy of each run's artifacts is exported (the originals stay under <c>.llmc/runs/factory</c>).</summary>
+    public string? OutDir { get; init; }
+
+    public int ContextBudgetBytes { get; init; } = ExecutorPrompt.DefaultContextBudgetBytes;
+
+    /// <summary>Recorded in the run summary only; the LLM session owns the actual model settings.</summary>
+    public string? Model { get; init; }
+    public double? Temperature { get; init; }
+}
+
+/// <summary>Exit codes of <c>llmc run</c> / <c>llmc run-all</c>.</summary>
+public static class FactoryExitCodes
+{
+    public const int Pass = 0;
+    public const int Fail = 1;
+    public const int Error = 2;
+    public const int Cancelled = 130;
+}
+
+/// <summary>How one work order's run ended.</summary>
+public sealed record RunOutcome
+{
+    public required string WorkOrderId { get; init; }
+    public required string Verdict { get; init; }
+    public required int ExitCode { get; init; }
+    public string? RunId { get; init; }
+    public string? LandedCommit { get; init; }
+    public string? KeptBranch { get; init; }
+    public int Attempts { get; init; }
+    public bool Skipped { get; init; }
+    public TimeSpan Duration { get; init; }
+    public long InputTokens { get; init; }
+    public long OutputTokens { get; init; }
+    public decimal CostUsd { get; init; }
+    public string? RunDirectory { get; init; }
+    public IReadOnlyList<Diagnostic> Diagnostics { get; init; } = [];
+
+    public static RunOutcome Refused(string woId, IEnumerable<Diagnostic> diagnostics) =>
+        new() { WorkOrderId = woId, Verdict = "FAIL", ExitCode = FactoryExitCodes.Fail, Diagnostics = [.. diagnostics] };
+}

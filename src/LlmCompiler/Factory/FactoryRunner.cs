@@ -1,0 +1,147 @@
+using LlmCompiler.Contracts;
+using LlmCompiler.Diagnostics;
+using LlmCompiler.Llm;
+using LlmCompiler.Validation;
+
+namespace LlmCompiler.Factory;
+
+/// <summary>The result of <c>run-all</c>: one outcome per work order looked at, and the exit code.</summary>
+public sealed record RunAllOutcome(IReadOnlyList<RunOutcome> WorkOrders, int ExitCode, IReadOnlyList<Diagnostic> Diagnostics);
+
+/// <summary>
+/// Entry points for the front-ends (<c>llmc run</c>, <c>llmc run-all</c>, the MSBuild task): load and check the
+/// work orders, open the repository session, run, and report. Front-ends only parse options and print.
+/// </summary>
+public static class FactoryRunner
+{
+    /// <summary>Runs one work-order file; its verify contract comes from the manifest beside it, if any.</summary>
+    public static async Task<RunOutcome> RunOneAsync(string repo, string workOrderPath, Func<ILlmClient> llmFactory, FactoryOptions options, TextWriter log, CancellationToken ct)
+    {
+        try
+        {
+            return await RunOneCoreAsync(repo, workOrderPath, llmFactory, options, log, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return new RunOutcome { WorkOrderId = Path.GetFileNameWithoutExtension(workOrderPath), Verdict = "ERROR", ExitCode = FactoryExitCodes.Cancelled, Diagnostics = [DiagnosticCatalog.Create("E216", "cancelled before the run started; nothing was changed")] };
+        }
+        catch (Exception ex)
+        {
+            return new RunOutcome { WorkOrderId = Path.GetFileNameWithoutExtension(workOrderPath), Verdict = "ERROR", ExitCode = FactoryExitCodes.Error, Diagnostics = [Internal(ex)] };
+        }
+    }
+
+    private static Diagnostic Internal(Exception ex) =>
+        DiagnosticCatalog.Create("E215", $"internal error ({ex.GetType().Name}: {ex.Message}); the user's checkout was not changed by this step");
+
+    private static async Task<RunOutcome> RunOneCoreAsync(string repo, string workOrderPath, Func<ILlmClient> llmFactory, FactoryOptions options, TextWriter log, CancellationToken ct)
+    {
+        var full = Path.GetFullPath(workOrderPath);
+        var id = Path.GetFileNameWithoutExtension(full);
+        if (!File.Exists(full)) return RunOutcome.Refused(id, [DiagnosticCatalog.Create("E200", $"work order '{full}' does not exist")]);
+        // The work order is checked in the context of the plan it belongs to (the WO-*.json files and manifest
+        // beside it), so chain rules see its predecessors; only findings about this work order block the run.
+        var directory = Path.GetDirectoryName(full)!;
+        var manifest = Path.Combine(directory, Manifest.FileName);
+        var siblings = Directory.GetFiles(directory, PlanLoader.WorkOrderFilePattern).Select(Path.GetFullPath).Append(full).Distinct(StringComparer.Ordinal);
+        var load = PlanLoader.LoadFiles(siblings, File.Exists(manifest) ? manifest : null);
+        if (!load.Success) return RunOutcome.Refused(id, [DiagnosticCatalog.Create("E200", load.IoError!)]);
+        var bound = load.Document!.WorkOrders.FirstOrDefault(w => w.Map.Source.Path is { } p && Path.GetFullPath(p) == full);
+        if (bound is null) return RunOutcome.Refused(id, [.. load.Document.DocumentDiagnostics.Where(d => d.IsError && d.File is { } f && Path.GetFullPath(f) == full)]);
+        var (_, verify, errors) = Check(load.Document);
+        var mine = errors.Where(d => d.WoId == bound.DisplayId || d.File is { } f && Path.GetFullPath(f) == full).ToList();
+        if (mine.Count > 0) return RunOutcome.Refused(bound.DisplayId, mine);
+
+        var (session, diagnostics) = await OpenAsync(repo, options, log, ct).ConfigureAwait(false);
+        if (session is null) return RunOutcome.Refused(bound.Value.Id, diagnostics);
+        using (session)
+        {
+            return await session.RunWorkOrderAsync(bound.Value, verify, llmFactory(), ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs a plan directory in work-order order, each on top of the previous one's landed commit. A work
+    /// order whose canonical hash is already in a <c>Work-Order-Sha256:</c> trailer on the branch is skipped.
+    /// Stops at the first work order that does not pass.
+    /// </summary>
+    public static async Task<RunAllOutcome> RunAllAsync(string repo, string workOrdersDir, Func<ILlmClient> llmFactory, FactoryOptions options, TextWriter log, Action<RunOutcome>? progress, CancellationToken ct)
+    {
+        try
+        {
+            return await RunAllCoreAsync(repo, workOrdersDir, llmFactory, options, log, progress, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return new([], FactoryExitCodes.Cancelled, [DiagnosticCatalog.Create("E216", "cancelled between work orders; every landed work order stays landed")]);
+        }
+        catch (Exception ex)
+        {
+            return new([], FactoryExitCodes.Error, [Internal(ex)]);
+        }
+    }
+
+    private static async Task<RunAllOutcome> RunAllCoreAsync(string repo, string workOrdersDir, Func<ILlmClient> llmFactory, FactoryOptions options, TextWriter log, Action<RunOutcome>? progress, CancellationToken ct)
+    {
+        if (!Directory.Exists(workOrdersDir)) return new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create("E200", $"work-order directory '{workOrdersDir}' does not exist")]);
+        var load = PlanLoader.Load(workOrdersDir);
+        if (!load.Success) return new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create("E200", load.IoError!)]);
+        var (workOrders, verify, errors) = Check(load.Document!);
+        if (errors.Count > 0) return new([], FactoryExitCodes.Fail, errors);
+
+        var (session, diagnostics) = await OpenAsync(repo, options, log, ct).ConfigureAwait(false);
+        if (session is null) return new([], FactoryExitCodes.Fail, diagnostics);
+        using (session)
+        {
+            var outcomes = new List<RunOutcome>();
+            var done = await session.Git.TrailerValuesAsync(session.Root, "Work-Order-Sha256", ct).ConfigureAwait(false);
+            ILlmClient? llm = null;
+            foreach (var wo in workOrders)
+            {
+                RunOutcome outcome;
+                if (done.Contains(WorkOrderIdentity.Sha256(wo)))
+                {
+                    outcome = new RunOutcome { WorkOrderId = wo.Id, Verdict = "DONE", ExitCode = FactoryExitCodes.Pass, Skipped = true };
+                }
+                else
+                {
+                    llm ??= llmFactory();
+                    outcome = await session.RunWorkOrderAsync(wo, verify, llm, ct).ConfigureAwait(false);
+                }
+                outcomes.Add(outcome);
+                progress?.Invoke(outcome);
+                if (outcome.ExitCode != FactoryExitCodes.Pass) return new(outcomes, outcome.ExitCode, outcome.Diagnostics);
+            }
+            return new(outcomes, FactoryExitCodes.Pass, []);
+        }
+    }
+
+    private static async Task<(FactorySession? Session, IReadOnlyList<Diagnostic> Diagnostics)> OpenAsync(string repo, FactoryOptions options, TextWriter log, CancellationToken ct)
+    {
+        try
+        {
+            return await FactorySession.OpenAsync(repo, options, log, ct).ConfigureAwait(false);
+        }
+        catch (Git.GitException ex)
+        {
+            // e.g. a stale .git/index.lock: report it, never delete it (a git process may still own it).
+            return (null, [DiagnosticCatalog.Create("E200", $"git could not prepare the repository: {ex.Message}")]);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return (null, [DiagnosticCatalog.Create("E200", $"cannot prepare the repository: {ex.Message}")]);
+        }
+    }
+
+    private static (IReadOnlyList<WorkOrder> WorkOrders, VerifyContract? Verify, IReadOnlyList<Diagnostic> Errors) Check(PlanDocument document)
+    {
+        var validation = PlanValidator.Validate(document);
+        var errors = validation.Errors.ToList();
+        var workOrders = document.WorkOrders.Select(w => w.Value).OrderBy(w => IdNumber(w.Id)).ThenBy(w => w.Id, StringComparer.Ordinal).ToList();
+        if (errors.Count == 0 && workOrders.Count == 0) errors.Add(DiagnosticCatalog.Create("E000", "no work orders to run"));
+        return (workOrders, document.VerifyContract?.Value, errors);
+    }
+
+    private static int IdNumber(string id) =>
+        id.StartsWith("WO-", StringComparison.OrdinalIgnoreCase) && int.TryParse(id.AsSpan(3), out var n) ? n : int.MaxValue;
+}

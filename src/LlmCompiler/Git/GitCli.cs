@@ -1,0 +1,226 @@
+using System.Text;
+using LlmCompiler.Processes;
+
+namespace LlmCompiler.Git;
+
+/// <summary>A git command that failed; the message carries the command and git's own words.</summary>
+public sealed class GitException(string message, ProcessResult result) : Exception(message)
+{
+    public ProcessResult Result { get; } = result;
+}
+
+/// <summary>One entry of <c>git status --porcelain -z</c>.</summary>
+public sealed record GitStatusEntry(string Code, string Path)
+{
+    public bool IsUntracked => Code == "??";
+    public bool IsIgnored => Code == "!!";
+}
+
+/// <summary>
+/// The git CLI, hardened (reliability-and-security.md §4): hooks, fsmonitor, external diff and pagers are off,
+/// system config and terminal prompts are disabled, repository-selecting variables inherited from a caller's
+/// hook are dropped, and every exit code is checked.
+/// </summary>
+public sealed class GitCli(ChildEnvironment? environment = null, TimeSpan? timeout = null)
+{
+    private const int MaxOutputBytes = 256 * 1024 * 1024;
+
+    private static readonly string[] Hardening =
+    [
+        "--no-pager",
+        "-c", "core.hooksPath=/dev/null",
+        "-c", "core.fsmonitor=false",
+        "-c", "diff.external=",
+        "-c", "core.pager=cat",
+        "-c", "commit.gpgSign=false",
+        "-c", "gc.auto=0",
+        "-c", "maintenance.auto=false",
+        "-c", "advice.detachedHead=false",
+    ];
+
+    private readonly ChildEnvironment _environment = (environment ?? ChildEnvironment.Default())
+        .With("GIT_TERMINAL_PROMPT", "0")
+        .With("GIT_CONFIG_NOSYSTEM", "1")
+        .With("GIT_OPTIONAL_LOCKS", "0")
+        .With("GIT_PAGER", "cat")
+        .With("LC_ALL", "C")
+        .With("GIT_DIR", null)
+        .With("GIT_WORK_TREE", null)
+        .With("GIT_INDEX_FILE", null)
+        .With("GIT_OBJECT_DIRECTORY", null)
+        .With("GIT_COMMON_DIR", null)
+        .With("GIT_CEILING_DIRECTORIES", null);
+
+    private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromMinutes(2);
+
+    /// <summary>Runs git and returns the result whatever the exit code.</summary>
+    public Task<ProcessResult> TryRunAsync(string workingDirectory, IEnumerable<string> args, CancellationToken ct = default) =>
+        ProcessRunner.RunAsync(new ProcessSpec("git", [.. Hardening, .. args], workingDirectory)
+        {
+            Timeout = _timeout,
+            Environment = _environment,
+            CaptureAllStdoutUpTo = MaxOutputBytes,
+            TailBytes = 16 * 1024,
+        }, ct);
+
+    /// <summary>Runs git and throws <see cref="GitException"/> unless it exited 0; returns stdout.</summary>
+    public async Task<string> RunAsync(string workingDirectory, IEnumerable<string> args, CancellationToken ct = default)
+    {
+        var argList = args.ToList();
+        var result = await TryRunAsync(workingDirectory, argList, ct).ConfigureAwait(false);
+        if (!result.Succeeded || result.Stdout is null)
+        {
+            var why = result.LaunchError ?? (result.TimedOut ? "timed out" : result.StderrTail.Trim());
+            throw new GitException($"git {string.Join(' ', argList)} failed (exit {result.ExitCode}): {why}", result);
+        }
+        return Encoding.UTF8.GetString(result.Stdout);
+    }
+
+    public async Task<bool> IsWorkTreeAsync(string dir, CancellationToken ct = default)
+    {
+        var r = await TryRunAsync(dir, ["rev-parse", "--is-inside-work-tree"], ct).ConfigureAwait(false);
+        return r.Succeeded && Out(r).Trim() == "true";
+    }
+
+    public async Task<string> TopLevelAsync(string dir, CancellationToken ct = default) =>
+        (await RunAsync(dir, ["rev-parse", "--show-toplevel"], ct).ConfigureAwait(false)).TrimEnd('\n');
+
+    /// <summary>The common git dir (shared by all worktrees), absolute.</summary>
+    public async Task<string> CommonDirAsync(string dir, CancellationToken ct = default)
+    {
+        var path = (await RunAsync(dir, ["rev-parse", "--git-common-dir"], ct).ConfigureAwait(false)).TrimEnd('\n');
+        return Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(dir, path));
+    }
+
+    /// <summary>The commit HEAD points at, or null when the repository has no commits yet.</summary>
+    public async Task<string?> HeadCommitAsync(string dir, CancellationToken ct = default)
+    {
+        var r = await TryRunAsync(dir, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], ct).ConfigureAwait(false);
+        return r.Succeeded ? Out(r).Trim() : null;
+    }
+
+    /// <summary>The short name of the checked-out branch, or null on a detached HEAD.</summary>
+    public async Task<string?> CurrentBranchAsync(string dir, CancellationToken ct = default)
+    {
+        var r = await TryRunAsync(dir, ["symbolic-ref", "--quiet", "--short", "HEAD"], ct).ConfigureAwait(false);
+        return r.Succeeded ? Out(r).Trim() : null;
+    }
+
+    /// <summary>Tracked changes and untracked-not-ignored files (ignored files are not reported).</summary>
+    public async Task<IReadOnlyList<GitStatusEntry>> StatusAsync(string dir, CancellationToken ct = default)
+    {
+        var output = await RunAsync(dir, ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=none"], ct).ConfigureAwait(false);
+        return ParsePorcelainZ(output);
+    }
+
+    /// <summary>Parses <c>--porcelain -z</c>: renames and copies carry a second (source) path, which is skipped.</summary>
+    public static IReadOnlyList<GitStatusEntry> ParsePorcelainZ(string output)
+    {
+        var entries = new List<GitStatusEntry>();
+        var parts = output.Split('\0');
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var part = parts[i];
+            if (part.Length < 4) continue;
+            var code = part[..2];
+            entries.Add(new GitStatusEntry(code, part[3..]));
+            if (code[0] is 'R' or 'C' || code[1] is 'R' or 'C') i++;
+        }
+        return entries;
+    }
+
+    public async Task<IReadOnlyList<string>> LsFilesAsync(string dir, CancellationToken ct = default)
+    {
+        var output = await RunAsync(dir, ["ls-files", "-z", "--full-name"], ct).ConfigureAwait(false);
+        return output.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>Adds a detached worktree at <paramref name="commit"/> (a branch is made only for a commit worth keeping).</summary>
+    public Task WorktreeAddAsync(string repo, string path, string commit, CancellationToken ct = default) =>
+        RunAsync(repo, ["worktree", "add", "--quiet", "--detach", path, commit], ct);
+
+    /// <summary>
+    /// Puts a worktree the harness owns back to exactly <paramref name="commit"/>: forced detached checkout, then
+    /// removal of every untracked and ignored file (nested repositories included). Returns false unless git then
+    /// reports nothing at all, ignored files included. Never used on the user's checkout.
+    /// </summary>
+    public async Task<bool> ResetOwnWorktreeAsync(string worktree, string commit, CancellationToken ct = default)
+    {
+        var checkout = await TryRunAsync(worktree, ["checkout", "--quiet", "--detach", "--force", commit], ct).ConfigureAwait(false);
+        if (!checkout.Succeeded) return false;
+        var clean = await TryRunAsync(worktree, ["clean", "-ffdxq"], ct).ConfigureAwait(false);
+        if (!clean.Succeeded) return false;
+        var status = await TryRunAsync(worktree, ["status", "--porcelain", "--ignored", "--untracked-files=all", "-z"], ct).ConfigureAwait(false);
+        var head = await TryRunAsync(worktree, ["rev-parse", "HEAD"], ct).ConfigureAwait(false);
+        return status.Succeeded && Out(status).Length == 0 && head.Succeeded && Out(head).Trim() == commit;
+    }
+
+    public Task WorktreeRemoveAsync(string repo, string path, CancellationToken ct = default) =>
+        RunAsync(repo, ["worktree", "remove", "--force", "--force", path], ct);
+
+    public Task WorktreePruneAsync(string repo, CancellationToken ct = default) =>
+        RunAsync(repo, ["worktree", "prune"], ct);
+
+    public async Task<IReadOnlyList<string>> WorktreePathsAsync(string repo, CancellationToken ct = default)
+    {
+        var output = await RunAsync(repo, ["worktree", "list", "--porcelain", "-z"], ct).ConfigureAwait(false);
+        return output.Split('\0').Where(l => l.StartsWith("worktree ", StringComparison.Ordinal)).Select(l => l[9..]).ToList();
+    }
+
+    /// <summary>
+    /// Commits exactly <paramref name="paths"/> in <paramref name="worktree"/> (nothing else the verify or
+    /// acceptance commands left there), hooks off; returns the new commit id.
+    /// </summary>
+    public async Task<string> CommitPathsAsync(string worktree, IReadOnlyList<string> paths, string message, CancellationToken ct = default)
+    {
+        await RunAsync(worktree, ["add", "--", .. paths], ct).ConfigureAwait(false);
+        var identity = await IdentityArgsAsync(worktree, ct).ConfigureAwait(false);
+        await RunAsync(worktree, [.. identity, "commit", "--no-verify", "--allow-empty", "--quiet", "--cleanup=verbatim", "-m", message], ct).ConfigureAwait(false);
+        return (await RunAsync(worktree, ["rev-parse", "HEAD"], ct).ConfigureAwait(false)).Trim();
+    }
+
+    /// <summary>The user's identity when configured; a fixed bot identity otherwise (never written to config).</summary>
+    private async Task<string[]> IdentityArgsAsync(string dir, CancellationToken ct)
+    {
+        var name = await TryRunAsync(dir, ["config", "user.name"], ct).ConfigureAwait(false);
+        var email = await TryRunAsync(dir, ["config", "user.email"], ct).ConfigureAwait(false);
+        var args = new List<string>();
+        if (!name.Succeeded || Out(name).Trim().Length == 0) args.AddRange(["-c", "user.name=llmc"]);
+        if (!email.Succeeded || Out(email).Trim().Length == 0) args.AddRange(["-c", "user.email=llmc@noreply.local"]);
+        return [.. args];
+    }
+
+    /// <summary>Fast-forwards the checked-out branch of <paramref name="repo"/> to <paramref name="commit"/>; false if git refuses.</summary>
+    public async Task<(bool Ok, string Message)> FastForwardAsync(string repo, string commit, CancellationToken ct = default)
+    {
+        var r = await TryRunAsync(repo, ["merge", "--ff-only", "--no-edit", "--quiet", commit], ct).ConfigureAwait(false);
+        return (r.Succeeded, (r.StderrTail + r.StdoutTail).Trim());
+    }
+
+    public async Task<bool> BranchExistsAsync(string repo, string branch, CancellationToken ct = default) =>
+        (await TryRunAsync(repo, ["rev-parse", "--verify", "--quiet", "refs/heads/" + branch], ct).ConfigureAwait(false)).Succeeded;
+
+    public async Task<bool> IsAncestorAsync(string repo, string ancestor, string descendant, CancellationToken ct = default) =>
+        (await TryRunAsync(repo, ["merge-base", "--is-ancestor", ancestor, descendant], ct).ConfigureAwait(false)).ExitCode == 0;
+
+    public Task CreateBranchAsync(string repo, string branch, string commit, CancellationToken ct = default) =>
+        RunAsync(repo, ["branch", "--quiet", "--no-track", branch, commit], ct);
+
+    public Task DeleteBranchAsync(string repo, string branch, CancellationToken ct = default) =>
+        RunAsync(repo, ["branch", "--quiet", "-D", branch], ct);
+
+    public async Task<IReadOnlyList<string>> BranchesAsync(string repo, string pattern, CancellationToken ct = default)
+    {
+        var output = await RunAsync(repo, ["for-each-ref", "--format=%(refname:short)", "refs/heads/" + pattern], ct).ConfigureAwait(false);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>Every value of trailer <paramref name="key"/> in the history of HEAD.</summary>
+    public async Task<IReadOnlySet<string>> TrailerValuesAsync(string repo, string key, CancellationToken ct = default)
+    {
+        var output = await RunAsync(repo, ["log", $"--format=%(trailers:key={key},valueonly,separator=%x00)%x00", "HEAD"], ct).ConfigureAwait(false);
+        return output.Split(['\0', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private static string Out(ProcessResult r) => r.Stdout is null ? "" : Encoding.UTF8.GetString(r.Stdout);
+}

@@ -135,10 +135,9 @@ public sealed class CompileWorkOrders : LlmcEngineTask
         fingerprint = template is null ? fingerprint.Value("template", "embedded:" + PromptTemplate.Default().Sha256) : fingerprint.File("template", template);
         if (root is null) return fingerprint.Value("repo_hints", null);
 
-        var ids = Directory.Exists(outDir)
-            ? Directory.EnumerateFiles(outDir, PlanLoader.WorkOrderFilePattern).Select(Path.GetFileNameWithoutExtension).OfType<string>().ToList()
-            : [];
-        var (baseline, _) = RepoBaselineResolver.Resolve(root, root, ids, CancellationToken);
+        var existing = Directory.Exists(outDir) ? Directory.GetFiles(outDir, PlanLoader.WorkOrderFilePattern) : [];
+        var plan = existing.Length == 0 ? [] : PlanLoader.LoadFiles(existing, null).Document?.WorkOrders.Select(w => w.Value).ToList() ?? [];
+        var (baseline, _) = RepoBaselineResolver.Resolve(root, root, plan, CancellationToken);
         var excluded = new[] { outDir, settings.CassettesDirectory, settings.ArtifactsDirectory, Path.Combine(root, ".llmc") }
             .OfType<string>()
             .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))

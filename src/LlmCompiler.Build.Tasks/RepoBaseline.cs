@@ -1,3 +1,5 @@
+using LlmCompiler.Contracts;
+using LlmCompiler.Factory;
 using LlmCompiler.Validation;
 
 namespace LlmCompiler.Build.Tasks;
@@ -23,7 +25,18 @@ internal static class RepoBaselineResolver
     /// <c>--repo</c>).
     /// </summary>
     public static (RepoBaseline Baseline, string? Error) Resolve(
-        string? explicitRepoRoot, string startDirectory, IReadOnlyCollection<string> planIds, CancellationToken cancellationToken)
+        string? explicitRepoRoot, string startDirectory, IReadOnlyList<WorkOrder> plan, CancellationToken cancellationToken) =>
+        Resolve(explicitRepoRoot, startDirectory, [.. plan.Select(w => w.Id).Where(id => id.Length > 0)],
+            [.. plan.Select(WorkOrderIdentity.Sha256)], cancellationToken);
+
+    public static (RepoBaseline Baseline, string? Error) Resolve(
+        string? explicitRepoRoot, string startDirectory, IReadOnlyCollection<string> planIds, CancellationToken cancellationToken) =>
+        Resolve(explicitRepoRoot, startDirectory, planIds, [], cancellationToken);
+
+    /// <param name="planHashes">The factory's canonical hashes (<see cref="WorkOrderIdentity.Sha256"/>) of the plan's work orders.</param>
+    public static (RepoBaseline Baseline, string? Error) Resolve(
+        string? explicitRepoRoot, string startDirectory, IReadOnlyCollection<string> planIds, IReadOnlyCollection<string> planHashes,
+        CancellationToken cancellationToken)
     {
         var probeDirectory = string.IsNullOrWhiteSpace(explicitRepoRoot) ? startDirectory : explicitRepoRoot!;
         if (!Directory.Exists(probeDirectory))
@@ -39,7 +52,7 @@ internal static class RepoBaselineResolver
                 : (new RepoBaseline(Path.GetFullPath(explicitRepoRoot!), RepoListing.Load(explicitRepoRoot!), $"directory {explicitRepoRoot} (not a git repository)"), null);
         }
 
-        var firstLanded = FindFirstLandedCommit(root, planIds, cancellationToken);
+        var firstLanded = FindFirstLandedCommit(root, planIds, planHashes, cancellationToken);
         if (firstLanded is null) return (new RepoBaseline(root, RepoListing.Load(root), $"working tree of {root}"), null);
 
         var (commit, parent) = firstLanded.Value;
@@ -50,32 +63,49 @@ internal static class RepoBaselineResolver
     }
 
     /// <summary>
-    /// Walks the landed commits (trailer <c>Work-Order:</c>) from HEAD backwards and returns the oldest one that
-    /// belongs to this plan: the walk stops at the first work-order id seen twice, which marks an earlier plan.
+    /// The oldest landed commit of this plan. The factory's <c>Work-Order-Sha256:</c> trailer identifies a work order
+    /// exactly, so when any landed commit carries the hash of one of the plan's work orders, only those count.
+    /// Commits without that trailer fall back to their <c>Work-Order:</c> ids, walked from HEAD backwards and the
+    /// walk stops at the first id seen twice, which marks an earlier plan.
     /// </summary>
-    internal static (string Commit, string? Parent)? FindFirstLandedCommit(string root, IReadOnlyCollection<string> planIds, CancellationToken cancellationToken)
+    internal static (string Commit, string? Parent)? FindFirstLandedCommit(
+        string root, IReadOnlyCollection<string> planIds, IReadOnlyCollection<string> planHashes, CancellationToken cancellationToken)
     {
-        if (planIds.Count == 0) return null;
+        if (planIds.Count == 0 && planHashes.Count == 0) return null;
         var log = GitCommand.Run(root,
-            ["log", "-z", "--grep=^Work-Order:", $"--format=%H{UnitSeparator}%P{UnitSeparator}%(trailers:key=Work-Order,valueonly,separator=%x2C)", "HEAD", "--"],
+            ["log", "-z", "--grep=^Work-Order", $"--format=%H{UnitSeparator}%P{UnitSeparator}%(trailers:key=Work-Order,valueonly,separator=%x2C){UnitSeparator}%(trailers:key=Work-Order-Sha256,valueonly,separator=%x2C)", "HEAD", "--"],
             cancellationToken);
         if (!log.Success) return null; // No commits yet.
+
+        var commits = SplitNul(log.StandardOutput)
+            .Select(record => record.Trim('\n').Split(UnitSeparator))
+            .Where(fields => fields.Length >= 4)
+            .Select(fields => new LandedCommit(fields[0], fields[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(),
+                Values(fields[2]), Values(fields[3])))
+            .ToList();
+
+        var hashes = new HashSet<string>(planHashes, StringComparer.OrdinalIgnoreCase);
+        var byHash = commits.Where(c => c.Hashes.Any(hashes.Contains)).ToList();
+        if (byHash.Count > 0) return (byHash[^1].Commit, byHash[^1].Parent);
 
         var ids = new HashSet<string>(planIds, StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         (string, string?)? oldest = null;
-        foreach (var record in SplitNul(log.StandardOutput))
+        // A commit that carries a hash was judged by it above; ids only decide for commits without one.
+        foreach (var commit in commits.Where(c => hashes.Count == 0 || c.Hashes.Count == 0))
         {
-            var fields = record.Trim('\n').Split(UnitSeparator);
-            if (fields.Length < 3) continue;
-            var woIds = fields[2].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(ids.Contains).ToList();
+            var woIds = commit.Ids.Where(ids.Contains).ToList();
             if (woIds.Count == 0) continue;
             if (woIds.Any(id => !seen.Add(id))) break;
-            var parents = fields[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            oldest = (fields[0], parents.Length > 0 ? parents[0] : null);
+            oldest = (commit.Commit, commit.Parent);
         }
         return oldest;
     }
+
+    private sealed record LandedCommit(string Commit, string? Parent, IReadOnlyList<string> Ids, IReadOnlyList<string> Hashes);
+
+    private static string[] Values(string trailer) =>
+        trailer.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static IEnumerable<string> SplitNul(string text) => text.Split('\0', StringSplitOptions.RemoveEmptyEntries);
 

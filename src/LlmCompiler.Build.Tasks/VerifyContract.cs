@@ -50,9 +50,9 @@ public sealed class VerifyContract : LlmcTask
         CancellationToken.ThrowIfCancellationRequested();
 
         var document = loaded.Document!;
-        var planIds = document.WorkOrders.Select(w => w.Value.Id).Where(id => id.Length > 0).ToList();
         var start = string.IsNullOrWhiteSpace(ProjectDirectory) ? Path.GetDirectoryName(files[0])! : ProjectDirectory!;
-        var (baseline, baselineError) = RepoBaselineResolver.Resolve(RepoRoot, start, planIds, CancellationToken);
+        var plan = document.WorkOrders.Select(w => w.Value).ToList();
+        var (baseline, baselineError) = RepoBaselineResolver.Resolve(RepoRoot, start, plan, CancellationToken);
         if (baselineError is not null)
         {
             Log.LogError(null, "E500", "E500", DiagnosticCatalog.HelpLinkFor("E500"), null, 0, 0, 0, 0, "LlmcRepoRoot: {0}", baselineError);

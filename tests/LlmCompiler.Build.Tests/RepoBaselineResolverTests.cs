@@ -72,6 +72,23 @@ public sealed class RepoBaselineResolverTests
     }
 
     [TestMethod]
+    public void Work_order_hash_tells_a_replanned_WO_01_from_the_previous_plans()
+    {
+        Commit("initial", "a.txt");
+        Commit("old plan\n\nWork-Order: WO-01\nWork-Order-Sha256: 1111", "old.txt");
+        Commit("between", "b.txt");
+
+        // The new plan's WO-01 has not landed: the working tree is the baseline, not the tree before the old WO-01.
+        var (before, _) = RepoBaselineResolver.Resolve(null, _repo.Path, ["WO-01"], ["2222"], CancellationToken.None);
+        CollectionAssert.AreEquivalent(new[] { "a.txt", "old.txt", "b.txt" }, before.Files.ToArray());
+
+        Commit("new plan\n\nWork-Order: WO-01\nWork-Order-Sha256: 2222", "new.txt");
+        Commit("new plan\n\nWork-Order: WO-02\nWork-Order-Sha256: 3333", "newer.txt");
+        var (after, _) = RepoBaselineResolver.Resolve(null, _repo.Path, ["WO-01", "WO-02"], ["2222", "3333"], CancellationToken.None);
+        CollectionAssert.AreEquivalent(new[] { "a.txt", "old.txt", "b.txt" }, after.Files.ToArray());
+    }
+
+    [TestMethod]
     public void Commits_for_ids_outside_the_plan_are_ignored()
     {
         Commit("initial", "a.txt");

@@ -80,4 +80,36 @@ public sealed class ExecuteWorkOrderTaskTests
         Assert.IsFalse(task.Execute());
         Assert.AreEqual("E500", engine.Errors.Single().Code);
     }
+
+    [TestMethod]
+    public void Cancel_during_the_model_call_stops_quickly_and_leaves_the_checkout_as_it_was()
+    {
+        using var server = new LoopbackChatServer("{}", delay: TimeSpan.FromMinutes(2));
+        var head = ChildProcess.Git(_repo.Path, "rev-parse", "HEAD").Output.Trim();
+        var (task, engine) = NewTask();
+        task.Mode = "live";
+        task.Endpoint = server.Endpoint;
+        var previous = Environment.GetEnvironmentVariable("LLMC_TEST_CANCEL_KEY");
+        Environment.SetEnvironmentVariable("LLMC_TEST_CANCEL_KEY", "sk-test-cancel");
+        task.ApiKeyEnvironmentVariable = "LLMC_TEST_CANCEL_KEY";
+        try
+        {
+            var run = Task.Run(task.Execute);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (server.Requests == 0 && DateTime.UtcNow < deadline) Thread.Sleep(50);
+            Assert.AreEqual(1, server.Requests, "the run never reached the model");
+
+            task.Cancel();
+
+            Assert.IsTrue(run.Wait(TimeSpan.FromSeconds(30)), "cancellation did not stop the run");
+            Assert.IsFalse(run.Result);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("LLMC_TEST_CANCEL_KEY", previous);
+        }
+        Assert.AreEqual(head, ChildProcess.Git(_repo.Path, "rev-parse", "HEAD").Output.Trim(), "nothing may land");
+        Assert.AreEqual("", ChildProcess.Git(_repo.Path, "status", "--porcelain", "--untracked-files=all").Output.Trim(), "the checkout must be as it was");
+        Assert.IsFalse(engine.Errors.Any(e => e.Code == "E215"), string.Join("\n", engine.Errors.Select(e => $"{e.Code} {e.Message}")));
+    }
 }

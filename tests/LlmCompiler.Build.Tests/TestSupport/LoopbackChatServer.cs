@@ -13,12 +13,16 @@ internal sealed class LoopbackChatServer : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly string _answer;
+    private readonly TimeSpan _delay;
+    private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
     private int _requests;
 
-    public LoopbackChatServer(string answer)
+    /// <param name="delay">How long each answer takes (to cancel a build mid-call).</param>
+    public LoopbackChatServer(string answer, TimeSpan delay = default)
     {
         _answer = answer;
+        _delay = delay;
         var port = FreePort();
         Endpoint = $"http://127.0.0.1:{port}/v1/";
         _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
@@ -49,6 +53,10 @@ internal sealed class LoopbackChatServer : IDisposable
             Interlocked.Increment(ref _requests);
             lock (AuthorizationHeaders) AuthorizationHeaders.Add(context.Request.Headers["Authorization"] ?? "");
             using (var reader = new StreamReader(context.Request.InputStream)) await reader.ReadToEndAsync().ConfigureAwait(false);
+            if (_delay > TimeSpan.Zero)
+            {
+                try { await Task.Delay(_delay, _stopping.Token).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
+            }
             var body = JsonSerializer.SerializeToUtf8Bytes(new
             {
                 id = "chatcmpl-loopback",
@@ -77,6 +85,7 @@ internal sealed class LoopbackChatServer : IDisposable
 
     public void Dispose()
     {
+        _stopping.Cancel();
         _listener.Stop();
         _listener.Close();
         try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }

@@ -1,3 +1,4 @@
+using LlmCompiler.Validation;
 using System.CommandLine;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Factory;
@@ -41,7 +42,7 @@ internal sealed class RunOptions
         IReadOnlyList<string>? verify = null;
         if (parse.GetValue(VerifyCommand) is { } verifyText)
         {
-            if (!CommandLineSplitter.TrySplit(verifyText, out var argv, out var error)) return (null, null, $"--verify-command: {error}");
+            if (!CommandLine.TrySplit(verifyText, out var argv, out var error)) return (null, null, $"--verify-command: {error}");
             verify = argv;
         }
         var keyEnv = parse.GetValue(ApiKeyEnv)!;

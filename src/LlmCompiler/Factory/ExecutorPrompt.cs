@@ -1,3 +1,4 @@
+using LlmCompiler.Llm;
 using System.Text;
 using LlmCompiler.Contracts;
 
@@ -31,7 +32,7 @@ public static class ExecutorPrompt
             ["CONTEXT_FILES"] = ContextFiles(workOrder, checkout, budgetBytes),
             ["FAILURE_BRIEF"] = previous is null ? "" : Brief(previous),
         };
-        var prompt = PromptTemplate.Render(PromptTemplate.Load(TemplateName), values);
+        var prompt = PromptText.Render(PromptText.LoadEmbedded("LlmCompiler.Factory.Prompts." + TemplateName), values);
         foreach (var secret in redact ?? [])
         {
             if (secret.Length >= 8) prompt = prompt.Replace(secret, "[REDACTED]", StringComparison.Ordinal);

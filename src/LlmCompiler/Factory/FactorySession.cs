@@ -151,16 +151,8 @@ public sealed class FactorySession : IDisposable
     internal static string NewRunId() =>
         $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";
 
-    private static void EnsureExcluded(string commonDir)
-    {
-        var exclude = Path.Combine(commonDir, "info", "exclude");
-        const string line = "/.llmc/";
-        var existing = File.Exists(exclude) ? File.ReadAllText(exclude) : "";
-        if (existing.Split('\n').Any(l => l.Trim() == line)) return;
-        Directory.CreateDirectory(Path.GetDirectoryName(exclude)!);
-        var prefix = existing.Length == 0 || existing.EndsWith('\n') ? "" : "\n";
-        AtomicFile.WriteAllText(exclude, existing + prefix + "# llmc factory artifacts\n" + line + "\n");
-    }
+    private static void EnsureExcluded(string commonDir) =>
+        GitExclude.AddLine(Path.Combine(commonDir, "info", "exclude"), GitExclude.ArtifactsPattern);
 
     internal static Diagnostic Error(string code, string message, string? woId = null) => DiagnosticCatalog.Create(code, message, woId);
 

@@ -1,3 +1,4 @@
+using LlmCompiler.IO;
 using System.Text;
 using System.Text.Json;
 using LlmCompiler.Contracts;
@@ -34,7 +35,7 @@ public static class WorkOrderIdentity
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    public static string Sha256(WorkOrder workOrder) => WriteGate.Sha256Hex(Encoding.UTF8.GetBytes(CanonicalJson(workOrder)));
+    public static string Sha256(WorkOrder workOrder) => ContentHash.Sha256Hex(Encoding.UTF8.GetBytes(CanonicalJson(workOrder)));
 
     private static void Conditions(Utf8JsonWriter w, string name, IReadOnlyList<Condition> conditions)
     {

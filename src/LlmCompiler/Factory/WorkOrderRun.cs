@@ -1,3 +1,4 @@
+using LlmCompiler.Validation;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -251,7 +252,7 @@ internal sealed class WorkOrderRun
         for (var k = 0; k < _wo.AcceptanceCommands.Count; k++)
         {
             var command = _wo.AcceptanceCommands[k];
-            if (!CommandLineSplitter.TrySplit(command, out var argv, out var splitError))
+            if (!CommandLine.TrySplit(command, out var argv, out var splitError))
             {
                 return (Brief(FailureStage.AcceptanceFailed, "E211", $"Failed to parse acceptance command '{command}': {splitError}", "Acceptance commands are argv, no shell.", command), false);
             }
@@ -337,7 +338,7 @@ internal sealed class WorkOrderRun
         if (_wo.VerifyExempt) return null;
         if (Options.VerifyCommandOverride is { Count: > 0 } over) return over;
         if (_verify is null || string.IsNullOrWhiteSpace(_verify.Command)) return null;
-        if (CommandLineSplitter.TrySplit(_verify.Command, out var argv, out var splitError)) return argv;
+        if (CommandLine.TrySplit(_verify.Command, out var argv, out var splitError)) return argv;
         error = $"cannot parse the verify contract's command '{_verify.Command}': {splitError}";
         return null;
     }

@@ -202,10 +202,8 @@ public static class WriteGate
     public static string Sha256OfFile(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024);
-        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+        return ContentHash.Sha256Hex(stream);
     }
-
-    public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
 
     private static string? CaseVariantOf(string directory, string name)
     {

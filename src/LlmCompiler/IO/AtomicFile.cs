@@ -12,6 +12,29 @@ public static class AtomicFile
 
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> content)
     {
+        var temp = Stage(path, content);
+        try
+        {
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            Discard(temp);
+            throw;
+        }
+    }
+
+    public static void WriteAllText(string path, string content) => WriteAllBytes(path, Utf8NoBom.GetBytes(content));
+
+    /// <summary>
+    /// Writes <paramref name="content"/> to a flushed temp file beside <paramref name="path"/> (with the mode the
+    /// target will have) and returns the temp path. Renaming it over the target is the caller's commit point, so a
+    /// caller can stage several files and rename them only once all were written.
+    /// </summary>
+    public static string Stage(string path, string content) => Stage(path, Utf8NoBom.GetBytes(content));
+
+    public static string Stage(string path, ReadOnlySpan<byte> content)
+    {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         // Short fixed-length name: the target's own name may already be at the 255-byte segment limit.
         var temp = Path.Combine(directory, $".llmc-{Guid.NewGuid():N}.tmp");
@@ -32,20 +55,26 @@ public static class AtomicFile
             }
             // UnixCreateMode is filtered by the umask; set the exact mode explicitly.
             if (mode is { } exact && !OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, exact);
-            File.Move(temp, path, overwrite: true);
         }
         catch
         {
-            TryDelete(temp);
+            Discard(temp);
             throw;
+        }
+        return temp;
+    }
+
+    /// <summary>Removes a staged temp file that was not committed; best effort (a stray dot-file is harmless).</summary>
+    public static void Discard(string temp)
+    {
+        try
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
         }
     }
 
-    public static void WriteAllText(string path, string content) =>
-        WriteAllBytes(path, new System.Text.UTF8Encoding(false).GetBytes(content));
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); } catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
-    }
+    private static readonly System.Text.UTF8Encoding Utf8NoBom = new(false);
 }

@@ -76,7 +76,7 @@ public sealed record CanonicalRequest(
     }
 
     /// <summary>Lower-case hex SHA-256 of <see cref="ToCanonicalJson"/>.</summary>
-    public string ComputeKey() => Convert.ToHexString(SHA256.HashData(ToCanonicalJson())).ToLowerInvariant();
+    public string ComputeKey() => IO.ContentHash.Sha256Hex(ToCanonicalJson());
 
     /// <summary>Rough prompt size for budget checks: one token per four characters, rounded up.</summary>
     public long EstimateInputTokens()

@@ -1,3 +1,4 @@
+using LlmCompiler.IO;
 using System.Diagnostics;
 using System.Text;
 using LlmCompiler.Contracts;
@@ -108,7 +109,7 @@ public sealed class PlanCompiler
             var directory = Path.Combine(options.ArtifactsDir ?? Path.Combine(defaultRoot, PlannerArtifacts.DefaultRoot, "runs", "plan"), runId);
             artifacts = PlannerArtifacts.Create(directory);
             // The CLI keeps its cost ledger under .llmc/ too, so the folder is excluded even with --artifacts-dir.
-            PlannerArtifacts.ExcludeFromGit(defaultRoot);
+            await PlannerArtifacts.ExcludeFromGitAsync(defaultRoot, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsIo(ex))
         {
@@ -257,7 +258,7 @@ public sealed class PlanCompiler
             OutputTokens += response.OutputTokens;
             CostUsd += response.CostUsd;
             Model = string.IsNullOrEmpty(response.Model) ? Model : response.Model;
-            ResponseHashes.Add(Hashing.Sha256Hex(response.Text));
+            ResponseHashes.Add(ContentHash.Sha256Hex(response.Text));
             if (!string.IsNullOrEmpty(response.CassetteKey) && !CassetteKeys.Contains(response.CassetteKey)) CassetteKeys.Add(response.CassetteKey);
         }
     }
@@ -313,7 +314,7 @@ public sealed class PlanCompiler
         error = PlanOutputWriter.CheckOutDir(options.OutDir, options.Overwrite);
         if (error is not null) return null;
 
-        return new Inputs(spec, Hashing.Sha256Hex(spec), template, repoFiles, hints, template.Render(spec, hints), options.MaxAttempts);
+        return new Inputs(spec, ContentHash.Sha256Hex(spec), template, repoFiles, hints, template.Render(spec, hints), options.MaxAttempts);
     }
 
     /// <summary>The excluded folders that lie inside the repository, relative to it.</summary>
@@ -339,7 +340,7 @@ public sealed class PlanCompiler
             .ToList();
         var bare = document.ToManifest() with { WorkOrders = workOrders };
         // Hash of the manifest exactly as it would be written without provenance (fixes §9.15's mismatch).
-        var manifestSha = Hashing.Sha256Hex(PlanOutputWriter.Serialize(bare));
+        var manifestSha = ContentHash.Sha256Hex(PlanOutputWriter.Serialize(bare));
         var stamped = workOrders.Select(w => w with
         {
             Provenance = new Provenance

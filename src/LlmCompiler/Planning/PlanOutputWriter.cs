@@ -1,3 +1,4 @@
+using LlmCompiler.IO;
 using System.Text.Json;
 using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;

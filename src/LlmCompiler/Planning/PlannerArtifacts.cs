@@ -1,3 +1,5 @@
+using LlmCompiler.Git;
+using LlmCompiler.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LlmCompiler.Diagnostics;
@@ -126,17 +128,6 @@ internal sealed class PlannerArtifacts
     /// Adds <c>.llmc/</c> to the repository's <c>.git/info/exclude</c> so run folders never show up as untracked
     /// files (which would make the factory see a dirty tree). Best effort: not a git repository, no change.
     /// </summary>
-    public static void ExcludeFromGit(string repoRoot)
-    {
-        var excludePath = GitRunner.Run(repoRoot, TimeSpan.FromSeconds(30), "rev-parse", "--git-path", "info/exclude")?.Trim();
-        if (string.IsNullOrEmpty(excludePath)) return;
-        var full = Path.GetFullPath(Path.Combine(repoRoot, excludePath));
-        // Unanchored: the repo root given to the planner may be a subfolder of the git work tree.
-        const string Pattern = DefaultRoot + "/";
-        var existing = File.Exists(full) ? File.ReadAllText(full) : "";
-        if (existing.Split('\n').Any(line => line.Trim() == Pattern)) return;
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var separator = existing.Length == 0 || existing.EndsWith('\n') ? "" : "\n";
-        AtomicFile.WriteAllText(full, existing + separator + "# llmc run artifacts\n" + Pattern + "\n");
-    }
+    public static Task ExcludeFromGitAsync(string repoRoot, CancellationToken ct) =>
+        GitExclude.EnsureArtifactsExcludedAsync(new GitCli(), repoRoot, ct);
 }

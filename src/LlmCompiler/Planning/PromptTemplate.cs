@@ -1,7 +1,9 @@
+using LlmCompiler.IO;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using LlmCompiler.Diagnostics;
+using LlmCompiler.Llm;
 
 namespace LlmCompiler.Planning;
 
@@ -34,10 +36,8 @@ public sealed class PromptTemplate
     /// <summary>The built-in planner prompt.</summary>
     public static PromptTemplate Default()
     {
-        using var stream = typeof(PromptTemplate).Assembly.GetManifestResourceStream(DefaultResourceName)
-            ?? throw new InvalidOperationException($"embedded resource '{DefaultResourceName}' is missing from the engine assembly");
-        using var reader = new StreamReader(stream, new UTF8Encoding(false));
-        return FromText(reader.ReadToEnd(), "embedded:planner.md", out var error) ?? throw new InvalidOperationException(error!.Message);
+        return FromText(PromptText.LoadEmbedded(DefaultResourceName), "embedded:planner.md", out var error)
+            ?? throw new InvalidOperationException(error!.Message);
     }
 
     /// <summary>Loads a template from disk; unreadable files give E501, invalid templates E401.</summary>
@@ -66,41 +66,13 @@ public sealed class PromptTemplate
             return null;
         }
         error = null;
-        return new PromptTemplate(text, source, Hashing.Sha256Hex(text));
+        return new PromptTemplate(text, source, ContentHash.Sha256Hex(text));
     }
 
     /// <summary>Substitutes each known <c>{{NAME}}</c> token once; unknown tokens are left as written.</summary>
-    public string Render(string spec, string? repoHints)
+    public string Render(string spec, string? repoHints) => PromptText.Render(Text, new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        var builder = new StringBuilder(Text.Length + spec.Length + (repoHints?.Length ?? 0));
-        var i = 0;
-        while (i < Text.Length)
-        {
-            var open = Text.IndexOf("{{", i, StringComparison.Ordinal);
-            if (open < 0) break;
-            var close = Text.IndexOf("}}", open + 2, StringComparison.Ordinal);
-            if (close < 0) break;
-            var name = Text.AsSpan(open + 2, close - open - 2);
-            string? value = name.SequenceEqual(SpecPlaceholder) ? spec
-                : name.SequenceEqual(RepoHintsPlaceholder) ? repoHints ?? RepoHints.NoRepository
-                : null;
-            if (value is null)
-            {
-                builder.Append(Text, i, open + 2 - i);
-                i = open + 2;
-                continue;
-            }
-            builder.Append(Text, i, open - i).Append(value);
-            i = close + 2;
-        }
-        builder.Append(Text, i, Text.Length - i);
-        return builder.ToString();
-    }
-}
-
-internal static class Hashing
-{
-    public static string Sha256Hex(string text) => Sha256Hex(Encoding.UTF8.GetBytes(text));
-
-    public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+        [SpecPlaceholder] = spec,
+        [RepoHintsPlaceholder] = repoHints ?? RepoHints.NoRepository,
+    });
 }

@@ -122,6 +122,34 @@ public static class CommandLine
         }
     }
 
+    /// <summary>
+    /// The argv a command runs with, or why it cannot run: untokenisable, empty, or containing a shell operator
+    /// outside quotes (which a shell would interpret and argv execution would not).
+    /// </summary>
+    public static bool TrySplit(string command, out IReadOnlyList<string> argv, out string error)
+    {
+        var tokens = Tokenize(command);
+        argv = [];
+        if (!tokens.IsParsed)
+        {
+            error = tokens.Error!;
+            return false;
+        }
+        if (tokens.ShellOperators.Count > 0)
+        {
+            error = $"shell operator {string.Join(", ", tokens.ShellOperators.Select(o => $"'{o}'"))} outside quotes; commands run as argv without a shell";
+            return false;
+        }
+        if (tokens.Argv.Count == 0)
+        {
+            error = "empty command";
+            return false;
+        }
+        argv = tokens.Argv;
+        error = "";
+        return true;
+    }
+
     /// <summary>Quotes one argument so <see cref="Tokenize"/> reads it back unchanged (for messages and logs).</summary>
     public static string Quote(string argument)
     {

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text;
 using LlmCompiler.Contracts;
+using LlmCompiler.Git;
 
 namespace LlmCompiler.Validation;
 
@@ -22,46 +22,19 @@ public static class RepoListing
 
     private static HashSet<string>? TryGitListing(string directory)
     {
-        try
+        // Tracked plus untracked-not-ignored: what the next commit could hold. Any git failure (not a work
+        // tree, git missing) falls back to the directory walk.
+        var result = new GitCli(timeout: TimeSpan.FromSeconds(60))
+            .TryRunAsync(directory, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+            .GetAwaiter().GetResult();
+        if (!result.Succeeded || result.Stdout is null || result.StdoutOverflowed) return null;
+        var files = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in Encoding.UTF8.GetString(result.Stdout).Split('\0', StringSplitOptions.RemoveEmptyEntries))
         {
-            var psi = new ProcessStartInfo("git")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-                UseShellExecute = false,
-                WorkingDirectory = directory,
-                StandardOutputEncoding = Encoding.UTF8,
-            };
-            foreach (var arg in new[] { "-c", "core.fsmonitor=false", "-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others", "--exclude-standard" })
-            {
-                psi.ArgumentList.Add(arg);
-            }
-            psi.Environment["GIT_TERMINAL_PROMPT"] = "0";
-            psi.Environment["GIT_OPTIONAL_LOCKS"] = "0";
-            using var process = Process.Start(psi)!;
-            process.StandardInput.Close();
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
-            {
-                process.Kill(entireProcessTree: true);
-                return null;
-            }
-            _ = stderr.Result;
-            if (process.ExitCode != 0) return null;
-            var files = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var entry in stdout.Result.Split('\0', StringSplitOptions.RemoveEmptyEntries))
-            {
-                // Deleted-but-tracked files are still in the index; only what exists counts.
-                if (File.Exists(Path.Combine(directory, entry))) files.Add(entry);
-            }
-            return files;
+            // Deleted-but-tracked files are still in the index; only what exists counts.
+            if (File.Exists(Path.Combine(directory, entry))) files.Add(entry);
         }
-        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
-        {
-            return null;
-        }
+        return files;
     }
 
     private static HashSet<string> WalkDirectory(string root)

@@ -1,3 +1,4 @@
+using LlmCompiler.Validation;
 using System.Text.Json.Nodes;
 using LlmCompiler.Contracts;
 using LlmCompiler.Factory;
@@ -166,7 +167,7 @@ public sealed class AttemptLoopTests
     [TestMethod]
     public void Prompt_substitution_is_a_single_pass()
     {
-        var rendered = PromptTemplate.Render("T={{TITLE}} C={{CONTEXT_FILES}}", new Dictionary<string, string> { ["TITLE"] = "{{CONTEXT_FILES}}", ["CONTEXT_FILES"] = "ctx" });
+        var rendered = LlmCompiler.Llm.PromptText.Render("T={{TITLE}} C={{CONTEXT_FILES}}", new Dictionary<string, string> { ["TITLE"] = "{{CONTEXT_FILES}}", ["CONTEXT_FILES"] = "ctx" });
         Assert.AreEqual("T={{CONTEXT_FILES}} C=ctx", rendered);
     }
 
@@ -187,11 +188,15 @@ public sealed class AttemptLoopTests
     [TestMethod]
     public void Command_lines_split_like_a_shell_without_running_one()
     {
-        Assert.IsTrue(CommandLineSplitter.TrySplit("python -c 'print(\"a b\")' \"x y\" z\\ w", out var argv, out _));
+        Assert.IsTrue(CommandLine.TrySplit("python -c 'print(\"a b\")' \"x y\" z\\ w", out var argv, out _));
         CollectionAssert.AreEqual(new[] { "python", "-c", "print(\"a b\")", "x y", "z w" }, argv.ToArray());
-        Assert.IsFalse(CommandLineSplitter.TrySplit("echo 'open", out _, out var error));
-        Assert.AreEqual("unterminated quote", error);
-        Assert.IsFalse(CommandLineSplitter.TrySplit("   ", out _, out _));
+        Assert.IsFalse(CommandLine.TrySplit("echo 'open", out _, out var error));
+        Assert.AreEqual("unterminated single quote", error);
+        Assert.IsFalse(CommandLine.TrySplit("echo a|b", out _, out error), "an operator the validator would flag (E003) never runs as a literal argument");
+        StringAssert.Contains(error, "'|'");
+        Assert.IsFalse(CommandLine.TrySplit("   ", out _, out error));
+        Assert.AreEqual("empty command", error);
+        Assert.IsFalse(CommandLine.TrySplit("   ", out _, out _));
     }
 
     [TestMethod]

@@ -1,3 +1,4 @@
+using LlmCompiler.IO;
 using System.Text;
 using LlmCompiler.Contracts;
 using LlmCompiler.Contracts.Json;
@@ -16,8 +17,8 @@ namespace LlmCompiler.Tests.Factory;
 public sealed class HostileProposalTests
 {
     private const string Empty = FileWrite.EmptySha256;
-    private static readonly string AlphaSha = WriteGate.Sha256Hex("alpha\n"u8);
-    private static readonly string FooSha = WriteGate.Sha256Hex("class Foo {}\n"u8);
+    private static readonly string AlphaSha = ContentHash.Sha256Hex("alpha\n"u8);
+    private static readonly string FooSha = ContentHash.Sha256Hex("class Foo {}\n"u8);
 
     private sealed record Row(string Name, FailureStage Stage, string Code, WriteProposal? Proposal = null, byte[]? Json = null);
 
@@ -221,8 +222,8 @@ public sealed class HostileProposalTests
 
         // Symlinks, directories and files in the way.
         yield return Escape("symlink-parent-absolute-out", P(("link_out/x.txt", Empty, "x")));
-        yield return Escape("symlink-parent-relative-out", P(("link_rel/secret.txt", WriteGate.Sha256Hex("outside the repository\n"u8), "pwned")));
-        yield return Escape("symlink-final-file-out", P(("link_file", WriteGate.Sha256Hex("outside the repository\n"u8), "pwned")));
+        yield return Escape("symlink-parent-relative-out", P(("link_rel/secret.txt", ContentHash.Sha256Hex("outside the repository\n"u8), "pwned")));
+        yield return Escape("symlink-final-file-out", P(("link_file", ContentHash.Sha256Hex("outside the repository\n"u8), "pwned")));
         yield return Escape("symlink-parent-inside-up", P(("src/up/src/a.txt", AlphaSha, "x")));
         yield return Escape("symlink-parent-inside", P(("link_in/a.txt", AlphaSha, "x")));
         yield return Escape("symlink-loop", P(("loop/x", Empty, "x")));

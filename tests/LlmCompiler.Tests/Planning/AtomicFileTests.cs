@@ -1,3 +1,4 @@
+using LlmCompiler.IO;
 using LlmCompiler.Planning;
 
 namespace LlmCompiler.Tests.Planning;

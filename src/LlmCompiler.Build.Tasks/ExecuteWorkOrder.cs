@@ -2,6 +2,7 @@ using System.Globalization;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Factory;
 using LlmCompiler.Llm;
+using LlmCompiler.Validation;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -117,7 +118,7 @@ public sealed class ExecuteWorkOrder : LlmcEngineTask
     private IReadOnlyList<string>? VerifyArgv(string? command)
     {
         if (command is null) return null;
-        if (CommandLineSplitter.TrySplit(command, out var argv, out var error)) return argv;
+        if (CommandLine.TrySplit(command, out var argv, out var error)) return argv;
         Log.LogError(null, "E500", "E500", DiagnosticCatalog.HelpLinkFor("E500"), null, 0, 0, 0, 0, "LlmcVerifyCommand: {0}", error);
         return null;
     }

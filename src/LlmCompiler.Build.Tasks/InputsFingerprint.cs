@@ -1,7 +1,7 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using LlmCompiler.IO;
 
 namespace LlmCompiler.Build.Tasks;
 
@@ -26,7 +26,13 @@ internal sealed class InputsFingerprint
     /// <summary>Adds a file by the SHA-256 of its bytes (a missing file is an input too).</summary>
     public InputsFingerprint File(string name, string path)
     {
-        _inputs[name] = System.IO.File.Exists(path) ? "sha256:" + Sha256Hex(System.IO.File.ReadAllBytes(path)) : "missing";
+        if (!System.IO.File.Exists(path))
+        {
+            _inputs[name] = "missing";
+            return this;
+        }
+        using var stream = System.IO.File.OpenRead(path);
+        _inputs[name] = "sha256:" + ContentHash.Sha256Hex(stream);
         return this;
     }
 
@@ -42,7 +48,7 @@ internal sealed class InputsFingerprint
             {
                 builder.Append(name.Length).Append(':').Append(name).Append(value.Length).Append(':').Append(value).Append('\n');
             }
-            return Sha256Hex(Encoding.UTF8.GetBytes(builder.ToString()));
+            return ContentHash.Sha256Hex(builder.ToString());
         }
     }
 
@@ -63,26 +69,13 @@ internal sealed class InputsFingerprint
         }
     }
 
-    /// <summary>Writes the stamp atomically (temp file + rename); call only after the step succeeded.</summary>
+    /// <summary>Writes the stamp atomically; call only after the step succeeded.</summary>
     public void Write(string stampPath)
     {
         var inputs = new JsonObject();
         foreach (var (name, value) in _inputs) inputs[name] = value;
         var node = new JsonObject { ["schema"] = SchemaVersion, ["inputs_sha256"] = Hash, ["inputs"] = inputs };
-        var text = node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).Replace("\r\n", "\n") + "\n";
-        var directory = Path.GetDirectoryName(Path.GetFullPath(stampPath))!;
-        Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, $".{Path.GetFileName(stampPath)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            System.IO.File.WriteAllText(temp, text, new UTF8Encoding(false));
-            System.IO.File.Move(temp, stampPath, overwrite: true);
-        }
-        finally
-        {
-            if (System.IO.File.Exists(temp)) System.IO.File.Delete(temp);
-        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(stampPath))!);
+        AtomicFile.WriteAllText(stampPath, node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).Replace("\r\n", "\n") + "\n");
     }
-
-    private static string Sha256Hex(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
 }

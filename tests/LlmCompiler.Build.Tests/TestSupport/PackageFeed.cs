@@ -38,7 +38,11 @@ internal static class PackageFeed
         var project = Path.Combine(SourceRoot(), "src", "LlmCompiler.Build.Tasks", "LlmCompiler.Build.Tasks.csproj");
         var result = ChildProcess.Run(ChildProcess.DotnetHost(), root,
             ["pack", project, "-c", "Release", "-o", feed, $"-p:Version={version}", "-nologo", "-v:q", "-nr:false"]);
-        if (result.ExitCode != 0) throw new InvalidOperationException($"dotnet pack failed: {result}");
+        if (result.ExitCode != 0)
+        {
+            TempDirectory.Delete(root);
+            throw new InvalidOperationException($"dotnet pack failed: {result}");
+        }
         return new PackedPackage(root, feed, packages, version);
     }
 }

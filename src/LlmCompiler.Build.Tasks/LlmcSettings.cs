@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using LlmCompiler.Diagnostics;
+using LlmCompiler.Llm;
+
+namespace LlmCompiler.Build.Tasks;
+
+/// <summary>
+/// The <c>Llmc*</c> MSBuild properties after validation, with paths made absolute against the project directory.
+/// Null means "engine default". Holds the <em>name</em> of the key variable only; the key is read by the engine
+/// at the moment of the call.
+/// </summary>
+internal sealed record LlmcSettings
+{
+    public string? Model { get; init; }
+    public Uri? Endpoint { get; init; }
+    public string ApiKeyEnvironmentVariable { get; init; } = LlmSettings.DefaultApiKeyVariable;
+    public LlmMode Mode { get; init; } = LlmMode.Auto;
+    public string? CassettesDirectory { get; init; }
+    public int? MaxAttempts { get; init; }
+    public int? TimeoutSeconds { get; init; }
+    public decimal? MaxCostUsd { get; init; }
+    public string? VerifyCommand { get; init; }
+    public string? ArtifactsDirectory { get; init; }
+
+    /// <summary>The LLM layer's settings; unset values keep the engine's defaults.</summary>
+    public LlmSettings ToLlmSettings()
+    {
+        var defaults = new LlmSettings();
+        return defaults with
+        {
+            Model = Model ?? defaults.Model,
+            Endpoint = Endpoint,
+            ApiKeyEnvironmentVariable = ApiKeyEnvironmentVariable,
+            Mode = Mode,
+            CassettesDirectory = CassettesDirectory,
+            MaxCostUsd = MaxCostUsd,
+        };
+    }
+}
+
+/// <summary>The raw strings of the <c>Llmc*</c> properties, as MSBuild hands them to a task.</summary>
+internal sealed record LlmcRawSettings(
+    string? Model, string? Endpoint, string? ApiKeyEnvironmentVariable, string? Mode, string? CassettesDirectory,
+    string? MaxAttempts, string? TimeoutSeconds, string? MaxCostUsd, string? VerifyCommand, string? ArtifactsDirectory);
+
+/// <summary>
+/// Validates the <c>Llmc*</c> properties into <see cref="LlmcSettings"/>. Every problem is an E500 naming the
+/// property; values that could be a secret are never echoed.
+/// </summary>
+internal static partial class LlmcSettingsParser
+{
+    /// <summary>MSBuild logs variables with these prefixes in every binary log, whether or not they are read.</summary>
+    private static readonly string[] AlwaysLoggedPrefixes = ["MSBUILD", "DOTNET_", "COMPLUS_"];
+
+    public static (LlmcSettings Settings, IReadOnlyList<Diagnostic> Diagnostics) Parse(LlmcRawSettings raw, string projectDirectory)
+    {
+        var diagnostics = new List<Diagnostic>();
+        void Fail(string property, string message) => diagnostics.Add(DiagnosticCatalog.Create("E500", $"{property}: {message}", field: property));
+
+        var mode = LlmMode.Auto;
+        if (!IsEmpty(raw.Mode) && !LlmSettings.TryParseMode(raw.Mode, out mode))
+        {
+            Fail("LlmcMode", $"'{raw.Mode}' is not one of live, record, replay, auto");
+            mode = LlmMode.Auto;
+        }
+
+        Uri? endpoint = null;
+        if (!IsEmpty(raw.Endpoint))
+        {
+            if (!Uri.TryCreate(raw.Endpoint!.Trim(), UriKind.Absolute, out endpoint) || endpoint.Scheme is not ("http" or "https"))
+            {
+                Fail("LlmcEndpoint", "must be an absolute http:// or https:// URL (for example https://api.openai.com/v1/)");
+                endpoint = null;
+            }
+            else if (!string.IsNullOrEmpty(endpoint.UserInfo))
+            {
+                // Credentials in the URL would end up in logs; say so without repeating them.
+                Fail("LlmcEndpoint", "must not carry credentials; put the key in the variable named by LlmcApiKeyEnv");
+                endpoint = null;
+            }
+        }
+
+        var keyVariable = IsEmpty(raw.ApiKeyEnvironmentVariable) ? LlmSettings.DefaultApiKeyVariable : raw.ApiKeyEnvironmentVariable!.Trim();
+        if (!VariableName().IsMatch(keyVariable))
+        {
+            // Deliberately not quoted: a key pasted here by mistake must not reach the log.
+            Fail("LlmcApiKeyEnv", "must be the name of an environment variable (letters, digits, '_'), not the key itself");
+            keyVariable = LlmSettings.DefaultApiKeyVariable;
+        }
+        else if (AlwaysLoggedPrefixes.Any(p => keyVariable.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
+        {
+            Fail("LlmcApiKeyEnv", $"'{keyVariable}' starts with MSBUILD, DOTNET_ or COMPlus_, which MSBuild writes into every binary log; keep the key in another variable");
+        }
+
+        var settings = new LlmcSettings
+        {
+            Model = IsEmpty(raw.Model) ? null : raw.Model!.Trim(),
+            Endpoint = endpoint,
+            ApiKeyEnvironmentVariable = keyVariable,
+            Mode = mode,
+            CassettesDirectory = FullDirectory(raw.CassettesDirectory, projectDirectory),
+            MaxAttempts = PositiveInt(raw.MaxAttempts, "LlmcMaxAttempts", 100, Fail),
+            TimeoutSeconds = PositiveInt(raw.TimeoutSeconds, "LlmcTimeoutSeconds", 24 * 3600, Fail),
+            MaxCostUsd = NonNegativeDecimal(raw.MaxCostUsd, "LlmcMaxCostUsd", Fail),
+            VerifyCommand = IsEmpty(raw.VerifyCommand) ? null : raw.VerifyCommand!.Trim(),
+            ArtifactsDirectory = FullDirectory(raw.ArtifactsDirectory, projectDirectory),
+        };
+        return (settings, diagnostics);
+    }
+
+    private static bool IsEmpty(string? value) => string.IsNullOrWhiteSpace(value);
+
+    private static string? FullDirectory(string? value, string projectDirectory) =>
+        IsEmpty(value) ? null : Path.GetFullPath(Path.Combine(projectDirectory, value!.Trim()));
+
+    private static int? PositiveInt(string? value, string property, int max, Action<string, string> fail)
+    {
+        if (IsEmpty(value)) return null;
+        if (int.TryParse(value!.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= max) return n;
+        fail(property, $"'{value}' is not a whole number between 1 and {max}");
+        return null;
+    }
+
+    private static decimal? NonNegativeDecimal(string? value, string property, Action<string, string> fail)
+    {
+        if (IsEmpty(value)) return null;
+        if (decimal.TryParse(value!.Trim(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var d) && d >= 0) return d;
+        fail(property, $"'{value}' is not an amount in USD such as 0.50");
+        return null;
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,127}$", RegexOptions.CultureInvariant)]
+    private static partial Regex VariableName();
+}

@@ -1,0 +1,115 @@
+using LlmCompiler.Build.Tasks;
+using LlmCompiler.Build.Tests.TestSupport;
+using LlmCompiler.Contracts;
+using LlmCompiler.Factory;
+
+namespace LlmCompiler.Build.Tests;
+
+/// <summary>The Factory task over the engine's run-all, on a real git repository; replay mode with no cassettes.</summary>
+[TestClass]
+public sealed class ExecuteWorkOrderTaskTests
+{
+    private TempDirectory _repo = null!;
+    private string _wo1 = null!;
+
+    [TestInitialize]
+    public void Setup()
+    {
+        _repo = new TempDirectory();
+        ChildProcess.GitOk(_repo.Path, "init", "-q", "-b", "main");
+        _repo.Write(".gitignore", ".llmc/\nbin/\nobj/\n");
+        _repo.Write("llmc/cassettes/.gitkeep", "");
+        _wo1 = _repo.Write("workorders/WO-01.json", WorkOrderFiles.Creating("WO-01", "src/Greeter.cs"));
+        ChildProcess.GitOk(_repo.Path, "add", "-A");
+        ChildProcess.GitOk(_repo.Path, "commit", "-q", "-m", "plan");
+    }
+
+    [TestCleanup]
+    public void Cleanup() => _repo.Dispose();
+
+    private (ExecuteWorkOrder Task, FakeBuildEngine Engine) NewTask()
+    {
+        var engine = new FakeBuildEngine();
+        var task = new ExecuteWorkOrder
+        {
+            BuildEngine = engine,
+            WorkOrders = WorkOrderFiles.Items(_wo1),
+            WorkOrdersDirectory = "workorders/",
+            ProjectDirectory = _repo.Path,
+            Mode = "replay",
+            CassettesDirectory = "llmc/cassettes/",
+        };
+        return (task, engine);
+    }
+
+    [TestMethod]
+    public void Landed_work_order_is_skipped_without_an_llm_call()
+    {
+        var wo = PlanLoader.LoadFiles([_wo1], null).Document!.WorkOrders[0].Value;
+        _repo.Write("src/Greeter.cs", "// landed\n");
+        ChildProcess.GitOk(_repo.Path, "add", "-A");
+        ChildProcess.GitOk(_repo.Path, "commit", "-q", "-m", $"WO-01: greeter\n\nWork-Order: WO-01\nLlmc-Run: r1\nWork-Order-Sha256: {WorkOrderIdentity.Sha256(wo)}");
+        var (task, engine) = NewTask();
+
+        Assert.IsTrue(task.Execute(), string.Join("\n", engine.Errors.Select(e => $"{e.Code} {e.Message}")));
+
+        Assert.AreEqual("DONE", task.Outcomes.Single().GetMetadata("Verdict"));
+        Assert.IsTrue(engine.Messages.Any(m => m.Message!.Contains("WO-01 already landed", StringComparison.Ordinal)));
+        Assert.IsTrue(engine.Messages.Any(m => m.Message!.Contains("0 LLM call(s)", StringComparison.Ordinal)), string.Join("\n", engine.Messages.Select(m => m.Message)));
+    }
+
+    [TestMethod]
+    public void Cassette_miss_fails_the_work_order_at_its_file()
+    {
+        var (task, engine) = NewTask();
+
+        Assert.IsFalse(task.Execute());
+
+        var error = engine.Errors.First(e => e.Code == "E305");
+        Assert.AreEqual(Path.GetFullPath(_wo1), error.File);
+        Assert.AreEqual("FAIL", task.Outcomes.Single().GetMetadata("Verdict"));
+        Assert.IsFalse(File.Exists(_repo.Combine("src", "Greeter.cs")), "nothing may land on a failure");
+    }
+
+    [TestMethod]
+    public void Invalid_setting_is_E500_before_any_git_work()
+    {
+        var (task, engine) = NewTask();
+        task.Mode = "sometimes";
+
+        Assert.IsFalse(task.Execute());
+        Assert.AreEqual("E500", engine.Errors.Single().Code);
+    }
+
+    [TestMethod]
+    public void Cancel_during_the_model_call_stops_quickly_and_leaves_the_checkout_as_it_was()
+    {
+        using var server = new LoopbackChatServer("{}", delay: TimeSpan.FromMinutes(2));
+        var head = ChildProcess.Git(_repo.Path, "rev-parse", "HEAD").Output.Trim();
+        var (task, engine) = NewTask();
+        task.Mode = "live";
+        task.Endpoint = server.Endpoint;
+        var previous = Environment.GetEnvironmentVariable("LLMC_TEST_CANCEL_KEY");
+        Environment.SetEnvironmentVariable("LLMC_TEST_CANCEL_KEY", "sk-test-cancel");
+        task.ApiKeyEnvironmentVariable = "LLMC_TEST_CANCEL_KEY";
+        try
+        {
+            var run = Task.Run(task.Execute);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (server.Requests == 0 && DateTime.UtcNow < deadline) Thread.Sleep(50);
+            Assert.AreEqual(1, server.Requests, "the run never reached the model");
+
+            task.Cancel();
+
+            Assert.IsTrue(run.Wait(TimeSpan.FromSeconds(30)), "cancellation did not stop the run");
+            Assert.IsFalse(run.Result);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("LLMC_TEST_CANCEL_KEY", previous);
+        }
+        Assert.AreEqual(head, ChildProcess.Git(_repo.Path, "rev-parse", "HEAD").Output.Trim(), "nothing may land");
+        Assert.AreEqual("", ChildProcess.Git(_repo.Path, "status", "--porcelain", "--untracked-files=all").Output.Trim(), "the checkout must be as it was");
+        Assert.IsFalse(engine.Errors.Any(e => e.Code == "E215"), string.Join("\n", engine.Errors.Select(e => $"{e.Code} {e.Message}")));
+    }
+}

@@ -12,15 +12,15 @@
 # This checkout is never modified (the package is built from a copy). Everything goes to one scratch folder,
 # printed at the start and kept for inspection (LLMC_DEMO_DIR chooses it).
 #
-# Re-recording the cassettes (maintainers only; needs python3): LLMC_DEMO_MODE=auto
-# LLMC_DEMO_ENDPOINT=http://127.0.0.1:<port>/v1 with samples/TextKit/transcript/serve-transcript.py serving,
-# then copy <scratch>/product/llmc/cassettes/*.json into samples/TextKit/product/llmc/cassettes/.
+# Re-recording the executor cassettes (maintainers only; needs python3): see samples/TextKit/record-cassettes.sh.
 set -euo pipefail
 
 checkout="$(cd "$(dirname "$0")/.." && pwd)"
 work="${LLMC_DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/llmc-demo.XXXXXX")}"
 mode="${LLMC_DEMO_MODE:-replay}"
 endpoint="${LLMC_DEMO_ENDPOINT:-}"
+# Where the Factory step records in record/auto mode: outside the product repository, whose tree must stay clean.
+factory_cassettes="${LLMC_DEMO_FACTORY_CASSETTES:-}"
 version="0.1.0-demo.$(date -u +%Y%m%d%H%M%S)"
 mkdir -p "$work"
 log="$work/demo.log"
@@ -56,10 +56,12 @@ run dotnet pack "$work/source/src/LlmCompiler.Build.Tasks" -c Release -o "$work/
 echo "    $(ls "$work/feed")"
 
 step "2/5 Creating the TextKit product repository"
-product="$work/product"
+# nuget.config sits above the repository: inside it, it would be part of the planner's repository hints and
+# change the recorded request.
+product="$work/products/TextKit"
 mkdir -p "$product"
 cp -a "$checkout/samples/TextKit/product/." "$product/"
-cat >"$product/nuget.config" <<NUGET
+cat >"$work/products/nuget.config" <<NUGET
 <?xml version="1.0" encoding="utf-8"?>
 <configuration>
   <packageSources>
@@ -89,7 +91,9 @@ git -C "$product" add -A
 git -C "$product" commit -q -m "Plan: work orders compiled from spec/textkit.md"
 
 step "4/5 dotnet build -t:Factory"
-(cd "$product" && run dotnet build -t:Factory "${props[@]}")
+factory_props=("${props[@]}")
+[ -n "$factory_cassettes" ] && factory_props+=(-p:LlmcCassettesDir="$factory_cassettes")
+(cd "$product" && run dotnet build -t:Factory "${factory_props[@]}")
 grep -E "WO-[0-9]{2}.*(PASS|FAIL|skipped)" "$log" | sed 's/^ *//' | tail -n 20 || true
 
 step "5/5 dotnet test (the product's own tests)"
@@ -101,9 +105,16 @@ echo "Planned work orders:"
 for wo in "$product"/workorders/WO-*.json; do
   id="$(basename "$wo" .json)"
   title="$(sed -n 's/^  "title": "\(.*\)",$/\1/p' "$wo" | head -n 1)"
-  echo "  $id  $title"
+  exempt="$(sed -n 's/^  "verify_exempt": \(.*\),$/\1/p' "$wo" | head -n 1)"
+  echo "  $id  $title$([ "$exempt" = true ] && echo '  (verify-exempt: the tests it needs do not exist yet)')"
 done
 echo "Landed commits (newest first):"
-git -C "$product" log --format='  %h %s%n      %(trailers:key=Work-Order,key=Llmc-Run,separator=%x2C )' -n 6
+git -C "$product" log --format='  %h %s  [%(trailers:key=Llmc-Run,valueonly,separator=%x2C )]' --grep='^Work-Order:' -n 10
+# The PlanWorkOrders and Factory totals ("… LLM call(s) …, N tokens in / N out, $X"): add them up.
+grep -hE 'LLM call\(s\)' "$log" | grep -oE '[0-9]+ tokens in / [0-9]+ out, \$[0-9.]+' | awk '
+  { tin += $1; tout += $5; gsub(/[$,]/, "", $7); usd += $7 }
+  END { printf "Model use: %d tokens in / %d out, $%.4f as recorded", tin, tout, usd }'
+if [ "$mode" = replay ]; then echo " (replayed from cassettes: nothing was spent now)"; else echo; fi
+echo "Product tests: $(grep -E '^(Passed|Failed)!' "$log" | tail -n 1 | sed 's/ - TextKit.Tests.dll.*//')"
 echo "Scratch repository: $product"
 echo "Build log: $log"

@@ -46,7 +46,7 @@ public sealed class CompileWorkOrders : LlmcEngineTask
             return false;
         }
 
-        var llm = settings.ToLlmSettings();
+        var llm = settings.ToLlmSettings(root);
         LlmSession? session = null;
         var written = new List<ITaskItem>();
         var ok = true;

@@ -38,7 +38,7 @@ public sealed class ExecuteWorkOrder : LlmcEngineTask
             return false;
         }
 
-        var llmSettings = settings.ToLlmSettings();
+        var llmSettings = settings.ToLlmSettings(repo.Root);
         var (session, sessionErrors) = LlmSession.Create(llmSettings);
         if (session is null)
         {

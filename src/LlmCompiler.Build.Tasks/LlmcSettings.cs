@@ -24,11 +24,14 @@ internal sealed record LlmcSettings
     public string? ArtifactsDirectory { get; init; }
 
     /// <summary>The LLM layer's settings; unset values keep the engine's defaults.</summary>
-    public LlmSettings ToLlmSettings()
+    /// <param name="repoRoot">The repository whose <c>.llmc/</c> folder keeps the cost ledger; null for none.</param>
+    public LlmSettings ToLlmSettings(string? repoRoot)
     {
         var defaults = new LlmSettings();
         return defaults with
         {
+            // MSBuild runs tasks without a synchronisation context, so waiting here cannot deadlock.
+            LedgerPath = repoRoot is null ? null : RepositoryLedger.PrepareAsync(repoRoot, CancellationToken.None).GetAwaiter().GetResult(),
             Model = Model ?? defaults.Model,
             Endpoint = Endpoint,
             ApiKeyEnvironmentVariable = ApiKeyEnvironmentVariable,

@@ -3,16 +3,14 @@ using LlmCompiler.Llm;
 
 namespace LlmCompiler.Cli.Commands;
 
-/// <summary>Turns command-line LLM settings into the engine's model session (OpenAI SDK, cassettes, ledger, budget).</summary>
+/// <summary>Turns command-line LLM settings (of every command) into the engine's model session (OpenAI SDK, cassettes, ledger, budget).</summary>
 internal static class LlmClients
 {
-    public const string LedgerFileName = "ledger.jsonl";
-
-    public static ILlmClient? Create(PlanLlmOptions options, out IReadOnlyList<Diagnostic> errors) =>
+    public static ILlmClient? Create(LlmOptions options, out IReadOnlyList<Diagnostic> errors) =>
         Create(options, Environment.GetEnvironmentVariable, out errors);
 
     /// <param name="environment">Where the API key (and endpoint fallbacks) are read from at call time.</param>
-    public static ILlmClient? Create(PlanLlmOptions options, Func<string, string?> environment, out IReadOnlyList<Diagnostic> errors)
+    public static ILlmClient? Create(LlmOptions options, Func<string, string?> environment, out IReadOnlyList<Diagnostic> errors)
     {
         var settings = ToSettings(options, out var settingErrors);
         if (settings is null)
@@ -25,7 +23,7 @@ internal static class LlmClients
         return session;
     }
 
-    internal static LlmSettings? ToSettings(PlanLlmOptions options, out IReadOnlyList<Diagnostic> errors)
+    internal static LlmSettings? ToSettings(LlmOptions options, out IReadOnlyList<Diagnostic> errors)
     {
         var problems = new List<Diagnostic>();
         Uri? endpoint = null;
@@ -52,6 +50,7 @@ internal static class LlmClients
             CassettesDirectory = options.CassettesDirectory,
             MaxCostUsd = options.MaxCostUsd,
             LedgerPath = options.LedgerPath,
+            Temperature = options.Temperature ?? defaults.Temperature,
         };
     }
 }

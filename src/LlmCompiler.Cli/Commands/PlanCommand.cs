@@ -6,15 +6,17 @@ using LlmCompiler.Planning;
 
 namespace LlmCompiler.Cli.Commands;
 
-/// <summary>The LLM settings <c>llmc plan</c> takes from its command line, before they become a session.</summary>
-internal sealed record PlanLlmOptions(string? Model, string? Endpoint, string ApiKeyEnvironmentVariable, string? Mode, string? CassettesDirectory, decimal? MaxCostUsd)
+/// <summary>The LLM settings a command takes from its command line, before they become a session.</summary>
+internal sealed record LlmOptions(string? Model, string? Endpoint, string ApiKeyEnvironmentVariable, string? Mode, string? CassettesDirectory, decimal? MaxCostUsd)
 {
     /// <summary>The run's cost ledger (JSONL); every call is appended to it.</summary>
     public string? LedgerPath { get; init; }
+
+    public float? Temperature { get; init; }
 }
 
 /// <summary>Builds the model client for a run, or the diagnostics (E3xx/E500) that say why it cannot.</summary>
-internal delegate ILlmClient? PlanClientFactory(PlanLlmOptions options, out IReadOnlyList<Diagnostic> errors);
+internal delegate ILlmClient? PlanClientFactory(LlmOptions options, out IReadOnlyList<Diagnostic> errors);
 
 /// <summary>
 /// <c>llmc plan --spec FILE --outdir DIR [--repo DIR] [--template FILE] [--artifacts-dir DIR] [--overwrite]
@@ -56,11 +58,11 @@ internal static class PlanCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var repoDir = parse.GetValue(repo)?.FullName;
-            var llmOptions = new PlanLlmOptions(
+            var llmOptions = new LlmOptions(
                 parse.GetValue(model), parse.GetValue(endpoint), parse.GetValue(apiKeyEnv)!, parse.GetValue(mode),
                 parse.GetValue(cassettes)?.FullName, parse.GetValue(maxCost))
             {
-                LedgerPath = Path.Combine(repoDir ?? Directory.GetCurrentDirectory(), ".llmc", LlmClients.LedgerFileName),
+                LedgerPath = await RepositoryLedger.PrepareAsync(repoDir ?? Directory.GetCurrentDirectory(), cancellationToken),
             };
             var client = clientFactory(llmOptions, out var clientErrors);
             if (client is null)

@@ -22,7 +22,8 @@ internal static class RunAllCommand
                 stderr.WriteLine($"llmc run-all: {error}");
                 return FactoryExitCodes.Fail;
             }
-            var (session, sessionErrors) = RunLlmClientFactory.Create(llm!);
+            var ledger = await Llm.RepositoryLedger.PrepareAsync(Path.GetFullPath(parse.GetValue(shared.Repo)!), ct);
+            var session = LlmClients.Create(llm! with { LedgerPath = ledger }, out var sessionErrors);
             if (session is null)
             {
                 RunOptions.Report(stderr, sessionErrors);

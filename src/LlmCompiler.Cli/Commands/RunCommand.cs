@@ -21,7 +21,8 @@ internal static class RunCommand
                 stderr.WriteLine($"llmc run: {error}");
                 return FactoryExitCodes.Fail;
             }
-            var (session, sessionErrors) = RunLlmClientFactory.Create(llm!);
+            var ledger = await Llm.RepositoryLedger.PrepareAsync(Path.GetFullPath(parse.GetValue(shared.Repo)!), ct);
+            var session = LlmClients.Create(llm! with { LedgerPath = ledger }, out var sessionErrors);
             if (session is null)
             {
                 RunOptions.Report(stderr, sessionErrors);

@@ -11,9 +11,9 @@ internal sealed class RunOptions
     public Option<string> Repo { get; } = new("--repo") { Description = "The git repository to change (its current branch receives the commits).", Required = true };
     public Option<string?> Out { get; } = new("--out") { Description = "Also export each run's artifacts to this directory." };
     public Option<string> Model { get; } = new("--model") { Description = "Executor model name.", DefaultValueFactory = _ => new Llm.LlmSettings().Model };
-    public Option<string?> Endpoint { get; } = new("--endpoint") { Description = "OpenAI-compatible base URL (default: api.openai.com)." };
+    public Option<string?> Endpoint { get; } = new("--endpoint") { Description = "OpenAI-compatible base URL (default: LLMC_ENDPOINT, OPENAI_BASE_URL, then OpenAI)." };
     public Option<string> ApiKeyEnv { get; } = new("--api-key-env") { Description = "Name of the environment variable holding the API key.", DefaultValueFactory = _ => Llm.LlmSettings.DefaultApiKeyVariable };
-    public Option<string> LlmMode { get; } = new("--llm-mode") { Description = "live | record | replay | auto.", DefaultValueFactory = _ => "live" };
+    public Option<string?> LlmMode { get; } = new("--llm-mode") { Description = "live, record, replay or auto (default: auto with --cassettes, else live)." };
     public Option<string?> Cassettes { get; } = new("--cassettes") { Description = "Cassette directory for record/replay." };
     public Option<int> MaxAttempts { get; } = new("--max-attempts") { Description = "Attempts per work order.", DefaultValueFactory = _ => 5 };
     public Option<double> Temperature { get; } = new("--temperature") { Description = "Sampling temperature.", DefaultValueFactory = _ => 0.0 };
@@ -31,14 +31,14 @@ internal sealed class RunOptions
     }
 
     /// <summary>Engine settings, or the usage error that prevents them.</summary>
-    public (FactoryOptions? Options, RunLlmSettings? Llm, string? Error) Bind(ParseResult parse)
+    public (FactoryOptions? Options, LlmOptions? Llm, string? Error) Bind(ParseResult parse)
     {
         var attempts = parse.GetValue(MaxAttempts);
         if (attempts < 1) return (null, null, "--max-attempts must be at least 1");
         var timeout = parse.GetValue(TimeoutSeconds);
         if (timeout < 1) return (null, null, "--timeout-seconds must be at least 1");
-        var modeText = parse.GetValue(LlmMode)!;
-        if (!Llm.LlmSettings.TryParseMode(modeText, out var mode)) return (null, null, $"--llm-mode must be live, record, replay or auto (got '{modeText}')");
+        var modeText = parse.GetValue(LlmMode);
+        if (modeText is not null && !Llm.LlmSettings.TryParseMode(modeText, out _)) return (null, null, $"--llm-mode must be live, record, replay or auto (got '{modeText}')");
         IReadOnlyList<string>? verify = null;
         if (parse.GetValue(VerifyCommand) is { } verifyText)
         {
@@ -57,7 +57,10 @@ internal sealed class RunOptions
             Model = parse.GetValue(Model),
             Temperature = parse.GetValue(Temperature),
         };
-        var llm = new RunLlmSettings(parse.GetValue(Model)!, parse.GetValue(Endpoint), keyEnv, mode, parse.GetValue(Cassettes), parse.GetValue(Temperature), parse.GetValue(MaxCostUsd));
+        var llm = new LlmOptions(parse.GetValue(Model), parse.GetValue(Endpoint), keyEnv, modeText, parse.GetValue(Cassettes), parse.GetValue(MaxCostUsd))
+        {
+            Temperature = (float)parse.GetValue(Temperature),
+        };
         return (options, llm, null);
     }
 

@@ -28,6 +28,12 @@ public enum LlmMode
 public sealed record LlmSettings
 {
     public const string DefaultApiKeyVariable = "OPENAI_API_KEY";
+
+    /// <summary>
+    /// Where front-ends keep a repository's cost ledger: under <c>.llmc/</c>, which the tools add to
+    /// <c>.git/info/exclude</c>, so every run of plan and factory, CLI or MSBuild, appends to one file.
+    /// </summary>
+    public static string DefaultLedgerPath(string root) => Path.Combine(root, ".llmc", "ledger.jsonl");
     public const string EndpointVariable = "LLMC_ENDPOINT";
     public const string OpenAiBaseUrlVariable = "OPENAI_BASE_URL";
     public static readonly Uri OpenAiEndpoint = new("https://api.openai.com/v1");

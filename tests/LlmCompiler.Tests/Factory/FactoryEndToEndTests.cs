@@ -119,6 +119,10 @@ public sealed partial class FactoryEndToEndTests
             Journal.Read(Path.Combine(runDir, "journal.jsonl")).Select(e => e.Event).ToArray());
         Assert.IsTrue(File.Exists(Path.Combine(export, Path.GetFileName(runDir), "run_summary.json")), "--out export missing");
         StringAssert.Contains(File.ReadAllText(Path.Combine(runDir, "attempt_1", "acceptance_2_stdout.txt")), "MSBUILDDISABLENODEREUSE=1");
+        var ledger = File.ReadAllLines(repo.PathOf(".llmc/ledger.jsonl"));
+        Assert.HasCount(1, ledger, "one ledger line per model call");
+        var line = JsonNode.Parse(ledger[0])!;
+        Assert.AreEqual("executor", line["purpose"]!.GetValue<string>());
         foreach (var file in TestRepo.Walk(repo.PathOf(".llmc")).Where(File.Exists))
         {
             Assert.DoesNotContain(secret, File.ReadAllText(file), $"the API key leaked into {file}");

@@ -94,7 +94,7 @@ step "4/5 dotnet build -t:Factory"
 factory_props=("${props[@]}")
 [ -n "$factory_cassettes" ] && factory_props+=(-p:LlmcCassettesDir="$factory_cassettes")
 (cd "$product" && run dotnet build -t:Factory "${factory_props[@]}")
-grep -E "WO-[0-9]{2}.*(PASS|FAIL|skipped)" "$log" | sed 's/^ *//' | tail -n 20 || true
+grep -E "Factory: (WO-[0-9]{2} |.*LLM call)" "$log" | sed 's/^ *//' | tail -n 20 || true
 
 step "5/5 dotnet test (the product's own tests)"
 (cd "$product" && run dotnet test tests/TextKit.Tests/TextKit.Tests.csproj -nologo)

@@ -16,19 +16,8 @@ internal static class RunAllCommand
         shared.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var (options, llm, error) = shared.Bind(parse);
-            if (error is not null)
-            {
-                stderr.WriteLine($"llmc run-all: {error}");
-                return FactoryExitCodes.Fail;
-            }
-            var ledger = await Llm.RepositoryLedger.PrepareAsync(Path.GetFullPath(parse.GetValue(shared.Repo)!), ct);
-            var session = LlmClients.Create(llm! with { LedgerPath = ledger }, out var sessionErrors);
-            if (session is null)
-            {
-                RunOptions.Report(stderr, sessionErrors);
-                return FactoryExitCodes.Fail;
-            }
+            var (options, session) = await shared.OpenAsync(parse, "run-all", stderr, ct);
+            if (session is null) return FactoryExitCodes.Fail;
             var result = await FactoryRunner.RunAllAsync(parse.GetValue(shared.Repo)!, parse.GetValue(workOrders)!,
                 () => session, options!, stderr, o => stdout.WriteLine(Line(o)), ct);
             RunOptions.Report(stderr, result.Diagnostics);

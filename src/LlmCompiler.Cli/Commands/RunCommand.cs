@@ -15,19 +15,8 @@ internal static class RunCommand
         shared.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var (options, llm, error) = shared.Bind(parse);
-            if (error is not null)
-            {
-                stderr.WriteLine($"llmc run: {error}");
-                return FactoryExitCodes.Fail;
-            }
-            var ledger = await Llm.RepositoryLedger.PrepareAsync(Path.GetFullPath(parse.GetValue(shared.Repo)!), ct);
-            var session = LlmClients.Create(llm! with { LedgerPath = ledger }, out var sessionErrors);
-            if (session is null)
-            {
-                RunOptions.Report(stderr, sessionErrors);
-                return FactoryExitCodes.Fail;
-            }
+            var (options, session) = await shared.OpenAsync(parse, "run", stderr, ct);
+            if (session is null) return FactoryExitCodes.Fail;
             var outcome = await FactoryRunner.RunOneAsync(parse.GetValue(shared.Repo)!, parse.GetValue(workOrder)!,
                 () => session, options!, stderr, ct);
             RunOptions.Report(stderr, outcome.Diagnostics);

@@ -64,6 +64,24 @@ internal sealed class RunOptions
         return (options, llm, null);
     }
 
+    /// <summary>
+    /// Binds the options and opens the model session (with the repository's cost ledger); on failure the reason
+    /// is already on stderr and the session is null.
+    /// </summary>
+    public async Task<(FactoryOptions? Options, Llm.ILlmClient? Session)> OpenAsync(ParseResult parse, string commandName, TextWriter stderr, CancellationToken ct)
+    {
+        var (options, llm, error) = Bind(parse);
+        if (error is not null)
+        {
+            await stderr.WriteLineAsync($"llmc {commandName}: {error}");
+            return (null, null);
+        }
+        var ledger = await Llm.RepositoryLedger.PrepareAsync(Path.GetFullPath(parse.GetValue(Repo)!), ct);
+        var session = LlmClients.Create(llm! with { LedgerPath = ledger }, out var sessionErrors);
+        if (session is null) Report(stderr, sessionErrors);
+        return (options, session);
+    }
+
     public static void Report(TextWriter stderr, IEnumerable<Diagnostic> diagnostics)
     {
         foreach (var d in diagnostics) stderr.WriteLine(d.ToCanonicalString());

@@ -53,9 +53,12 @@ public sealed class GitCli(ChildEnvironment? environment = null, TimeSpan? timeo
 
     private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromMinutes(2);
 
+    /// <summary>The git executable; tests substitute a script to prove deadlines and tree kills.</summary>
+    internal string Executable { get; init; } = "git";
+
     /// <summary>Runs git and returns the result whatever the exit code.</summary>
     public Task<ProcessResult> TryRunAsync(string workingDirectory, IEnumerable<string> args, CancellationToken ct = default) =>
-        ProcessRunner.RunAsync(new ProcessSpec("git", [.. Hardening, .. args], workingDirectory)
+        ProcessRunner.RunAsync(new ProcessSpec(Executable, [.. Hardening, .. args], workingDirectory)
         {
             Timeout = _timeout,
             Environment = _environment,

@@ -103,11 +103,14 @@ public sealed class VerifyCommandTests
         var byHand = await CliRun.RunAsync("verify", plan, "--repo", repo, "--format", "json");
         Git(repo, "add", "-A");
         Git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "WO-01: Library project\n\nWork-Order: WO-01");
-        var landed = await CliRun.RunAsync("verify", plan, "--repo", Path.Combine(repo, "src"), "--format", "json");
+        var landed = await CliRun.RunAsync("verify", plan, "--repo", repo, "--format", "json");
+        // Paths in a plan are repository-relative, so a subdirectory means its repository.
+        var fromSubdirectory = await CliRun.RunAsync("verify", plan, "--repo", Path.Combine(repo, "src"), "--format", "json");
 
         Assert.AreEqual(2, byHand.ExitCode, byHand.Stdout);
         Assert.Contains("E101", byHand.Stdout);
         Assert.AreEqual(0, landed.ExitCode, landed.Stdout + landed.Stderr);
+        Assert.AreEqual(0, fromSubdirectory.ExitCode, fromSubdirectory.Stdout + fromSubdirectory.Stderr);
     }
 
     [TestMethod]

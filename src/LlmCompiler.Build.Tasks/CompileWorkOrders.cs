@@ -3,6 +3,7 @@ using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Llm;
 using LlmCompiler.Planning;
+using LlmCompiler.Validation;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -39,7 +40,7 @@ public sealed class CompileWorkOrders : LlmcEngineTask
         var settings = ReadSettings();
         if (settings is null) return false;
         var projectDirectory = string.IsNullOrWhiteSpace(ProjectDirectory) ? Directory.GetCurrentDirectory() : ProjectDirectory!;
-        var (root, rootError) = RepoLocator.Find(RepoRoot, projectDirectory, CancellationToken);
+        var (root, rootError) = RepositoryLocator.FindAsync(RepoRoot, projectDirectory, CancellationToken).GetAwaiter().GetResult();
         if (root is null && !string.IsNullOrWhiteSpace(RepoRoot))
         {
             Log.LogError(null, "E500", "E500", DiagnosticCatalog.HelpLinkFor("E500"), null, 0, 0, 0, 0, "LlmcRepoRoot: {0}", rootError);
@@ -137,7 +138,7 @@ public sealed class CompileWorkOrders : LlmcEngineTask
 
         var existing = Directory.Exists(outDir) ? Directory.GetFiles(outDir, PlanLoader.WorkOrderFilePattern) : [];
         var plan = existing.Length == 0 ? [] : PlanLoader.LoadFiles(existing, null).Document?.WorkOrders.Select(w => w.Value).ToList() ?? [];
-        var (baseline, _) = RepoBaselineResolver.Resolve(root, root, plan, CancellationToken);
+        var (baseline, _) = PlanBaseline.ResolveAsync(root, root, plan, CancellationToken).GetAwaiter().GetResult();
         var excluded = new[] { outDir, settings.CassettesDirectory, settings.ArtifactsDirectory, Path.Combine(root, ".llmc") }
             .OfType<string>()
             .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))

@@ -31,7 +31,7 @@ public sealed class ExecuteWorkOrder : LlmcEngineTask
         var settings = ReadSettings();
         if (settings is null) return false;
         var projectDirectory = string.IsNullOrWhiteSpace(ProjectDirectory) ? Directory.GetCurrentDirectory() : ProjectDirectory!;
-        var repo = RepoLocator.Find(RepoRoot, projectDirectory, CancellationToken);
+        var repo = RepositoryLocator.FindAsync(RepoRoot, projectDirectory, CancellationToken).GetAwaiter().GetResult();
         if (repo.Error is not null)
         {
             Log.LogError(null, "E200", "E200", DiagnosticCatalog.HelpLinkFor("E200"), null, 0, 0, 0, 0, "{0}", repo.Error);

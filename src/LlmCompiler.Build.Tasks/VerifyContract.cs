@@ -52,7 +52,7 @@ public sealed class VerifyContract : LlmcTask
         var document = loaded.Document!;
         var start = string.IsNullOrWhiteSpace(ProjectDirectory) ? Path.GetDirectoryName(files[0])! : ProjectDirectory!;
         var plan = document.WorkOrders.Select(w => w.Value).ToList();
-        var (baseline, baselineError) = RepoBaselineResolver.Resolve(RepoRoot, start, plan, CancellationToken);
+        var (baseline, baselineError) = PlanBaseline.ResolveAsync(RepoRoot, start, plan, CancellationToken).GetAwaiter().GetResult();
         if (baselineError is not null)
         {
             Log.LogError(null, "E500", "E500", DiagnosticCatalog.HelpLinkFor("E500"), null, 0, 0, 0, 0, "LlmcRepoRoot: {0}", baselineError);

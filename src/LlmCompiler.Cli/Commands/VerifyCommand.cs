@@ -69,7 +69,19 @@ internal static class VerifyCommand
             return ExitCodes.Usage;
         }
 
-        var options = repoDir is null ? ValidationOptions.Default : ValidationOptions.Default with { RepoFiles = RepoListing.Load(repoDir) };
+        var options = ValidationOptions.Default;
+        if (repoDir is not null)
+        {
+            // The files the plan started from, so a re-check after work orders landed stays green.
+            var plan = loaded.Document!.WorkOrders.Select(w => w.Value).ToList();
+            var (baseline, error) = PlanBaseline.ResolveAsync(repoDir, repoDir, plan).GetAwaiter().GetResult();
+            if (error is not null)
+            {
+                stderr.WriteLine($"llmc verify: {error}");
+                return ExitCodes.Usage;
+            }
+            options = options with { RepoFiles = baseline.Files };
+        }
         var result = PlanValidator.Validate(loaded.Document!, options);
         var report = VerifyReport.Create(loaded.Document!, result, warnAsError);
 

@@ -48,7 +48,7 @@ public static class FactoryRunner
         if (!load.Success) return RunOutcome.Refused(id, [DiagnosticCatalog.Create("E200", load.IoError!)]);
         var bound = load.Document!.WorkOrders.FirstOrDefault(w => w.Map.Source.Path is { } p && Path.GetFullPath(p) == full);
         if (bound is null) return RunOutcome.Refused(id, [.. load.Document.DocumentDiagnostics.Where(d => d.IsError && d.File is { } f && Path.GetFullPath(f) == full)]);
-        var (_, verify, errors) = Check(load.Document);
+        var (_, verify, errors) = await CheckAsync(repo, load.Document, ct).ConfigureAwait(false);
         var mine = errors.Where(d => d.WoId == bound.DisplayId || d.File is { } f && Path.GetFullPath(f) == full).ToList();
         if (mine.Count > 0) return RunOutcome.Refused(bound.DisplayId, mine);
 
@@ -86,7 +86,7 @@ public static class FactoryRunner
         if (!Directory.Exists(workOrdersDir)) return new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create("E200", $"work-order directory '{workOrdersDir}' does not exist")]);
         var load = PlanLoader.Load(workOrdersDir);
         if (!load.Success) return new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create("E200", load.IoError!)]);
-        var (workOrders, verify, errors) = Check(load.Document!);
+        var (workOrders, verify, errors) = await CheckAsync(repo, load.Document!, ct).ConfigureAwait(false);
         if (errors.Count > 0) return new([], FactoryExitCodes.Fail, errors);
 
         var (session, diagnostics) = await OpenAsync(repo, options, log, ct).ConfigureAwait(false);
@@ -133,9 +133,19 @@ public static class FactoryRunner
         }
     }
 
-    private static (IReadOnlyList<WorkOrder> WorkOrders, VerifyContract? Verify, IReadOnlyList<Diagnostic> Errors) Check(PlanDocument document)
+    /// <summary>
+    /// Validates the plan against the files of the repository being run as they were before this plan started
+    /// (<see cref="PlanBaseline"/>): <c>file_exists</c> preconditions on files already there hold, and work
+    /// orders that already landed keep their <c>file_absent</c> preconditions true on a re-run.
+    /// </summary>
+    private static async Task<(IReadOnlyList<WorkOrder> WorkOrders, VerifyContract? Verify, IReadOnlyList<Diagnostic> Errors)> CheckAsync(
+        string repo, PlanDocument document, CancellationToken ct)
     {
-        var validation = PlanValidator.Validate(document);
+        var fullRepo = Path.GetFullPath(repo);
+        var plan = document.WorkOrders.Select(w => w.Value).ToList();
+        var (baseline, baselineError) = await PlanBaseline.ResolveAsync(fullRepo, fullRepo, plan, ct).ConfigureAwait(false);
+        if (baselineError is not null) return (plan, document.VerifyContract?.Value, [DiagnosticCatalog.Create("E200", baselineError)]);
+        var validation = PlanValidator.Validate(document, ValidationOptions.Default with { RepoFiles = baseline.Files });
         var errors = validation.Errors.ToList();
         var workOrders = document.WorkOrders.Select(w => w.Value).OrderBy(w => IdNumber(w.Id)).ThenBy(w => w.Id, StringComparer.Ordinal).ToList();
         if (errors.Count == 0 && workOrders.Count == 0) errors.Add(DiagnosticCatalog.Create("E000", "no work orders to run"));

@@ -53,15 +53,24 @@ public sealed class GitCli(ChildEnvironment? environment = null, TimeSpan? timeo
 
     private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromMinutes(2);
 
-    /// <summary>Runs git and returns the result whatever the exit code.</summary>
-    public Task<ProcessResult> TryRunAsync(string workingDirectory, IEnumerable<string> args, CancellationToken ct = default) =>
-        ProcessRunner.RunAsync(new ProcessSpec("git", [.. Hardening, .. args], workingDirectory)
+    /// <summary>The git executable; tests substitute a script to prove deadlines and tree kills.</summary>
+    internal string Executable { get; init; } = "git";
+
+    /// <summary>
+    /// Runs git and returns the result whatever the exit code. Output still held open by a leftover process
+    /// after git exited may be cut short, so that run counts as failed (a partial listing must never pass).
+    /// </summary>
+    public async Task<ProcessResult> TryRunAsync(string workingDirectory, IEnumerable<string> args, CancellationToken ct = default)
+    {
+        var result = await ProcessRunner.RunAsync(new ProcessSpec(Executable, [.. Hardening, .. args], workingDirectory)
         {
             Timeout = _timeout,
             Environment = _environment,
             CaptureAllStdoutUpTo = MaxOutputBytes,
             TailBytes = 16 * 1024,
-        }, ct);
+        }, ct).ConfigureAwait(false);
+        return result.DrainTimedOut && result.ExitCode == 0 ? result with { ExitCode = ProcessResult.FailedExitCode } : result;
+    }
 
     /// <summary>Runs git and throws <see cref="GitException"/> unless it exited 0; returns stdout.</summary>
     public async Task<string> RunAsync(string workingDirectory, IEnumerable<string> args, CancellationToken ct = default)

@@ -86,6 +86,34 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
+    public async Task Repo_LandedWorkOrderIsJudgedFromTheTreeBeforeIt()
+    {
+        // WO-01's file_absent precondition is false in today's working tree only because WO-01 itself landed.
+        using var dir = new TempDirectory();
+        var plan = dir.Write("plan.json", ValidManifest);
+        var repo = Path.Combine(dir.Path, "repo");
+        Directory.CreateDirectory(repo);
+        Git(repo, "init", "-q", "-b", "main");
+        dir.Write("repo/README.md", "x");
+        Git(repo, "add", "-A");
+        Git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "initial");
+        dir.Write("repo/src/Calc/Calc.csproj", "<Project />");
+        dir.Write("repo/src/Calc/Adder.cs", "class Adder {}");
+
+        var byHand = await CliRun.RunAsync("verify", plan, "--repo", repo, "--format", "json");
+        Git(repo, "add", "-A");
+        Git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "WO-01: Library project\n\nWork-Order: WO-01");
+        var landed = await CliRun.RunAsync("verify", plan, "--repo", repo, "--format", "json");
+        // Paths in a plan are repository-relative, so a subdirectory means its repository.
+        var fromSubdirectory = await CliRun.RunAsync("verify", plan, "--repo", Path.Combine(repo, "src"), "--format", "json");
+
+        Assert.AreEqual(2, byHand.ExitCode, byHand.Stdout);
+        Assert.Contains("E101", byHand.Stdout);
+        Assert.AreEqual(0, landed.ExitCode, landed.Stdout + landed.Stderr);
+        Assert.AreEqual(0, fromSubdirectory.ExitCode, fromSubdirectory.Stdout + fromSubdirectory.Stderr);
+    }
+
+    [TestMethod]
     public async Task VerifyExempt_IsRecomputed_NotTakenFromThePlan()
     {
         // The LLM claims WO-02 is exempt; the contract's requirement only exists after WO-02, so only WO-01 is.

@@ -1,69 +1,75 @@
 using System.Diagnostics;
-using LlmCompiler.Build.Tasks;
-using LlmCompiler.Build.Tests.TestSupport;
+using LlmCompiler.Git;
+using LlmCompiler.Tests.Factory;
 
-namespace LlmCompiler.Build.Tests;
+namespace LlmCompiler.Tests.Git;
 
-/// <summary>The git runner inside MSBuild must never hang a build: deadlines and cancellation kill the tree.</summary>
+/// <summary>Git runs inside MSBuild and the factory: deadlines and cancellation must kill the whole tree, never hang.</summary>
 [TestClass]
-public sealed class GitCommandTests
+public sealed class GitCliDeadlineTests
 {
-    private TempDirectory _dir = null!;
+    private TestRepo _dir = null!;
 
     [TestInitialize]
     public void Setup()
     {
         if (OperatingSystem.IsWindows()) Assert.Inconclusive("uses a POSIX shell script as the fake git");
-        _dir = new TempDirectory();
+        _dir = new TestRepo(init: false);
     }
 
     [TestCleanup]
     public void Cleanup() => _dir?.Dispose();
 
-    /// <summary>A fake git that starts a grandchild, records its pid in $1, and waits (or exits, leaving it holding stdout).</summary>
-    private string FakeGit(bool exitEarly)
+    /// <summary>
+    /// A fake git that starts a grandchild, records its pid in the file named by its last argument (GitCli puts
+    /// its hardening options first), and waits (or exits, leaving the grandchild holding stdout).
+    /// </summary>
+    private GitCli FakeGit(bool exitEarly, TimeSpan timeout)
     {
-        var script = _dir.Write("fake-git", $"#!/bin/sh\nsleep 30 &\necho $! > \"$1\"\n{(exitEarly ? "exit 0" : "wait")}\n");
+        var script = Path.Combine(_dir.Outside, "fake-git");
+        File.WriteAllText(script, $"#!/bin/sh\nfor last; do :; done\nsleep 30 &\necho $! > \"$last\"\n{(exitEarly ? "exit 0" : "wait")}\n");
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return script;
+        return new GitCli(timeout: timeout) { Executable = script };
     }
 
     [TestMethod]
-    public void Timeout_kills_the_process_tree_and_reports_instead_of_hanging()
+    public async Task Timeout_kills_the_process_tree_and_reports_instead_of_hanging()
     {
-        var pidFile = _dir.Combine("pid");
+        var pidFile = _dir.PathOf("pid");
         var clock = Stopwatch.StartNew();
 
-        var result = GitCommand.Run(FakeGit(exitEarly: false), _dir.Path, [pidFile], CancellationToken.None, TimeSpan.FromSeconds(1));
+        var result = await FakeGit(exitEarly: false, TimeSpan.FromSeconds(1)).TryRunAsync(_dir.Root, [pidFile]);
 
         Assert.AreEqual(-1, result.ExitCode);
-        StringAssert.Contains(result.StandardError, "timed out");
+        Assert.IsTrue(result.TimedOut);
+        Assert.IsFalse(result.Succeeded);
         Assert.IsTrue(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
         AssertGone(int.Parse(File.ReadAllText(pidFile).Trim()));
     }
 
     [TestMethod]
-    public void Cancellation_kills_the_process_tree_and_throws()
+    public async Task Cancellation_kills_the_process_tree_and_throws()
     {
-        var pidFile = _dir.Combine("pid");
+        var pidFile = _dir.PathOf("pid");
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(1500));
 
-        Assert.ThrowsExactly<OperationCanceledException>(() =>
-            GitCommand.Run(FakeGit(exitEarly: false), _dir.Path, [pidFile], cts.Token, TimeSpan.FromMinutes(1)));
+        await Assert.ThrowsAsync<OperationCanceledException>(() =>
+            FakeGit(exitEarly: false, TimeSpan.FromMinutes(1)).TryRunAsync(_dir.Root, [pidFile], cts.Token));
 
         AssertGone(int.Parse(File.ReadAllText(pidFile).Trim()));
     }
 
     [TestMethod]
-    public void Grandchild_holding_stdout_after_exit_does_not_hang_the_drain()
+    public async Task Grandchild_holding_stdout_after_exit_does_not_hang_the_drain()
     {
-        var pidFile = _dir.Combine("pid");
+        var pidFile = _dir.PathOf("pid");
         var clock = Stopwatch.StartNew();
         try
         {
-            var result = GitCommand.Run(FakeGit(exitEarly: true), _dir.Path, [pidFile], CancellationToken.None, TimeSpan.FromSeconds(1));
+            var result = await FakeGit(exitEarly: true, TimeSpan.FromSeconds(1)).TryRunAsync(_dir.Root, [pidFile]);
 
-            Assert.AreEqual(-1, result.ExitCode);
+            Assert.AreEqual(-1, result.ExitCode, "an undrained output must not pass for a complete listing");
+            Assert.IsFalse(result.Succeeded);
             Assert.IsTrue(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
         }
         finally
@@ -74,12 +80,14 @@ public sealed class GitCommandTests
     }
 
     [TestMethod]
-    public void Missing_executable_is_a_failed_result_not_an_exception()
+    public async Task Missing_executable_is_a_failed_result_not_an_exception()
     {
-        var result = GitCommand.Run(_dir.Combine("no-such-git"), _dir.Path, ["status"], CancellationToken.None, TimeSpan.FromSeconds(5));
+        var git = new GitCli(timeout: TimeSpan.FromSeconds(5)) { Executable = _dir.PathOf("no-such-git") };
+
+        var result = await git.TryRunAsync(_dir.Root, ["status"]);
 
         Assert.AreEqual(-1, result.ExitCode);
-        StringAssert.Contains(result.StandardError, "could not be started");
+        Assert.IsNotNull(result.LaunchError);
     }
 
     private static void AssertGone(int pid)

@@ -1,0 +1,171 @@
+using LlmCompiler.Tests.Factory;
+using LlmCompiler.Validation;
+
+namespace LlmCompiler.Tests.Validation;
+
+/// <summary>The files a plan is validated against: the working tree, or the tree before its first landed work order.</summary>
+[TestClass]
+public sealed class PlanBaselineTests
+{
+    private TestRepo _repo = null!;
+
+    [TestInitialize]
+    public void Setup() => _repo = new TestRepo();
+
+    [TestCleanup]
+    public void Cleanup() => _repo.Dispose();
+
+    private void Commit(string message, params string[] files)
+    {
+        foreach (var f in files) _repo.Write(f, $"// {f}\n");
+        _repo.Git("add", "-A");
+        _repo.Git("commit", "-q", "--no-verify", "--allow-empty", "-m", message);
+    }
+
+    private static Task<(PlanBaseline Baseline, string? Error)> ResolveAsync(string start, params string[] ids) =>
+        PlanBaseline.ResolveAsync(null, start, ids, [], CancellationToken.None);
+
+    [TestMethod]
+    public async Task Before_anything_landed_the_baseline_is_the_working_tree_without_ignored_files()
+    {
+        Commit("initial", "src/A.cs", ".gitignore");
+        File.WriteAllText(_repo.PathOf(".gitignore"), "obj/\n");
+        _repo.Write("obj/generated.cs", "x");
+        _repo.Write("src/Untracked.cs", "x");
+
+        var (baseline, error) = await ResolveAsync(_repo.PathOf("src"), "WO-01");
+
+        Assert.IsNull(error);
+        CollectionAssert.AreEquivalent(new[] { ".gitignore", "src/A.cs", "src/Untracked.cs" }, baseline.Files.ToArray());
+        Assert.AreEqual(Path.GetFullPath(_repo.Root), baseline.RepoRoot);
+    }
+
+    [TestMethod]
+    public async Task After_landing_the_baseline_is_the_tree_before_the_first_landed_work_order()
+    {
+        Commit("initial", "src/A.cs");
+        Commit("WO-01: greeter\n\nWork-Order: WO-01\nLlmc-Run: r1", "src/Greeter.cs");
+        Commit("unrelated", "README.md");
+        Commit("WO-02: tests\n\nWork-Order: WO-02\nLlmc-Run: r2", "tests/GreeterTests.cs");
+
+        var (baseline, error) = await ResolveAsync(_repo.Root, "WO-01", "WO-02");
+
+        Assert.IsNull(error);
+        CollectionAssert.AreEquivalent(new[] { "src/A.cs" }, baseline.Files.ToArray());
+    }
+
+    [TestMethod]
+    public async Task An_earlier_plan_with_the_same_ids_does_not_move_the_baseline()
+    {
+        Commit("initial", "a.txt");
+        Commit("old plan\n\nWork-Order: WO-01", "old.txt");
+        Commit("between", "b.txt");
+        Commit("new plan\n\nWork-Order: WO-01", "new.txt");
+
+        var (baseline, _) = await ResolveAsync(_repo.Root, "WO-01");
+
+        CollectionAssert.AreEquivalent(new[] { "a.txt", "old.txt", "b.txt" }, baseline.Files.ToArray());
+    }
+
+    [TestMethod]
+    public async Task Work_order_hash_tells_a_replanned_WO_01_from_the_previous_plans()
+    {
+        Commit("initial", "a.txt");
+        Commit("old plan\n\nWork-Order: WO-01\nWork-Order-Sha256: 1111", "old.txt");
+        Commit("between", "b.txt");
+
+        // The new plan's WO-01 has not landed: the working tree is the baseline, not the tree before the old WO-01.
+        var (before, _) = await PlanBaseline.ResolveAsync(null, _repo.Root, ["WO-01"], ["2222"], CancellationToken.None);
+        CollectionAssert.AreEquivalent(new[] { "a.txt", "old.txt", "b.txt" }, before.Files.ToArray());
+
+        Commit("new plan\n\nWork-Order: WO-01\nWork-Order-Sha256: 2222", "new.txt");
+        Commit("new plan\n\nWork-Order: WO-02\nWork-Order-Sha256: 3333", "newer.txt");
+        var (after, _) = await PlanBaseline.ResolveAsync(null, _repo.Root, ["WO-01", "WO-02"], ["2222", "3333"], CancellationToken.None);
+        CollectionAssert.AreEquivalent(new[] { "a.txt", "old.txt", "b.txt" }, after.Files.ToArray());
+    }
+
+    [TestMethod]
+    public async Task Commits_for_ids_outside_the_plan_are_ignored()
+    {
+        Commit("initial", "a.txt");
+        Commit("other\n\nWork-Order: WO-07", "other.txt");
+
+        var (baseline, _) = await ResolveAsync(_repo.Root, "WO-01");
+
+        CollectionAssert.AreEquivalent(new[] { "a.txt", "other.txt" }, baseline.Files.ToArray());
+    }
+
+    [TestMethod]
+    public async Task Landed_first_commit_of_the_repository_gives_an_empty_baseline()
+    {
+        Commit("WO-01: everything\n\nWork-Order: WO-01", "src/A.cs");
+
+        var (baseline, error) = await ResolveAsync(_repo.Root, "WO-01");
+
+        Assert.IsNull(error);
+        Assert.AreEqual(0, baseline.Files.Count);
+        StringAssert.StartsWith(baseline.Description, "empty tree");
+    }
+
+    [TestMethod]
+    public async Task Outside_a_repository_the_listing_is_empty_without_error()
+    {
+        using var plain = new TestRepo(init: false);
+
+        var (baseline, error) = await ResolveAsync(plain.Root, "WO-01");
+
+        Assert.IsNull(error);
+        Assert.AreEqual(0, baseline.Files.Count);
+        Assert.IsNull(baseline.RepoRoot);
+    }
+
+    [TestMethod]
+    public async Task Empty_repository_lists_untracked_files()
+    {
+        _repo.Write("spec.md", "x");
+
+        var (baseline, error) = await ResolveAsync(_repo.Root, "WO-01");
+
+        Assert.IsNull(error);
+        CollectionAssert.AreEquivalent(new[] { "spec.md" }, baseline.Files.ToArray());
+    }
+
+    [TestMethod]
+    public async Task Explicit_repo_root_outside_git_is_walked()
+    {
+        using var plain = new TestRepo(init: false);
+        plain.Write("a.txt", "x");
+
+        var (baseline, error) = await PlanBaseline.ResolveAsync(plain.Root, _repo.Root, ["WO-01"], [], CancellationToken.None);
+
+        Assert.IsNull(error);
+        CollectionAssert.AreEquivalent(new[] { "a.txt" }, baseline.Files.ToArray());
+    }
+
+    [TestMethod]
+    public async Task Missing_explicit_repo_root_is_an_error()
+    {
+        var missing = _repo.PathOf("no-such-dir");
+
+        var (baseline, error) = await PlanBaseline.ResolveAsync(missing, _repo.Root, ["WO-01"], [], CancellationToken.None);
+
+        Assert.IsNotNull(error);
+        StringAssert.Contains(error, "does not exist");
+        Assert.IsNull(baseline.RepoRoot);
+    }
+
+    [TestMethod]
+    public async Task Locator_finds_the_top_level_from_a_subdirectory_and_explains_a_plain_folder()
+    {
+        _repo.Write("src/deep/a.txt", "x");
+        using var plain = new TestRepo(init: false);
+
+        var (root, error) = await RepositoryLocator.FindAsync(null, _repo.PathOf("src/deep"));
+        var (none, why) = await RepositoryLocator.FindAsync(plain.Root, _repo.Root);
+
+        Assert.IsNull(error);
+        Assert.AreEqual(Path.GetFullPath(_repo.Root), root);
+        Assert.IsNull(none);
+        StringAssert.Contains(why, "not inside a git repository");
+    }
+}

@@ -31,6 +31,12 @@ internal sealed class FactoryRecovery(FactorySession session, TextWriter log)
                 {
                     outcome = $"its commit {committed[..10]} had landed";
                 }
+                else if (committed is not null && await LandIfStillOnHeadAsync(committed, ct).ConfigureAwait(false))
+                {
+                    // The commit passed every check and its parent is still HEAD: landing it now is exactly the
+                    // step the dead run was about to take, and saves redoing the work order.
+                    outcome = $"its passing commit {committed[..10]} was landed now";
+                }
                 else if (committed is not null)
                 {
                     outcome = $"its passing commit {committed[..10]} is kept on branch '{branch}' (not landed)";
@@ -48,7 +54,7 @@ internal sealed class FactoryRecovery(FactorySession session, TextWriter log)
                         artifacts.WriteJson("run_summary.json", new JsonObject
                         {
                             ["run_id"] = runId, ["verdict"] = "ERROR", ["error"] = $"interrupted; recovered by a later run: {outcome}",
-                            ["landed_commit"] = outcome.EndsWith("had landed", StringComparison.Ordinal) ? committed : null,
+                            ["landed_commit"] = outcome.EndsWith("landed", StringComparison.Ordinal) && !outcome.EndsWith("(not landed)", StringComparison.Ordinal) ? committed : null,
                             ["total_attempts"] = entries.Count(e => e.Event == "worktree_preparing"),
                         });
                     }
@@ -79,6 +85,18 @@ internal sealed class FactoryRecovery(FactorySession session, TextWriter log)
                 await git.DeleteBranchAsync(session.Root, branch, ct).ConfigureAwait(false);
             }
         }
+    }
+
+    private async Task<bool> LandIfStillOnHeadAsync(string commit, CancellationToken ct)
+    {
+        var git = session.Git;
+        var head = await git.HeadCommitAsync(session.Root, ct).ConfigureAwait(false);
+        var parent = await git.TryRunAsync(session.Root, ["rev-parse", "--verify", "--quiet", commit + "^"], ct).ConfigureAwait(false);
+        if (head is null || !parent.Succeeded || parent.Stdout is null) return false;
+        if (System.Text.Encoding.UTF8.GetString(parent.Stdout).Trim() != head) return false;
+        // merge --ff-only refuses when local changes would be overwritten, so a dirty checkout is never touched.
+        var (ok, _) = await git.FastForwardAsync(session.Root, commit, ct).ConfigureAwait(false);
+        return ok;
     }
 
     internal static void DeleteDirectory(string path)

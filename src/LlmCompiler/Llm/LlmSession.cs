@@ -206,7 +206,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
             if (!LlmSettings.IsPrivateEndpoint(endpoint))
             {
                 return LlmResult.Fail(DiagnosticCatalog.Create("E300",
-                    $"The environment variable {_settings.ApiKeyEnvironmentVariable} is not set, and {endpoint} is not a loopback or "
+                    $"The environment variable {LlmSettings.DescribeKeyVariable(_settings.ApiKeyEnvironmentVariable)} is not set, and {endpoint} is not a loopback or "
                     + "private endpoint that could work without a key. Set the variable, or use mode 'replay' with recorded cassettes."));
             }
 

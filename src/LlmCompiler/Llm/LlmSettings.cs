@@ -33,6 +33,15 @@ public sealed record LlmSettings
     /// Where front-ends keep a repository's cost ledger: under <c>.llmc/</c>, which the tools add to
     /// <c>.git/info/exclude</c>, so every run of plan and factory, CLI or MSBuild, appends to one file.
     /// </summary>
+    /// <summary>
+    /// The key variable's name for a message, unless it looks like a key pasted in its place (an Azure key is
+    /// 32 lower-case hex digits, which is also a valid variable name): names people use are upper-case or have '_'.
+    /// </summary>
+    public static string DescribeKeyVariable(string name) =>
+        name.Length <= 64 && (name.Contains('_') || name.All(c => char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c)))
+            ? name
+            : "named by the API-key setting (its name looks like a key, so it is not shown)";
+
     public static string DefaultLedgerPath(string root) => Path.Combine(root, ".llmc", "ledger.jsonl");
     public const string EndpointVariable = "LLMC_ENDPOINT";
     public const string OpenAiBaseUrlVariable = "OPENAI_BASE_URL";
@@ -152,8 +161,9 @@ public sealed record LlmSettings
         if (string.IsNullOrWhiteSpace(ApiKeyEnvironmentVariable)
             || ApiKeyEnvironmentVariable.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '_')))
         {
+            // Deliberately not quoted: this is where a key pasted by mistake would land.
             Bad(nameof(ApiKeyEnvironmentVariable),
-                $"'{ApiKeyEnvironmentVariable}' is not an environment variable name (letters, digits and '_' only). "
+                "The API key variable is not an environment variable name (letters, digits and '_' only). "
                 + "Give the variable's name, never the key itself.");
         }
 

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace LlmCompiler.Factory;
 
 /// <summary>
@@ -38,7 +36,7 @@ internal sealed class GitStateGuard
         }
         foreach (var (file, bytes) in _snapshot)
         {
-            if (now.Contains(file) && SHA256.HashData(File.ReadAllBytes(file)).AsSpan().SequenceEqual(SHA256.HashData(bytes))) continue;
+            if (now.Contains(file) && File.ReadAllBytes(file).AsSpan().SequenceEqual(bytes)) continue;
             changed.Add(file);
             IO.AtomicFile.WriteAllBytes(file, bytes);
         }

@@ -54,6 +54,9 @@ public sealed class ExecuteWorkOrder : LlmcEngineTask
             ApiKeyVariable = settings.ApiKeyEnvironmentVariable,
             OutDir = settings.ArtifactsDirectory,
             Model = llmSettings.Model,
+            Temperature = llmSettings.Temperature,
+            Sandbox = settings.Sandbox,
+            CassettesDirectory = settings.CassettesDirectory,
         };
         if (settings.VerifyCommand is not null && options.VerifyCommandOverride is null) return false;
 

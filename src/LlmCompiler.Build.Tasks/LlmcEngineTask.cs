@@ -20,6 +20,11 @@ public abstract class LlmcEngineTask : LlmcTask
     public string? ArtifactsDirectory { get; set; }
     public string? RepoRoot { get; set; }
     public string? ProjectDirectory { get; set; }
+    public string? Sandbox { get; set; }
+    public string? SandboxNetwork { get; set; }
+    public string? PassEnvironment { get; set; }
+    public string? NetworkTimeoutSeconds { get; set; }
+    public string? CallDeadlineSeconds { get; set; }
 
     /// <summary>Validates the settings, logging each problem as E500; null when any was invalid.</summary>
     internal LlmcSettings? ReadSettings()
@@ -27,7 +32,11 @@ public abstract class LlmcEngineTask : LlmcTask
         var projectDirectory = string.IsNullOrWhiteSpace(ProjectDirectory) ? Directory.GetCurrentDirectory() : ProjectDirectory!;
         var (settings, diagnostics) = LlmcSettingsParser.Parse(
             new LlmcRawSettings(Model, Endpoint, ApiKeyEnvironmentVariable, Mode, CassettesDirectory, MaxAttempts, TimeoutSeconds,
-                MaxCostUsd, VerifyCommand, ArtifactsDirectory),
+                MaxCostUsd, VerifyCommand, ArtifactsDirectory)
+            {
+                Sandbox = Sandbox, SandboxNetwork = SandboxNetwork, PassEnvironment = PassEnvironment,
+                NetworkTimeoutSeconds = NetworkTimeoutSeconds, CallDeadlineSeconds = CallDeadlineSeconds,
+            },
             projectDirectory);
         foreach (var diagnostic in diagnostics) MSBuildDiagnosticLogger.Report(Log, diagnostic);
         return diagnostics.Count == 0 ? settings : null;

@@ -22,6 +22,9 @@ internal sealed record LlmcSettings
     public decimal? MaxCostUsd { get; init; }
     public string? VerifyCommand { get; init; }
     public string? ArtifactsDirectory { get; init; }
+    public Sandbox.SandboxOptions Sandbox { get; init; } = new();
+    public TimeSpan? NetworkTimeout { get; init; }
+    public TimeSpan? CallDeadline { get; init; }
 
     /// <summary>The LLM layer's settings; unset values keep the engine's defaults.</summary>
     /// <param name="repoRoot">The repository whose <c>.llmc/</c> folder keeps the cost ledger; null for none.</param>
@@ -38,6 +41,8 @@ internal sealed record LlmcSettings
             Mode = Mode,
             CassettesDirectory = CassettesDirectory,
             MaxCostUsd = MaxCostUsd,
+            NetworkTimeout = NetworkTimeout ?? defaults.NetworkTimeout,
+            CallDeadline = CallDeadline ?? defaults.CallDeadline,
         };
     }
 }
@@ -45,7 +50,14 @@ internal sealed record LlmcSettings
 /// <summary>The raw strings of the <c>Llmc*</c> properties, as MSBuild hands them to a task.</summary>
 internal sealed record LlmcRawSettings(
     string? Model, string? Endpoint, string? ApiKeyEnvironmentVariable, string? Mode, string? CassettesDirectory,
-    string? MaxAttempts, string? TimeoutSeconds, string? MaxCostUsd, string? VerifyCommand, string? ArtifactsDirectory);
+    string? MaxAttempts, string? TimeoutSeconds, string? MaxCostUsd, string? VerifyCommand, string? ArtifactsDirectory)
+{
+    public string? Sandbox { get; init; }
+    public string? SandboxNetwork { get; init; }
+    public string? PassEnvironment { get; init; }
+    public string? NetworkTimeoutSeconds { get; init; }
+    public string? CallDeadlineSeconds { get; init; }
+}
 
 /// <summary>
 /// Validates the <c>Llmc*</c> properties into <see cref="LlmcSettings"/>. Every problem is an E500 naming the
@@ -96,6 +108,20 @@ internal static partial class LlmcSettingsParser
             Fail("LlmcApiKeyEnv", $"'{keyVariable}' starts with MSBUILD, DOTNET_ or COMPlus_, which MSBuild writes into every binary log; keep the key in another variable");
         }
 
+        var sandboxMode = LlmCompiler.Sandbox.SandboxMode.Auto;
+        if (!IsEmpty(raw.Sandbox) && !LlmCompiler.Sandbox.SandboxModes.TryParse(raw.Sandbox, out sandboxMode))
+        {
+            Fail("LlmcSandbox", $"'{raw.Sandbox}' is not one of auto, required, off");
+        }
+        var network = true;
+        if (!IsEmpty(raw.SandboxNetwork) && !bool.TryParse(raw.SandboxNetwork!.Trim(), out network))
+        {
+            Fail("LlmcSandboxNetwork", $"'{raw.SandboxNetwork}' is not true or false");
+            network = true;
+        }
+        var passNames = (raw.PassEnvironment ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var name in passNames.Where(n => !VariableName().IsMatch(n))) Fail("LlmcPassEnvironment", "entries must be environment variable names separated by ';'");
+
         var settings = new LlmcSettings
         {
             Model = IsEmpty(raw.Model) ? null : raw.Model!.Trim(),
@@ -108,6 +134,9 @@ internal static partial class LlmcSettingsParser
             MaxCostUsd = NonNegativeDecimal(raw.MaxCostUsd, "LlmcMaxCostUsd", Fail),
             VerifyCommand = IsEmpty(raw.VerifyCommand) ? null : raw.VerifyCommand!.Trim(),
             ArtifactsDirectory = FullDirectory(raw.ArtifactsDirectory, projectDirectory),
+            Sandbox = new LlmCompiler.Sandbox.SandboxOptions(sandboxMode, network, [.. passNames.Where(n => VariableName().IsMatch(n))]),
+            NetworkTimeout = PositiveInt(raw.NetworkTimeoutSeconds, "LlmcNetworkTimeoutSeconds", 24 * 3600, Fail) is { } nt ? TimeSpan.FromSeconds(nt) : null,
+            CallDeadline = PositiveInt(raw.CallDeadlineSeconds, "LlmcCallDeadlineSeconds", 24 * 3600, Fail) is { } cd ? TimeSpan.FromSeconds(cd) : null,
         };
         return (settings, diagnostics);
     }

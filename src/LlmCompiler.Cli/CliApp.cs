@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using LlmCompiler.Cli.Commands;
 
 namespace LlmCompiler.Cli;
@@ -16,9 +17,27 @@ public static class CliApp
         return root;
     }
 
-    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
+    /// <summary>
+    /// The process entry: SIGINT, SIGTERM and SIGHUP (Ctrl+C, <c>timeout</c>, a CI cancel button, <c>docker stop</c>, a
+    /// closed terminal) all cancel the run the same way: running commands are killed with everything they started,
+    /// the run is recorded as cancelled (E216), and the exit code is 130. A second signal terminates at once.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        using var cancellation = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            if (cancellation.IsCancellationRequested) return; // the second one: let the default handler end the process
+            context.Cancel = true;
+            cancellation.Cancel();
+        }
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var hangup = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+        return await RunAsync(args, Console.Out, Console.Error, cancellation.Token);
+    }
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         var root = BuildRootCommand(stdout, stderr);
         var parseResult = root.Parse(args);
@@ -27,7 +46,8 @@ public static class CliApp
             foreach (var error in parseResult.Errors) await stderr.WriteLineAsync($"llmc: {error.Message}");
             return ExitCodes.Usage;
         }
-        return await parseResult.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
+        // Signals are handled by the entry point above, without System.CommandLine's two-second kill.
+        return await parseResult.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null }, cancellationToken);
     }
 }
 

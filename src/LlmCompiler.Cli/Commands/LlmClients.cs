@@ -51,6 +51,8 @@ internal static class LlmClients
             MaxCostUsd = options.MaxCostUsd,
             LedgerPath = options.LedgerPath,
             Temperature = options.Temperature ?? defaults.Temperature,
+            NetworkTimeout = options.NetworkTimeout ?? defaults.NetworkTimeout,
+            CallDeadline = options.CallDeadline ?? defaults.CallDeadline,
         };
     }
 }

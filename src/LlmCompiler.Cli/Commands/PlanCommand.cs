@@ -13,6 +13,10 @@ internal sealed record LlmOptions(string? Model, string? Endpoint, string ApiKey
     public string? LedgerPath { get; init; }
 
     public float? Temperature { get; init; }
+
+    public TimeSpan? NetworkTimeout { get; init; }
+
+    public TimeSpan? CallDeadline { get; init; }
 }
 
 /// <summary>Builds the model client for a run, or the diagnostics (E3xx/E500) that say why it cannot.</summary>

@@ -21,10 +21,15 @@ internal sealed class RunOptions
     public Option<string?> VerifyCommand { get; } = new("--verify-command") { Description = "Override the verify contract's command (argv, no shell)." };
     public Option<bool> AllowVerifyExempt { get; } = new("--allow-verify-exempt") { Description = "Run verify_exempt work orders without global verification." };
     public Option<decimal?> MaxCostUsd { get; } = new("--max-cost-usd") { Description = "Stop when the run's model cost reaches this many USD." };
+    public Option<string> Sandbox { get; } = new("--sandbox") { Description = "Contain verify/acceptance commands: auto (sandbox when bubblewrap is available, else warn), required, off.", DefaultValueFactory = _ => "auto", HelpName = "auto|required|off" };
+    public Option<bool> SandboxNetwork { get; } = new("--sandbox-network") { Description = "Allow network access inside the sandbox (NuGet restore needs it unless every package is cached).", DefaultValueFactory = _ => true };
+    public Option<string[]> PassEnv { get; } = new("--pass-env") { Description = "An environment variable verify/acceptance commands may see besides the allow-list (repeatable).", AllowMultipleArgumentsPerToken = false, HelpName = "NAME" };
+    public Option<double?> NetworkTimeoutSeconds { get; } = new("--network-timeout-seconds") { Description = "Per network operation of a model call, per try (default 120)." };
+    public Option<double?> CallDeadlineSeconds { get; } = new("--call-deadline-seconds") { Description = "Overall limit of one model call including retries (default 600)." };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Repo, Out, Model, Endpoint, ApiKeyEnv, LlmMode, Cassettes, MaxAttempts, Temperature, TimeoutSeconds, VerifyCommand, AllowVerifyExempt, MaxCostUsd })
+        foreach (var option in new Option[] { Repo, Out, Model, Endpoint, ApiKeyEnv, LlmMode, Cassettes, MaxAttempts, Temperature, TimeoutSeconds, VerifyCommand, AllowVerifyExempt, MaxCostUsd, Sandbox, SandboxNetwork, PassEnv, NetworkTimeoutSeconds, CallDeadlineSeconds })
         {
             command.Options.Add(option);
         }
@@ -45,6 +50,11 @@ internal sealed class RunOptions
             if (!CommandLine.TrySplit(verifyText, out var argv, out var error)) return (null, null, $"--verify-command: {error}");
             verify = argv;
         }
+        if (!LlmCompiler.Sandbox.SandboxModes.TryParse(parse.GetValue(Sandbox), out var sandboxMode)) return (null, null, $"--sandbox must be auto, required or off (got '{parse.GetValue(Sandbox)}')");
+        var passEnv = parse.GetValue(PassEnv) ?? [];
+        if (passEnv.FirstOrDefault(n => !IsVariableName(n)) is { } badName) return (null, null, $"--pass-env '{badName}' is not an environment variable name");
+        if (parse.GetValue(NetworkTimeoutSeconds) is <= 0) return (null, null, "--network-timeout-seconds must be positive");
+        if (parse.GetValue(CallDeadlineSeconds) is <= 0) return (null, null, "--call-deadline-seconds must be positive");
         var keyEnv = parse.GetValue(ApiKeyEnv)!;
         var options = new FactoryOptions
         {
@@ -56,10 +66,14 @@ internal sealed class RunOptions
             OutDir = parse.GetValue(Out) is { } o ? Path.GetFullPath(o) : null,
             Model = parse.GetValue(Model),
             Temperature = parse.GetValue(Temperature),
+            Sandbox = new LlmCompiler.Sandbox.SandboxOptions(sandboxMode, parse.GetValue(SandboxNetwork), passEnv),
+            CassettesDirectory = parse.GetValue(Cassettes) is { } c ? Path.GetFullPath(c) : null,
         };
         var llm = new LlmOptions(parse.GetValue(Model), parse.GetValue(Endpoint), keyEnv, modeText, parse.GetValue(Cassettes), parse.GetValue(MaxCostUsd))
         {
             Temperature = (float)parse.GetValue(Temperature),
+            NetworkTimeout = parse.GetValue(NetworkTimeoutSeconds) is { } nt ? TimeSpan.FromSeconds(nt) : null,
+            CallDeadline = parse.GetValue(CallDeadlineSeconds) is { } cd ? TimeSpan.FromSeconds(cd) : null,
         };
         return (options, llm, null);
     }
@@ -81,6 +95,9 @@ internal sealed class RunOptions
         if (session is null) Report(stderr, sessionErrors);
         return (options, session);
     }
+
+    private static bool IsVariableName(string name) =>
+        name.Length is > 0 and <= 128 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     public static void Report(TextWriter stderr, IEnumerable<Diagnostic> diagnostics)
     {

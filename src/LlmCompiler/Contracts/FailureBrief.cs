@@ -32,6 +32,13 @@ public sealed record FailureBrief
     public string PrimaryErrorExcerpt { get; init; } = "";
     public string ConstraintsReminder { get; init; } = "";
 
+    /// <summary>
+    /// The diagnostic behind the failure, with its own file and position (an E214 in the saved answer, an E303 at
+    /// the offending character). Kept as an object so the final report does not rebuild it from text.
+    /// </summary>
+    [JsonIgnore]
+    public Diagnostics.Diagnostic? Cause { get; init; }
+
     /// <summary>Stages that retrying cannot fix.</summary>
     [JsonIgnore]
     public bool IsRetryable => Stage is not (FailureStage.Preflight or FailureStage.WriteFailed);

@@ -66,6 +66,13 @@ public static class PlanLoader
     {
         source = null;
         error = null;
+        var kind = IO.FileKinds.OfTarget(path);
+        if (kind != IO.FileKind.Regular)
+        {
+            // A FIFO would block the read forever and /dev/zero would never end: only regular files are inputs.
+            error = $"cannot read '{path}': it {IO.FileKinds.Describe(kind)}";
+            return false;
+        }
         try
         {
             var info = new FileInfo(path);
@@ -75,13 +82,24 @@ public static class PlanLoader
                 source = new SourceText(path, new byte[JsonSyntaxParser.MaxDocumentBytes + 1]);
                 return true;
             }
-            source = new SourceText(path, File.ReadAllBytes(path));
-            return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             error = $"cannot read '{path}': {ex.Message}";
             return false;
         }
+        // Read with a bound as well: the file may grow between the size check and the read.
+        if (!IO.SafeFile.TryReadInput(path, JsonSyntaxParser.MaxDocumentBytes + 1, out var bytes, out var readError))
+        {
+            if (readError is not null && readError.Contains("larger than", StringComparison.Ordinal))
+            {
+                source = new SourceText(path, new byte[JsonSyntaxParser.MaxDocumentBytes + 1]);
+                return true;
+            }
+            error = readError;
+            return false;
+        }
+        source = new SourceText(path, bytes);
+        return true;
     }
 }

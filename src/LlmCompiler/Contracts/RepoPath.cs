@@ -12,11 +12,13 @@ public static class RepoPath
     public const int MaxSegmentBytes = 255;
     public const int MaxPathBytes = 1024;
 
+    // Win32 maps these to devices with or without an extension; COM0/LPT0 and the superscript digits count too
+    // (Windows 11 treats COM¹ as COM1), and CONIN$/CONOUT$ open the console.
     private static readonly HashSet<string> ReservedDeviceNames = new(StringComparer.OrdinalIgnoreCase)
     {
-        "CON", "PRN", "AUX", "NUL",
-        "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
-        "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+        "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+        "COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "COM\u00B9", "COM\u00B2", "COM\u00B3",
+        "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT\u00B9", "LPT\u00B2", "LPT\u00B3",
     };
 
     /// <summary>Validates and normalises <paramref name="raw"/>; returns false with a reason otherwise.</summary>
@@ -99,6 +101,6 @@ public static class RepoPath
     {
         var dot = segment.IndexOf('.');
         var stem = (dot >= 0 ? segment[..dot] : segment).TrimEnd(' ');
-        return stem.Length is 3 or 4 && ReservedDeviceNames.Contains(stem.ToString());
+        return stem.Length is >= 3 and <= 7 && ReservedDeviceNames.Contains(stem.ToString());
     }
 }

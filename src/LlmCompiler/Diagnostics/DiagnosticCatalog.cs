@@ -51,6 +51,12 @@ public static class DiagnosticCatalog
         new("E214", DiagnosticSeverity.Error, "Write proposal is invalid", "factory"),
         new("E215", DiagnosticSeverity.Error, "Internal error; checkout restored", "factory"),
         new("E216", DiagnosticSeverity.Error, "Run cancelled; checkout restored", "factory"),
+        new("E217", DiagnosticSeverity.Error, "Sandbox required but unavailable", "factory"),
+        new("E218", DiagnosticSeverity.Error, "A command changed files outside its worktree", "factory"),
+        new("E219", DiagnosticSeverity.Error, "Landed work does not match what the factory checked", "factory"),
+        new("W217", DiagnosticSeverity.Warning, "Commands run without a sandbox", "factory"),
+        new("W218", DiagnosticSeverity.Warning, "Stored output or artifacts were capped", "factory"),
+        new("W219", DiagnosticSeverity.Warning, "Work-order trailer on a commit the factory did not make", "factory"),
         // LLM layer
         new("E300", DiagnosticSeverity.Error, "No credentials for the endpoint", "llm"),
         new("E301", DiagnosticSeverity.Error, "LLM transport failure after retries", "llm"),

@@ -1,5 +1,6 @@
 using LlmCompiler.Contracts;
 using LlmCompiler.Contracts.Json;
+using LlmCompiler.Diagnostics;
 using LlmCompiler.Llm;
 
 namespace LlmCompiler.Factory;
@@ -17,7 +18,7 @@ public static class ExecutorAnswer
         if (match is null)
         {
             var located = error! with { File = savedResponsePath };
-            return (null, new GateFailure(FailureStage.LlmOutputInvalid, located.Code, $"Parse error:\n{located.ToCanonicalString()}\nRaw response (first 500 chars): {Head(text)}"));
+            return (null, new GateFailure(FailureStage.LlmOutputInvalid, located.Code, $"Parse error:\n{located.ToCanonicalString()}\nRaw response (first 500 chars): {Head(text)}") { Cause = located });
         }
         // A bare answer is parsed as saved, so positions point into the saved file; otherwise into the extracted object.
         var json = match.Form == JsonPayloadForm.Bare && !match.HadLeadingProse && !match.HadTrailingProse ? text : match.Json;
@@ -31,7 +32,10 @@ public static class ExecutorAnswer
     {
         var (proposal, diagnostics) = ContractReader.ReadWriteProposal(JsonSyntaxParser.Parse(source));
         if (proposal is not null) return (proposal, null);
-        var errors = string.Join("\n", diagnostics.Where(d => d.IsError).Take(20).Select(d => d.ToCanonicalString()));
-        return (null, new GateFailure(FailureStage.LlmOutputInvalid, "E214", $"Parse error:\n{errors}\nRaw response (first 500 chars): {Head(rawForExcerpt ?? "")}"));
+        var errorList = diagnostics.Where(d => d.IsError).Take(20).ToList();
+        var errors = string.Join("\n", errorList.Select(d => d.ToCanonicalString()));
+        var first = errorList.FirstOrDefault();
+        var cause = first is null ? null : DiagnosticCatalog.Create("E214", first.Message, first.WoId, first.Field) with { File = first.File, Line = first.Line, Column = first.Column };
+        return (null, new GateFailure(FailureStage.LlmOutputInvalid, "E214", $"Parse error:\n{errors}\nRaw response (first 500 chars): {Head(rawForExcerpt ?? "")}") { Cause = cause });
     }
 }

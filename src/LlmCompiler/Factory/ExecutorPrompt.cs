@@ -1,6 +1,7 @@
-using LlmCompiler.Llm;
 using System.Text;
 using LlmCompiler.Contracts;
+using LlmCompiler.Llm;
+using LlmCompiler.Secrets;
 
 namespace LlmCompiler.Factory;
 
@@ -16,8 +17,11 @@ public static class ExecutorPrompt
 
     private static readonly string[] SecretFilePatterns = [".env", ".pem", ".pfx", ".p12", ".key", ".snk"];
 
-    public static string Build(WorkOrder workOrder, string checkout, FailureBrief? previous, int budgetBytes = DefaultContextBudgetBytes, IReadOnlyCollection<string>? redact = null)
+    /// <param name="redactor">Masks secret values everywhere in the prompt, and secret shapes in the failure brief
+    /// (command output may print credentials; repository files may legitimately hold key-shaped test data).</param>
+    public static string Build(WorkOrder workOrder, string checkout, FailureBrief? previous, int budgetBytes = DefaultContextBudgetBytes, SecretRedactor? redactor = null)
     {
+        redactor ??= SecretRedactor.ShapesOnly;
         var values = new Dictionary<string, string>
         {
             ["WORK_ORDER_ID"] = workOrder.Id,
@@ -30,14 +34,10 @@ public static class ExecutorPrompt
             ["ACCEPTANCE_COMMANDS"] = Bullets(workOrder.AcceptanceCommands.Select(c => "`" + c + "`"), "(none)"),
             ["EMPTY_SHA256"] = FileWrite.EmptySha256,
             ["CONTEXT_FILES"] = ContextFiles(workOrder, checkout, budgetBytes),
-            ["FAILURE_BRIEF"] = previous is null ? "" : Brief(previous),
+            ["FAILURE_BRIEF"] = previous is null ? "" : redactor.Redact(Brief(previous)),
         };
         var prompt = PromptText.Render(PromptText.LoadEmbedded("LlmCompiler.Factory.Prompts." + TemplateName), values);
-        foreach (var secret in redact ?? [])
-        {
-            if (secret.Length >= 8) prompt = prompt.Replace(secret, "[REDACTED]", StringComparison.Ordinal);
-        }
-        return prompt;
+        return redactor.RedactExact(prompt);
     }
 
     /// <summary>Context files, then allowed files (so the model knows the base hash of what it must rewrite), each once.</summary>
@@ -54,9 +54,13 @@ public static class ExecutorPrompt
             {
                 block.Append("(not shown: the path is not a plain repository file)\n");
             }
-            else if (!File.Exists(full))
+            else if (IO.FileKinds.Of(full) is var kind && kind == IO.FileKind.Missing)
             {
                 block.Append("exists: false\nsha256: ").Append(FileWrite.EmptySha256).Append('\n');
+            }
+            else if (kind != IO.FileKind.Regular)
+            {
+                block.Append("(not shown: the path is not a regular file)\n");
             }
             else if (IsSecretLike(path))
             {

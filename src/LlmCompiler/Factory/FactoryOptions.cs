@@ -23,6 +23,12 @@ public sealed record FactoryOptions
 
     public int ContextBudgetBytes { get; init; } = ExecutorPrompt.DefaultContextBudgetBytes;
 
+    /// <summary>How verify and acceptance commands are contained (LlmcSandbox, LlmcSandboxNetwork, LlmcPassEnvironment).</summary>
+    public Sandbox.SandboxOptions Sandbox { get; init; } = new();
+
+    /// <summary>The cassette folder (absolute); no proposal may write inside it when it lies in the repository.</summary>
+    public string? CassettesDirectory { get; init; }
+
     /// <summary>Recorded in the run summary only; the LLM session owns the actual model settings.</summary>
     public string? Model { get; init; }
     public double? Temperature { get; init; }

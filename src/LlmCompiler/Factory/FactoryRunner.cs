@@ -56,7 +56,8 @@ public static class FactoryRunner
         if (session is null) return RunOutcome.Refused(bound.Value.Id, diagnostics);
         using (session)
         {
-            return await session.RunWorkOrderAsync(bound.Value, verify, llmFactory(), ct).ConfigureAwait(false);
+            var outcome = await session.RunWorkOrderAsync(bound.Value, verify, llmFactory(), ct, directory).ConfigureAwait(false);
+            return outcome with { Diagnostics = [.. session.Warnings, .. outcome.Diagnostics] };
         }
     }
 
@@ -94,25 +95,32 @@ public static class FactoryRunner
         using (session)
         {
             var outcomes = new List<RunOutcome>();
-            var done = await session.Git.TrailerValuesAsync(session.Root, "Work-Order-Sha256", ct).ConfigureAwait(false);
+            var landed = await Landing.LandedWorkOrders.FindAsync(session.Git, session.Root, workOrders, ct).ConfigureAwait(false);
+            IReadOnlyList<Diagnostic> runWarnings = [.. session.Warnings, .. landed.Warnings];
+            foreach (var warning in landed.Warnings) log.WriteLine(warning.ToCanonicalString());
+            var headTree = landed.CommitByHash.Count == 0 ? null : await session.Git.TreeEntriesAsync(session.Root, "HEAD", ct).ConfigureAwait(false);
             ILlmClient? llm = null;
             foreach (var wo in workOrders)
             {
                 RunOutcome outcome;
-                if (done.Contains(WorkOrderIdentity.Sha256(wo)))
+                if (landed.CommitByHash.TryGetValue(WorkOrderIdentity.Sha256(wo), out var landedIn))
                 {
-                    outcome = new RunOutcome { WorkOrderId = wo.Id, Verdict = "DONE", ExitCode = FactoryExitCodes.Pass, Skipped = true };
+                    // Landed once is not enough: what it created must still be there, or this is not DONE.
+                    outcome = Landing.LandedWorkOrders.BrokenPostcondition(wo, headTree!) is { } broken
+                        ? RunOutcome.Refused(wo.Id, [DiagnosticCatalog.Create(DiagnosticCodes.LandedWorkMismatch,
+                            $"{wo.Id} landed in {landedIn[..12]}, but its postcondition {broken} no longer holds at HEAD; restore the file or re-run the work order with a changed plan", wo.Id)])
+                        : new RunOutcome { WorkOrderId = wo.Id, Verdict = "DONE", ExitCode = FactoryExitCodes.Pass, Skipped = true, LandedCommit = landedIn };
                 }
                 else
                 {
                     llm ??= llmFactory();
-                    outcome = await session.RunWorkOrderAsync(wo, verify, llm, ct).ConfigureAwait(false);
+                    outcome = await session.RunWorkOrderAsync(wo, verify, llm, ct, Path.GetFullPath(workOrdersDir)).ConfigureAwait(false);
                 }
                 outcomes.Add(outcome);
                 progress?.Invoke(outcome);
-                if (outcome.ExitCode != FactoryExitCodes.Pass) return new(outcomes, outcome.ExitCode, outcome.Diagnostics);
+                if (outcome.ExitCode != FactoryExitCodes.Pass) return new(outcomes, outcome.ExitCode, [.. runWarnings, .. outcome.Diagnostics]);
             }
-            return new(outcomes, FactoryExitCodes.Pass, []);
+            return new(outcomes, FactoryExitCodes.Pass, runWarnings);
         }
     }
 

@@ -1,105 +1,161 @@
-using System.Diagnostics;
-using System.Text.Json.Nodes;
 using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;
+using LlmCompiler.Factory.Isolation;
 using LlmCompiler.Git;
 using LlmCompiler.IO;
 using LlmCompiler.Llm;
 using LlmCompiler.Processes;
+using LlmCompiler.Secrets;
 
 namespace LlmCompiler.Factory;
 
 /// <summary>
 /// A repository prepared for factory runs: a git work tree on a branch, with at least one commit, locked
-/// against other runs, cleaned of whatever a crashed run left behind, and clean. Work orders run one after
-/// another through <see cref="RunWorkOrderAsync"/>, each in throw-away worktrees at the current HEAD; only a
-/// PASS touches the user's checkout, by fast-forwarding the branch.
+/// against other runs, cleaned of whatever a crashed run left behind, and clean; the containment of its commands
+/// chosen (a sandbox, or a warned-about guard). Work orders run one after another through
+/// <see cref="RunWorkOrderAsync"/>, each in an attempt worktree at the current HEAD outside the checkout; only a PASS
+/// touches the user's checkout, by fast-forwarding the branch to a commit built from the gated writes alone.
 /// </summary>
 public sealed class FactorySession : IDisposable
 {
-    public const string ArtifactRoot = ".llmc/runs/factory";
-
     private readonly GitCli _git;
     private readonly RepositoryLock _lock;
     private readonly TextWriter _log;
 
-    private FactorySession(string root, string commonDir, string branch, GitCli git, RepositoryLock repoLock, FactoryOptions options, TextWriter log)
+    private FactorySession(RepositoryLayout layout, string branch, GitCli git, RepositoryLock repoLock, FactoryOptions options, TextWriter log,
+        CommandContainment containment, IReadOnlyList<Diagnostic> warnings)
     {
-        Root = root;
-        CommonDir = commonDir;
+        Layout = layout;
         Branch = branch;
         _git = git;
         _lock = repoLock;
         Options = options;
         _log = log;
+        Containment = containment;
+        Warnings = warnings;
+        Redactor = SecretRedactor.FromEnvironment([options.ApiKeyVariable]);
     }
 
-    public string Root { get; }
-    public string CommonDir { get; }
+    public string Root => Layout.Root;
+    public string CommonDir => Layout.CommonDir;
     public string Branch { get; }
     public FactoryOptions Options { get; }
     public GitCli Git => _git;
+    public RepositoryLayout Layout { get; }
 
-    internal string StateDir => Path.Combine(CommonDir, "llmc");
-    internal string WorktreesDir => Path.Combine(StateDir, "worktrees");
-    internal string ActiveDir => Path.Combine(StateDir, "active");
+    /// <summary>Warnings of the session (W217 when commands run without a sandbox); front-ends print them.</summary>
+    public IReadOnlyList<Diagnostic> Warnings { get; }
 
-    /// <summary>The repository's one attempt worktree (runs are serialised by the lock, so one is enough).</summary>
-    internal string AttemptWorktree => Path.Combine(WorktreesDir, "attempt");
+    /// <summary>Whether verify and acceptance commands run in a sandbox.</summary>
+    public bool Sandboxed => Containment.Sandboxed;
+
+    internal CommandContainment Containment { get; }
+
+    /// <summary>Masks the API key, secret-named variables' values and key shapes in everything the run writes or sends.</summary>
+    internal SecretRedactor Redactor { get; }
+
+    internal string ActiveDir => Layout.ActiveRunsDirectory;
 
     /// <summary>
-    /// Returns the attempt worktree at exactly <paramref name="baseline"/>. The worktree is reused between attempts
-    /// and runs: resetting it (forced checkout + clean -ffdx, verified by an empty status that includes ignored
-    /// files) costs tens of milliseconds where a fresh checkout of a large tree costs seconds. It lives in the git
-    /// dir, never in the user's checkout, and is re-created whenever the reset cannot prove it clean.
+    /// Returns the attempt worktree at exactly <paramref name="baseline"/>, with empty scratch folders. The worktree is
+    /// reused between attempts and runs: resetting it (forced checkout + clean -ffdx, verified by an empty status that
+    /// includes ignored files) costs tens of milliseconds where a fresh checkout of a large tree costs seconds. It lives
+    /// in the tool's cache folder, never in the user's checkout, and is re-created whenever the reset cannot prove it clean.
     /// </summary>
-    internal async Task<string> PrepareAttemptWorktreeAsync(string baseline, CancellationToken ct)
+    internal async Task<AttemptSlot> PrepareAttemptSlotAsync(string baseline, CancellationToken ct)
     {
-        var path = AttemptWorktree;
-        if (Directory.Exists(path))
+        var path = Layout.Slot("attempt");
+        var gitDir = Directory.Exists(path) ? AttemptSlot.ReadGitDir(path) : null;
+        var ours = gitDir is not null && PhysicalPath.IsInside(gitDir, Path.Combine(CommonDir, "worktrees"));
+        if (ours && await _git.ResetOwnWorktreeAsync(path, baseline, ct).ConfigureAwait(false))
         {
-            if (await _git.ResetOwnWorktreeAsync(path, baseline, ct).ConfigureAwait(false)) return path;
-            await DiscardAttemptWorktreeAsync().ConfigureAwait(false);
+            return NewSlot(path, gitDir!);
         }
-        Directory.CreateDirectory(WorktreesDir);
+        await DiscardAttemptWorktreeAsync(path).ConfigureAwait(false);
+        CreatePrivateDirectory(Layout.WorktreesDirectory);
         await _git.WorktreePruneAsync(Root, ct).ConfigureAwait(false);
         await _git.WorktreeAddAsync(Root, path, baseline, ct).ConfigureAwait(false);
-        return path;
+        gitDir = AttemptSlot.ReadGitDir(path) ?? throw new IOException($"git worktree add left no .git file in '{path}'");
+        return NewSlot(path, gitDir);
     }
 
-    internal async Task DiscardAttemptWorktreeAsync()
+    private AttemptSlot NewSlot(string path, string gitDir)
     {
-        try { await _git.WorktreeRemoveAsync(Root, AttemptWorktree, CancellationToken.None).ConfigureAwait(false); }
+        var slot = new AttemptSlot("attempt", path, gitDir, Layout.ScratchDirectory("attempt"));
+        CreatePrivateDirectory(Path.GetDirectoryName(slot.Scratch)!);
+        slot.ResetScratch();
+        return slot;
+    }
+
+    /// <summary>Creates a folder of the tool's cache readable by the user only, so nobody else can plant links in it.</summary>
+    internal static void CreatePrivateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
+        else Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    internal async Task DiscardAttemptWorktreeAsync(string path)
+    {
+        try { await _git.WorktreeRemoveAsync(Root, path, CancellationToken.None).ConfigureAwait(false); }
         catch (GitException) { }
-        FactoryRecovery.DeleteDirectory(AttemptWorktree);
+        FactoryRecovery.DeleteDirectory(path);
         try { await _git.WorktreePruneAsync(Root, CancellationToken.None).ConfigureAwait(false); } catch (GitException) { }
     }
 
     /// <summary>
-    /// Preflight of the repository (E200 not usable, E202 lock held, E201 dirty). Nothing in the user's checkout
-    /// changes here, apart from one <c>/.llmc/</c> line in <c>.git/info/exclude</c>.
+    /// Preflight of the repository (E200 not usable, E217 no sandbox where one is required, E202 lock held, E201
+    /// dirty). Nothing in the user's checkout changes here, apart from one <c>/.llmc/</c> line in <c>.git/info/exclude</c>.
     /// </summary>
     public static async Task<(FactorySession? Session, IReadOnlyList<Diagnostic> Diagnostics)> OpenAsync(
         string repo, FactoryOptions options, TextWriter log, CancellationToken ct)
     {
-        var git = new GitCli(ChildEnvironment.Default(options.ApiKeyVariable));
         var fullRepo = Path.GetFullPath(repo);
+        var git = new GitCli(ChildEnvironment.Default(options.ApiKeyVariable)) { UntrustedRoots = [fullRepo] };
         if (!Directory.Exists(fullRepo)) return (null, [Error("E200", $"repository directory '{fullRepo}' does not exist")]);
-        if (!await git.IsWorkTreeAsync(fullRepo, ct).ConfigureAwait(false)) return (null, [Error("E200", $"'{fullRepo}' is not inside a git work tree")]);
+        if (!await git.IsWorkTreeAsync(fullRepo, ct).ConfigureAwait(false))
+        {
+            var probe = await git.TryRunAsync(fullRepo, ["rev-parse", "--is-inside-work-tree"], ct).ConfigureAwait(false);
+            return (null, [Error("E200", probe.LaunchError ?? $"'{fullRepo}' is not inside a git work tree")]);
+        }
         var root = await git.TopLevelAsync(fullRepo, ct).ConfigureAwait(false);
+        git = new GitCli(ChildEnvironment.Default(options.ApiKeyVariable)) { UntrustedRoots = [fullRepo, root] };
         if (await git.HeadCommitAsync(root, ct).ConfigureAwait(false) is null) return (null, [Error("E200", "the repository has no commits yet; commit something first (the factory needs a baseline)")]);
         var branch = await git.CurrentBranchAsync(root, ct).ConfigureAwait(false);
         if (branch is null) return (null, [Error("E200", "HEAD is detached; check out a branch first (the factory never lands on a detached HEAD)")]);
         var commonDir = await git.CommonDirAsync(root, ct).ConfigureAwait(false);
+        var layout = new RepositoryLayout(root, commonDir);
 
-        EnsureExcluded(commonDir);
-        Directory.CreateDirectory(Path.Combine(commonDir, "llmc"));
-        var (repoLock, lockError) = RepositoryLock.TryAcquire(Path.Combine(commonDir, "llmc", "repo.lock"), "session-" + Environment.ProcessId);
-        if (repoLock is null) return (null, [lockError!]);
+        if (await CheckToolStateAsync(git, layout, ct).ConfigureAwait(false) is { } stateError) return (null, [stateError]);
+        if (await StaleIndexLockAsync(git, root, ct).ConfigureAwait(false) is { } lockFile)
+        {
+            return (null, [Error("E200", $"'{lockFile}' exists: another git process is running in this repository, or one crashed. If no git is running, remove the file; llmc never deletes it.")]);
+        }
 
-        var session = new FactorySession(root, commonDir, branch, git, repoLock, options, log);
+        var (containment, sandboxError, sandboxWarning) = CommandContainment.Choose(options.Sandbox);
+        if (containment is null) return (null, [sandboxError!]);
+        if (!containment.Sandboxed)
+        {
+            // Same-user children can then no longer read the API key from /proc/<pid>/environ (docs/security.md).
+            UnixProcess.MakeNonDumpable();
+        }
+
         try
         {
+            GitExclude.AddLine(Path.Combine(commonDir, "info", "exclude"), GitExclude.ArtifactsPattern);
+            SafeFile.CreateDirectoryBelow(commonDir, layout.StateDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return (null, [Error("E200", $"cannot prepare the tool's state in the git dir: {ex.Message}")]);
+        }
+        var (repoLock, lockError) = RepositoryLock.TryAcquire(layout.LockFile, "session-" + Environment.ProcessId);
+        if (repoLock is null) return (null, [lockError!]);
+
+        var warnings = sandboxWarning is null ? Array.Empty<Diagnostic>() : [sandboxWarning];
+        var session = new FactorySession(layout, branch, git, repoLock, options, log, containment, warnings);
+        try
+        {
+            foreach (var warning in warnings) log.WriteLine(warning.ToCanonicalString());
             if (repoLock.TakenOverFrom is { } dead) log.WriteLine($"llmc: took over the repository lock from a dead run ({dead})");
             await new FactoryRecovery(session, log).RecoverAsync(ct).ConfigureAwait(false);
             if (await session.DirtyErrorAsync(ct).ConfigureAwait(false) is { } dirty)
@@ -107,13 +163,45 @@ public sealed class FactorySession : IDisposable
                 session.Dispose();
                 return (null, [dirty]);
             }
-            return (session, []);
+            return (session, warnings);
         }
         catch
         {
             session.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The tool's own folder must be a real, untracked directory: a committed <c>.llmc</c> (or a link inside it) would
+    /// redirect every artifact and ledger line wherever the repository's author wanted.
+    /// </summary>
+    private static async Task<Diagnostic?> CheckToolStateAsync(GitCli git, RepositoryLayout layout, CancellationToken ct)
+    {
+        try
+        {
+            SafeFile.EnsureNoLinksBelow(layout.Root, layout.FactoryRunsDirectory, FileKind.Directory);
+            SafeFile.EnsureNoLinksBelow(layout.Root, layout.LedgerPath);
+        }
+        catch (ToolStateException ex)
+        {
+            return Error("E200", $"{ex.Message}. Remove it (llmc re-creates the folder).");
+        }
+        var tracked = await git.TryRunAsync(layout.Root, ["ls-files", "-z", "--", RepositoryLayout.ToolDirectoryName], ct).ConfigureAwait(false);
+        if (tracked.Succeeded && tracked.Stdout is { Length: > 0 })
+        {
+            return Error("E200", $"the repository tracks files under '{RepositoryLayout.ToolDirectoryName}/' ({System.Text.Encoding.UTF8.GetString(tracked.Stdout).Split('\0')[0]}, …); that folder is llmc's own state. Remove it from git (git rm -r --cached {RepositoryLayout.ToolDirectoryName}) and commit.");
+        }
+        return null;
+    }
+
+    /// <summary>The index lock of the checkout's git dir when one exists (found now, not at landing).</summary>
+    private static async Task<string?> StaleIndexLockAsync(GitCli git, string root, CancellationToken ct)
+    {
+        var gitDir = await git.TryRunAsync(root, ["rev-parse", "--absolute-git-dir"], ct).ConfigureAwait(false);
+        if (!gitDir.Succeeded || gitDir.Stdout is null) return null;
+        var path = Path.Combine(System.Text.Encoding.UTF8.GetString(gitDir.Stdout).Trim(), "index.lock");
+        return FileKinds.Of(path) == FileKind.Missing ? null : path;
     }
 
     internal async Task<Diagnostic?> DirtyErrorAsync(CancellationToken ct)
@@ -134,7 +222,8 @@ public sealed class FactorySession : IDisposable
     }
 
     /// <summary>Runs one work order to a verdict. Never throws except for nothing: cancellation is exit 130, a bug is exit 2.</summary>
-    public async Task<RunOutcome> RunWorkOrderAsync(WorkOrder wo, VerifyContract? verifyContract, ILlmClient llm, CancellationToken ct)
+    /// <param name="planDirectory">The folder the work order was read from; no proposal may write inside it.</param>
+    public async Task<RunOutcome> RunWorkOrderAsync(WorkOrder wo, VerifyContract? verifyContract, ILlmClient llm, CancellationToken ct, string? planDirectory = null)
     {
         if (VerifyExemptRefusal(wo, Options.AllowVerifyExempt) is { } refusal) return RunOutcome.Refused(wo.Id, [refusal]);
         if (await DirtyErrorAsync(ct).ConfigureAwait(false) is { } dirty) return RunOutcome.Refused(wo.Id, [dirty]);
@@ -144,15 +233,31 @@ public sealed class FactorySession : IDisposable
         {
             return RunOutcome.Refused(wo.Id, [Error("E200", $"the checkout moved to '{branch ?? "a detached HEAD"}' during the run; expected branch '{Branch}'")]);
         }
-        var run = new WorkOrderRun(this, wo, verifyContract, llm, head, _log);
+        var run = new WorkOrderRun(this, wo, verifyContract, llm, head, _log, ProtectedDirectories(planDirectory));
         return await run.ExecuteAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The plan folder and the cassette folder, repository-relative, when they lie in the repository: the contract
+    /// (work orders, their acceptance commands) and the recorded answers must come from files no proposal can write.
+    /// </summary>
+    private IReadOnlyList<(string Directory, string Reason)> ProtectedDirectories(string? planDirectory)
+    {
+        var result = new List<(string, string)>();
+        void Add(string? directory, string reason)
+        {
+            if (directory is null) return;
+            var full = Path.GetFullPath(directory);
+            if (!PhysicalPath.IsInside(full, Root) || PhysicalPath.IsInside(Root, full)) return;
+            result.Add((Path.GetRelativePath(Root, full).Replace('\\', '/'), reason));
+        }
+        Add(planDirectory, "the plan folder holds the work orders and their acceptance commands; a work order never rewrites its own contract");
+        Add(Options.CassettesDirectory, "the cassette folder holds the recorded model answers that replays trust");
+        return result;
     }
 
     internal static string NewRunId() =>
         $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";
-
-    private static void EnsureExcluded(string commonDir) =>
-        GitExclude.AddLine(Path.Combine(commonDir, "info", "exclude"), GitExclude.ArtifactsPattern);
 
     internal static Diagnostic Error(string code, string message, string? woId = null) => DiagnosticCatalog.Create(code, message, woId);
 

@@ -16,6 +16,20 @@ public sealed class RunArtifacts(string directory)
 
     public string AttemptDirectory(int attempt) => PathOf($"attempt_{attempt}");
 
+    /// <summary>Bytes of every file in the run folder so far (the cap on stored command output is checked against it).</summary>
+    public long SizeOnDisk()
+    {
+        if (!System.IO.Directory.Exists(Directory)) return 0;
+        try
+        {
+            return new DirectoryInfo(Directory).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }).Sum(f => f.Length);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
     public void WriteText(string relative, string text)
     {
         var path = PathOf(relative);

@@ -1,24 +1,31 @@
-using LlmCompiler.Validation;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;
+using LlmCompiler.Factory.Isolation;
+using LlmCompiler.Factory.Landing;
+using LlmCompiler.Git;
 using LlmCompiler.IO;
 using LlmCompiler.Llm;
 using LlmCompiler.Processes;
+using LlmCompiler.Validation;
 
 namespace LlmCompiler.Factory;
 
 /// <summary>
-/// One work order from baseline to verdict: attempts in fresh worktrees (precondition gate → prompt → LLM →
-/// proposal → write gate → verify → postconditions → acceptance), then on PASS a scoped commit with trailers
-/// and a fast-forward of the user's branch. Every step is announced in the journal before it happens.
+/// One work order from baseline to verdict: attempts in the attempt worktree (precondition gate → prompt → LLM →
+/// proposal → write gate → verify → postconditions → acceptance), then on PASS a commit built from the gated bytes
+/// alone, with trailers, and a fast-forward of the user's branch. Every step is announced in the journal before it
+/// happens.
 /// </summary>
 internal sealed class WorkOrderRun
 {
     // LLM failures that retrying cannot fix: no key, cassette miss, budget gone, broken cassette file.
     private static readonly HashSet<string> FatalLlmCodes = ["E300", "E305", "E306", "E309"];
+
+    /// <summary>The whole run folder (every attempt's prompts, answers and command output) stays below this.</summary>
+    internal const long MaxRunFolderBytes = 256L * 1024 * 1024;
 
     private const string ProposalSchema = """
         {"type":"object","additionalProperties":false,"required":["summary","writes"],"properties":{"summary":{"type":"string"},"writes":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["path","base_sha256","content"],"properties":{"path":{"type":"string"},"base_sha256":{"type":"string"},"content":{"type":"string"}}}}}}
@@ -30,20 +37,24 @@ internal sealed class WorkOrderRun
     private readonly ILlmClient _llm;
     private readonly string _baseline;
     private readonly TextWriter _log;
+    private readonly IReadOnlyList<(string Directory, string Reason)> _protectedDirectories;
     private readonly string _runId = FactorySession.NewRunId();
     private string _woSha256 = "";
     private readonly RunArtifacts _artifacts;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private readonly JsonArray _attempts = [];
-    private readonly List<string> _secrets = [];
+    private readonly List<Diagnostic> _warnings = [];
+    private IReadOnlyDictionary<string, TreeEntry>? _baselineTree;
+    private string _objectFormat = "sha1";
     private long _inputTokens;
     private long _outputTokens;
     private decimal _cost;
     private int _llmCalls;
     private Journal? _journal;
 
-    public WorkOrderRun(FactorySession session, WorkOrder wo, VerifyContract? verify, ILlmClient llm, string baseline, TextWriter log)
+    public WorkOrderRun(FactorySession session, WorkOrder wo, VerifyContract? verify, ILlmClient llm, string baseline, TextWriter log,
+        IReadOnlyList<(string Directory, string Reason)> protectedDirectories)
     {
         _session = session;
         _wo = wo;
@@ -51,8 +62,8 @@ internal sealed class WorkOrderRun
         _llm = llm;
         _baseline = baseline;
         _log = log;
-        _artifacts = new RunArtifacts(Path.Combine(session.Root, FactorySession.ArtifactRoot, _runId));
-        if (session.Options.ApiKeyVariable is { } keyVariable && Environment.GetEnvironmentVariable(keyVariable) is { Length: > 0 } key) _secrets.Add(key);
+        _protectedDirectories = protectedDirectories;
+        _artifacts = new RunArtifacts(Path.Combine(session.Layout.FactoryRunsDirectory, _runId));
     }
 
     private FactoryOptions Options => _session.Options;
@@ -62,18 +73,31 @@ internal sealed class WorkOrderRun
     public async Task<RunOutcome> ExecuteAsync(CancellationToken ct)
     {
         _woSha256 = WorkOrderIdentity.Sha256(_wo);
-        Directory.CreateDirectory(_artifacts.Directory);
-        Directory.CreateDirectory(_session.ActiveDir);
-        AtomicFile.WriteAllText(MarkerPath, _artifacts.Directory);
-        _journal = Journal.Open(_artifacts.PathOf("journal.jsonl"));
         try
         {
-            _journal.Append("run_started", new JsonObject
+            SafeFile.CreateDirectoryBelow(_session.Root, _artifacts.Directory);
+            Directory.CreateDirectory(_session.ActiveDir);
+            AtomicFile.WriteAllText(MarkerPath, _artifacts.Directory);
+            _journal = Journal.Open(_artifacts.PathOf("journal.jsonl"));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Disk full, a read-only folder, a link where the run folder belongs: nothing has happened yet.
+            try { File.Delete(MarkerPath); } catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException) { }
+            return RunOutcome.Refused(_wo.Id, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable,
+                $"{_wo.Id}: cannot create the run folder {_artifacts.Directory}: {ex.Message}; nothing was run", _wo.Id)]);
+        }
+        try
+        {
+            _journal.Append(JournalEvents.RunStarted, new JsonObject
             {
                 ["run_id"] = _runId, ["work_order_id"] = _wo.Id, ["work_order_sha256"] = _woSha256,
                 ["baseline"] = _baseline, ["branch"] = _session.Branch, ["pid"] = Environment.ProcessId,
+                ["sandbox"] = _session.Containment.Description,
             });
-            _artifacts.WriteJson("work_order.json", System.Text.Json.Nodes.JsonNode.Parse(WorkOrderIdentity.CanonicalJson(_wo))!);
+            _artifacts.WriteJson("work_order.json", JsonNode.Parse(WorkOrderIdentity.CanonicalJson(_wo))!);
+            _objectFormat = await _session.Git.ObjectFormatAsync(_session.Root, ct).ConfigureAwait(false);
+            _baselineTree = await _session.Git.TreeEntriesAsync(_session.Root, _baseline, ct).ConfigureAwait(false);
             return await LoopAsync(ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -99,13 +123,16 @@ internal sealed class WorkOrderRun
         {
             var (brief, record, commit, fatal) = await RunAttemptAsync(attempt, previous, ct).ConfigureAwait(false);
             _attempts.Add(record);
-            if (brief is null && commit is not null) return await LandAsync(commit, ct).ConfigureAwait(false);
+            if (brief is null && commit is not null) return await LandAsync(commit.Value, ct).ConfigureAwait(false);
             previous = brief;
-            _log.WriteLine($"llmc: {_wo.Id} attempt {attempt}/{Options.MaxAttempts} failed at {ExecutorPrompt.StageName(brief!.Stage)} ({brief.Code}): {FirstLine(brief.PrimaryErrorExcerpt)}");
+            _log.WriteLine($"llmc: {_wo.Id} attempt {attempt}/{Options.MaxAttempts} failed at {ExecutorPrompt.StageName(brief!.Stage)} ({brief.Code}): {FirstLine(brief.Cause?.Message ?? brief.PrimaryErrorExcerpt)}");
             if (!brief.IsRetryable || fatal) break;
         }
         var last = previous!;
-        var diagnostics = new List<Diagnostic> { DiagnosticCatalog.Create(last.Code, $"{_wo.Id}: {FirstLine(last.PrimaryErrorExcerpt)}", _wo.Id) };
+        var final = last.Cause is { } cause
+            ? cause with { WoId = _wo.Id, Message = cause.Message.StartsWith(_wo.Id, StringComparison.Ordinal) ? cause.Message : $"{_wo.Id}: {cause.Message}" }
+            : DiagnosticCatalog.Create(last.Code, $"{_wo.Id}: {FirstLine(last.PrimaryErrorExcerpt)}", _wo.Id);
+        var diagnostics = new List<Diagnostic> { final };
         if (last.IsRetryable && _attempts.Count >= Options.MaxAttempts)
         {
             diagnostics.Add(DiagnosticCatalog.Create("E212", $"{_wo.Id}: all {Options.MaxAttempts} attempts failed; the last failed at {ExecutorPrompt.StageName(last.Stage)}", _wo.Id));
@@ -113,7 +140,7 @@ internal sealed class WorkOrderRun
         return Finish("FAIL", FactoryExitCodes.Fail, null, null, diagnostics, null);
     }
 
-    private async Task<(FailureBrief? Brief, JsonObject Record, string? Commit, bool Fatal)> RunAttemptAsync(int attempt, FailureBrief? previous, CancellationToken ct)
+    private async Task<(FailureBrief? Brief, JsonObject Record, (string Id, IReadOnlyList<string> Changed)? Commit, bool Fatal)> RunAttemptAsync(int attempt, FailureBrief? previous, CancellationToken ct)
     {
         var attemptDir = $"attempt_{attempt}";
         var started = Stopwatch.StartNew();
@@ -123,13 +150,13 @@ internal sealed class WorkOrderRun
             ["touched_files"] = new JsonArray(), ["write_ok"] = false, ["verify"] = new JsonArray(), ["acceptance"] = new JsonArray(),
         };
         FailureBrief? brief = null;
-        string? commit = null;
+        (string, IReadOnlyList<string>)? commit = null;
         var fatal = false;
-        _journal!.Append("worktree_preparing", new JsonObject { ["attempt"] = attempt, ["path"] = _session.AttemptWorktree });
-        var worktree = await _session.PrepareAttemptWorktreeAsync(_baseline, ct).ConfigureAwait(false);
+        _journal!.Append(JournalEvents.WorktreePreparing, new JsonObject { ["attempt"] = attempt, ["path"] = _session.Layout.Slot("attempt") });
+        var slot = await _session.PrepareAttemptSlotAsync(_baseline, ct).ConfigureAwait(false);
         try
         {
-            (brief, commit, fatal) = await AttemptStepsAsync(attempt, attemptDir, worktree, previous, record, ct).ConfigureAwait(false);
+            (brief, commit, fatal) = await AttemptStepsAsync(attempt, attemptDir, slot, previous, record, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -137,17 +164,19 @@ internal sealed class WorkOrderRun
             record["failure_brief"] = RunArtifacts.BriefNode(brief);
             record["duration_seconds"] = Math.Round(started.Elapsed.TotalSeconds, 3);
             // Rollback is the worktree's next reset: nothing of this attempt ever reached the user's checkout.
-            _journal.Append("attempt_finished", new JsonObject { ["attempt"] = attempt, ["passed"] = brief is null });
+            _journal.Append(JournalEvents.AttemptFinished, new JsonObject { ["attempt"] = attempt, ["passed"] = brief is null });
         }
         return (brief, record, commit, fatal);
     }
 
-    private async Task<(FailureBrief? Brief, string? Commit, bool Fatal)> AttemptStepsAsync(int attempt, string attemptDir, string worktree, FailureBrief? previous, JsonObject record, CancellationToken ct)
+    private async Task<(FailureBrief? Brief, (string Id, IReadOnlyList<string> Changed)? Commit, bool Fatal)> AttemptStepsAsync(
+        int attempt, string attemptDir, AttemptSlot slot, FailureBrief? previous, JsonObject record, CancellationToken ct)
     {
+        var worktree = slot.Worktree;
         // Precondition gate: a false precondition is a planner bug; no model call can fix it.
         foreach (var condition in _wo.Preconditions)
         {
-            var exists = File.Exists(Path.Combine(worktree, condition.Path));
+            var exists = FileKinds.Of(Path.Combine(worktree, condition.Path)) != FileKind.Missing;
             if (condition.Kind == ConditionKind.FileExists && !exists || condition.Kind == ConditionKind.FileAbsent && exists)
             {
                 return (Brief(FailureStage.Preflight, "E204",
@@ -156,17 +185,19 @@ internal sealed class WorkOrderRun
             }
         }
 
-        var prompt = ExecutorPrompt.Build(_wo, worktree, previous, Options.ContextBudgetBytes, _secrets);
+        var prompt = ExecutorPrompt.Build(_wo, worktree, previous, Options.ContextBudgetBytes, _session.Redactor);
         _artifacts.WriteText($"{attemptDir}/executor_prompt.md", prompt);
-        _journal!.Append("llm_call", new JsonObject { ["attempt"] = attempt });
+        _journal!.Append(JournalEvents.LlmCall, new JsonObject { ["attempt"] = attempt });
         var request = new LlmRequest("executor", [LlmMessage.User(prompt)]) { JsonSchemaName = "write_proposal", JsonSchema = ProposalSchema };
         var result = await _llm.CompleteAsync(request, ct).ConfigureAwait(false);
         _llmCalls++;
         if (result.Response is not { } response)
         {
-            var error = result.Error!;
+            var error = result.Error! with { Message = Redact(result.Error!.Message) };
             var stage = error.Code is "E302" or "E303" or "E304" or "E307" ? FailureStage.LlmOutputInvalid : FailureStage.Exception;
-            return (Brief(stage, error.Code, Redact(error.Message), "The model call failed; the harness will retry if the failure is transient."), null, FatalLlmCodes.Contains(error.Code));
+            // The prompt learns what was wrong with the answer, never transport details (endpoints, request ids, server text).
+            return (Brief(stage, error.Code, ModelFacingLlmFailure(error), "The model call failed; the harness will retry if the failure is transient.") with { Cause = error },
+                null, FatalLlmCodes.Contains(error.Code));
         }
         _inputTokens += response.InputTokens;
         _outputTokens += response.OutputTokens;
@@ -178,13 +209,20 @@ internal sealed class WorkOrderRun
         if (proposal is null)
         {
             return (Brief(invalid!.Stage, invalid.Code, Redact(invalid.Message),
-                "Answer with exactly one JSON object {summary, writes:[{path, base_sha256, content}]}, no prose or fences."), null, false);
+                "Answer with exactly one JSON object {summary, writes:[{path, base_sha256, content}]}, no prose or fences.") with { Cause = invalid.Cause }, null, false);
         }
-        _artifacts.WriteText($"{attemptDir}/proposed_writes.json", System.Text.Json.JsonSerializer.Serialize(proposal, ContractJsonContext.Files.WriteProposal) + "\n");
+        _artifacts.WriteText($"{attemptDir}/proposed_writes.json", Redact(System.Text.Json.JsonSerializer.Serialize(proposal, ContractJsonContext.Files.WriteProposal)) + "\n");
         record["proposal_path"] = _artifacts.PathOf($"{attemptDir}/proposed_writes.json");
 
-        _journal.Append("writes_applying", new JsonObject { ["attempt"] = attempt, ["paths"] = new JsonArray([.. proposal.Writes.Select(w => (JsonNode)w.Path)]) });
-        var gate = WriteGate.Apply(proposal, _wo.AllowedFiles, worktree);
+        _journal.Append(JournalEvents.WritesApplying, new JsonObject { ["attempt"] = attempt, ["paths"] = new JsonArray([.. proposal.Writes.Take(1000).Select(w => (JsonNode)w.Path)]) });
+        var policy = new WriteGatePolicy(_wo.AllowedFiles)
+        {
+            ProtectedDirectories = _protectedDirectories,
+            IgnoredPaths = await IgnoredPathsAsync(worktree, proposal, ct).ConfigureAwait(false),
+            SubmodulePaths = _baselineTree!.Values.Where(e => e.IsSubmodule).Select(e => e.Path).ToHashSet(StringComparer.Ordinal),
+            Secrets = _session.Redactor,
+        };
+        var gate = WriteGate.Apply(proposal, policy, worktree);
         record["touched_files"] = new JsonArray([.. gate.TouchedFiles.Select(p => (JsonNode)p)]);
         record["write_ok"] = gate.Ok;
         _artifacts.WriteJson($"{attemptDir}/write_result.json", new JsonObject
@@ -199,30 +237,65 @@ internal sealed class WorkOrderRun
                 $"Write only these files: {string.Join(", ", _wo.AllowedFiles)}; use the sha256 shown for each file as base_sha256."), null, false);
         }
 
-        var guard = GitStateGuard.Take(_session.CommonDir, Path.Combine(_session.CommonDir, "worktrees", Path.GetFileName(worktree)));
-        var (commandBrief, fatalCommand) = await RunCommandsAsync(attemptDir, worktree, record, ct).ConfigureAwait(false);
-        var tampered = guard.RestoreChanges();
-        if (tampered.Count > 0)
-        {
-            // Code written by the model tried to plant something that runs later, outside our checks. Stop the run.
-            return (Brief(FailureStage.AcceptanceFailed, "E211", $"Verify/acceptance commands modified protected git state ({string.Join(", ", tampered)}); the original bytes were restored and the run stopped.",
-                "Never touch .git: hooks, config and attributes are off limits."), null, true);
-        }
+        // The commit is built from these blobs alone, stored now, before any model-written code runs.
+        var blobs = await StoreGatedBlobsAsync(worktree, gate.Written, ct).ConfigureAwait(false);
+
+        var commands = new AttemptCommands(_session, slot, _session.Redactor);
+        var (commandBrief, fatalCommand) = await RunCommandsAsync(attemptDir, commands, worktree, record, ct).ConfigureAwait(false);
         if (commandBrief is not null) return (commandBrief, null, fatalCommand);
 
-        // PASS: commit exactly the touched files, with the trailers run-all uses to recognise finished work.
-        var title = _wo.Title.ReplaceLineEndings(" ").Trim();
-        var message = $"{_wo.Id}: {title}\n\nWork-Order: {_wo.Id}\nLlmc-Run: {_runId}\nWork-Order-Sha256: {_woSha256}\n";
-        _journal.Append("committing", new JsonObject { ["attempt"] = attempt });
-        var commit = await _session.Git.CommitPathsAsync(worktree, gate.TouchedFiles, message, ct).ConfigureAwait(false);
-        // The branch keeps the commit reachable whatever happens next (crash, refused fast-forward).
+        // PASS: a commit of exactly the gated bytes on the baseline, with the trailers run-all uses to recognise finished work.
+        _journal.Append(JournalEvents.Committing, new JsonObject { ["attempt"] = attempt });
+        var entries = blobs.Select(b => new TreeEntry(_baselineTree.TryGetValue(b.Path, out var old) && old.Mode is "100755" or "100644" ? old.Mode : "100644", b.ObjectId, b.Path)).ToList();
+        var expected = entries.Where(e => !_baselineTree.TryGetValue(e.Path, out var old) || old.ObjectId != e.ObjectId || old.Mode != e.Mode)
+            .Select(e => e.Path).Order(StringComparer.Ordinal).ToList();
+        var commit = await _session.Git.CommitTreeAsync(_session.Root, _session.Layout.CommitScratchDirectory, _baseline, entries, CommitMessage(proposal, response), ct).ConfigureAwait(false);
+        var changed = await _session.Git.ChangedPathsAsync(_session.Root, _baseline, commit, ct).ConfigureAwait(false);
+        if (!changed.SequenceEqual(expected, StringComparer.Ordinal))
+        {
+            return (Brief(FailureStage.Exception, DiagnosticCodes.LandedWorkMismatch,
+                $"the commit built from the gated writes changes [{string.Join(", ", changed.Take(20))}] instead of exactly [{string.Join(", ", expected.Take(20))}]; it was not landed",
+                "Internal consistency check failed; the run stopped."), null, true);
+        }
+        // Journaled before the branch exists: a crash in between leaves recovery a commit id it can keep or land.
+        _journal.Append(JournalEvents.Committed, new JsonObject { ["attempt"] = attempt, ["commit"] = commit, ["branch"] = BranchName });
         await _session.Git.CreateBranchAsync(_session.Root, BranchName, commit, ct).ConfigureAwait(false);
-        _journal.Append("committed", new JsonObject { ["attempt"] = attempt, ["commit"] = commit, ["branch"] = BranchName });
-        return (null, commit, false);
+        return (null, (commit, changed), false);
+    }
+
+    /// <summary>Stores the written files as blobs and proves each holds exactly the gated bytes.</summary>
+    private async Task<IReadOnlyList<(string Path, string ObjectId)>> StoreGatedBlobsAsync(string worktree, IReadOnlyList<GatedFile> written, CancellationToken ct)
+    {
+        var ids = await _session.Git.StoreBlobsAsync(worktree, [.. written.Select(w => w.Path)], ct).ConfigureAwait(false);
+        var blobs = new List<(string, string)>();
+        for (var i = 0; i < written.Count; i++)
+        {
+            var expected = GitObjectId.Blob(written[i].Bytes, _objectFormat);
+            if (!string.Equals(ids[i], expected, StringComparison.Ordinal))
+            {
+                throw new IOException($"{written[i].Path} changed between the write and its hashing (blob {ids[i]}, expected {expected})");
+            }
+            blobs.Add((written[i].Path, expected));
+        }
+        return blobs;
+    }
+
+    /// <summary>Proposal paths that git ignores at the baseline (judged in the attempt worktree, before anything is written).</summary>
+    private async Task<IReadOnlySet<string>> IgnoredPathsAsync(string worktree, WriteProposal proposal, CancellationToken ct)
+    {
+        var candidates = proposal.Writes.Select(w => w.Path).Where(p => WriteGate.PathProblem(p) is null).Distinct(StringComparer.Ordinal).ToList();
+        var ignored = new HashSet<string>(StringComparer.Ordinal);
+        if (candidates.Count == 0) return ignored;
+        var stdin = Encoding.UTF8.GetBytes(string.Concat(candidates.Select(p => p + "\0")));
+        var check = await _session.Git.TryRunAsync(worktree, ["check-ignore", "-z", "--stdin"], ct, new GitInput(stdin)).ConfigureAwait(false);
+        // Exit 1 means "none ignored"; 0 lists them; anything else is a git failure, which must not let paths through.
+        if (check.ExitCode is not (0 or 1) || check.Stdout is null) throw new IOException($"git check-ignore failed: {check.StderrTail.Trim()}");
+        foreach (var path in Encoding.UTF8.GetString(check.Stdout).Split('\0', StringSplitOptions.RemoveEmptyEntries)) ignored.Add(path);
+        return ignored;
     }
 
     /// <summary>Global verification, postconditions, acceptance: the first failure's brief, or null when all pass.</summary>
-    private async Task<(FailureBrief? Brief, bool Fatal)> RunCommandsAsync(string attemptDir, string worktree, JsonObject record, CancellationToken ct)
+    private async Task<(FailureBrief? Brief, bool Fatal)> RunCommandsAsync(string attemptDir, AttemptCommands commands, string worktree, JsonObject record, CancellationToken ct)
     {
         // Global verification, unless the work order is (legitimately) verify-exempt.
         var verifyResults = (JsonArray)record["verify"]!;
@@ -230,9 +303,10 @@ internal sealed class WorkOrderRun
         if (verifyError is not null) return (Brief(FailureStage.VerifyFailed, "E209", verifyError, "Fix the verify contract's command."), false);
         if (verifyArgv is not null)
         {
-            var r = await RunCommandAsync(verifyArgv, worktree, $"{attemptDir}/verify_1", ct).ConfigureAwait(false);
+            var (r, outside) = await RunCommandAsync(commands, verifyArgv, $"{attemptDir}/verify_1", ct).ConfigureAwait(false);
             verifyResults.Add(CmdNode(r));
             _artifacts.WriteJson($"{attemptDir}/verify_result.json", verifyResults.DeepClone());
+            if (outside is not null) return (outside, true);
             if (!r.Succeeded)
             {
                 return (Brief(FailureStage.VerifyFailed, "E209", Excerpt(r), "Global verification must pass before acceptance.", r.CommandLine, r.ExitCode), false);
@@ -242,7 +316,7 @@ internal sealed class WorkOrderRun
         var acceptance = (JsonArray)record["acceptance"]!;
         foreach (var condition in _wo.Postconditions.Where(c => c.Kind == ConditionKind.FileExists))
         {
-            if (!File.Exists(Path.Combine(worktree, condition.Path)))
+            if (FileKinds.Of(Path.Combine(worktree, condition.Path)) == FileKind.Missing)
             {
                 _artifacts.WriteJson($"{attemptDir}/acceptance_result.json", new JsonArray());
                 return (Brief(FailureStage.AcceptanceFailed, "E210", $"Postcondition {condition} is false after the writes: {condition.Path} does not exist",
@@ -256,9 +330,10 @@ internal sealed class WorkOrderRun
             {
                 return (Brief(FailureStage.AcceptanceFailed, "E211", $"Failed to parse acceptance command '{command}': {splitError}", "Acceptance commands are argv, no shell.", command), false);
             }
-            var r = await RunCommandAsync(argv, worktree, $"{attemptDir}/acceptance_{k + 1}", ct).ConfigureAwait(false);
+            var (r, outside) = await RunCommandAsync(commands, argv, $"{attemptDir}/acceptance_{k + 1}", ct).ConfigureAwait(false);
             acceptance.Add(CmdNode(r));
             _artifacts.WriteJson($"{attemptDir}/acceptance_result.json", acceptance.DeepClone());
+            if (outside is not null) return (outside, true);
             if (!r.Succeeded)
             {
                 return (Brief(FailureStage.AcceptanceFailed, "E211", Excerpt(r), "Every acceptance command must exit 0.", command, r.ExitCode), false);
@@ -269,31 +344,70 @@ internal sealed class WorkOrderRun
         return (null, false);
     }
 
-    private async Task<RunOutcome> LandAsync(string commit, CancellationToken ct)
+    /// <summary>Runs one command; the second value is the fatal brief when the command changed anything outside its worktree.</summary>
+    private async Task<(ProcessResult Result, FailureBrief? Outside)> RunCommandAsync(AttemptCommands commands, IReadOnlyList<string> argv, string stem, CancellationToken ct)
     {
-        var head = await _session.Git.HeadCommitAsync(_session.Root, ct).ConfigureAwait(false);
-        var branch = await _session.Git.CurrentBranchAsync(_session.Root, ct).ConfigureAwait(false);
-        string? refusal = null;
-        if (branch != _session.Branch) refusal = $"the checkout is now on '{branch ?? "a detached HEAD"}', not '{_session.Branch}'";
-        else if (head != _baseline) refusal = $"branch '{_session.Branch}' moved during the run ({Short(_baseline)} → {Short(head)})";
-        else
+        _journal!.Append(JournalEvents.Command, new JsonObject { ["argv"] = new JsonArray([.. argv.Select(a => (JsonNode)Redact(a))]) });
+        var remaining = MaxRunFolderBytes - _artifacts.SizeOnDisk();
+        var storeOutput = remaining > 1024 * 1024;
+        if (!storeOutput) Warn(DiagnosticCodes.OutputCapped, $"{_wo.Id}: the run folder reached {MaxRunFolderBytes / (1024 * 1024)} MiB; the output of '{string.Join(' ', argv)}' is kept in memory only (its tail is in the summary)");
+        string? marker = null;
+        var run = await commands.RunAsync(argv,
+            storeOutput ? _artifacts.PathOf(stem + "_stdout.txt") : null,
+            storeOutput ? _artifacts.PathOf(stem + "_stderr.txt") : null,
+            started =>
+            {
+                marker = started.Marker;
+                _journal.Append(JournalEvents.CommandStarted, new JsonObject { ["pid"] = started.Pid, ["start"] = started.StartTime.ToString("O"), ["marker"] = started.Marker });
+            }, ct).ConfigureAwait(false);
+        if (marker is not null) _journal.Append(JournalEvents.CommandFinished, new JsonObject { ["marker"] = marker, ["exit_code"] = run.Result.ExitCode, ["leftovers_killed"] = run.Result.LeftoversKilled });
+        if (run.Result.DroppedOutputBytes > 0)
         {
-            _journal!.Append("landing", new JsonObject { ["commit"] = commit });
-            var (ok, why) = await _session.Git.FastForwardAsync(_session.Root, commit, CancellationToken.None).ConfigureAwait(false);
-            if (!ok) refusal = $"git refused to fast-forward: {FirstLine(why)}";
+            Warn(DiagnosticCodes.OutputCapped, $"{_wo.Id}: '{string.Join(' ', argv)}' printed more than {ProcessSpec.DefaultMaxStoredBytes / (1024 * 1024)} MiB on a stream; {run.Result.DroppedOutputBytes:N0} bytes from the middle were not stored");
         }
-        if (refusal is not null)
+        if (run.OutsideChanges.Count > 0)
         {
-            var d = DiagnosticCatalog.Create("E213", $"{_wo.Id} passed but was not landed: {refusal}. The commit {Short(commit)} is kept on branch '{BranchName}'.", _wo.Id);
-            return Finish("FAIL", FactoryExitCodes.Fail, null, BranchName, [d], null, commit);
+            var changes = string.Join("; ", run.OutsideChanges.Take(20)) + (run.OutsideChanges.Count > 20 ? $"; … ({run.OutsideChanges.Count - 20} more)" : "");
+            return (run.Result, Brief(FailureStage.AcceptanceFailed, DiagnosticCodes.ChangedOutsideWorktree,
+                $"'{string.Join(' ', argv)}' changed files outside the attempt worktree: {changes}. The run stopped.",
+                "Commands may only write inside the repository's working tree.", string.Join(' ', argv), run.Result.ExitCode));
         }
-        _journal!.Append("landed", new JsonObject { ["commit"] = commit });
+        return (run.Result, null);
+    }
+
+    private async Task<RunOutcome> LandAsync((string Id, IReadOnlyList<string> Changed) commit, CancellationToken ct)
+    {
+        var landing = await new Lander(_session).LandAsync(_baseline, commit.Id, commit.Changed,
+            () => _journal!.Append(JournalEvents.Landing, new JsonObject { ["commit"] = commit.Id }), ct).ConfigureAwait(false);
+        if (!landing.Landed)
+        {
+            var d = DiagnosticCatalog.Create("E213", $"{_wo.Id} passed but was not landed: {landing.Refusal}. The commit {Short(commit.Id)} is kept on branch '{BranchName}'.", _wo.Id);
+            return Finish("FAIL", FactoryExitCodes.Fail, null, BranchName, [d], null, commit.Id);
+        }
+        _journal!.Append(JournalEvents.Landed, new JsonObject { ["commit"] = commit.Id });
         await _session.Git.DeleteBranchAsync(_session.Root, BranchName, CancellationToken.None).ConfigureAwait(false);
-        return Finish("PASS", FactoryExitCodes.Pass, commit, null, [], null, commit);
+        return Finish("PASS", FactoryExitCodes.Pass, commit.Id, null, [], null, commit.Id);
+    }
+
+    private string CommitMessage(WriteProposal proposal, LlmResponse response)
+    {
+        var title = OneLine(_wo.Title, 200);
+        // One line, so nothing the model wrote can pose as a trailer block.
+        var summary = OneLine(Redact(proposal.Summary), 500);
+        var body = summary.Length == 0 ? "" : summary + "\n\n";
+        var model = OneLine(response.Model, 100);
+        return $"{_wo.Id}: {title}\n\n{body}Work-Order: {_wo.Id}\nLlmc-Run: {_runId}\nWork-Order-Sha256: {_woSha256}\n" + (model.Length == 0 ? "" : $"Llmc-Model: {model}\n");
+    }
+
+    private static string OneLine(string text, int max)
+    {
+        var line = string.Join(' ', text.ReplaceLineEndings(" ").Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        return line.Length > max ? line[..max] + "…" : line;
     }
 
     private RunOutcome Finish(string verdict, int exitCode, string? landed, string? keptBranch, IReadOnlyList<Diagnostic> diagnostics, string? error, string? commit = null)
     {
+        var all = diagnostics.Concat(_warnings).ToList();
         var summary = new JsonObject
         {
             ["run_id"] = _runId, ["work_order_id"] = _wo.Id, ["work_order_sha256"] = _woSha256, ["verdict"] = verdict,
@@ -306,17 +420,18 @@ internal sealed class WorkOrderRun
             {
                 ["llm_model"] = Options.Model, ["llm_temperature"] = Options.Temperature, ["max_attempts"] = Options.MaxAttempts,
                 ["timeout_seconds"] = Options.CommandTimeout.TotalSeconds, ["repo_root"] = _session.Root, ["out_dir"] = _artifacts.Directory,
+                ["sandbox"] = _session.Containment.Description,
                 ["verify_command_override"] = Options.VerifyCommandOverride is null ? null : new JsonArray([.. Options.VerifyCommandOverride.Select(a => (JsonNode)a)]),
                 ["defaults"] = new JsonObject { ["max_file_write_bytes"] = WriteProposal.MaxFileBytes, ["max_total_write_bytes"] = WriteProposal.MaxTotalBytes, ["context_budget_bytes"] = Options.ContextBudgetBytes },
             },
             ["attempts"] = _attempts.DeepClone(),
-            ["diagnostics"] = new JsonArray([.. diagnostics.Select(d => (JsonNode)d.ToCanonicalString())]),
+            ["diagnostics"] = new JsonArray([.. all.Select(d => (JsonNode)Redact(d.ToCanonicalString()))]),
             ["error"] = error,
         };
         try
         {
             _artifacts.WriteJson("run_summary.json", summary);
-            _journal?.Append("run_finished", new JsonObject { ["verdict"] = verdict, ["exit_code"] = exitCode });
+            _journal?.Append(JournalEvents.RunFinished, new JsonObject { ["verdict"] = verdict, ["exit_code"] = exitCode });
             if (Options.OutDir is { } outDir) _artifacts.ExportTo(outDir, _runId);
             File.Delete(MarkerPath);
         }
@@ -328,8 +443,15 @@ internal sealed class WorkOrderRun
         {
             WorkOrderId = _wo.Id, Verdict = verdict, ExitCode = exitCode, RunId = _runId, LandedCommit = landed, KeptBranch = keptBranch,
             Attempts = _attempts.Count, Duration = _clock.Elapsed, InputTokens = _inputTokens, OutputTokens = _outputTokens, CostUsd = _cost,
-            RunDirectory = _artifacts.Directory, Diagnostics = diagnostics,
+            RunDirectory = _artifacts.Directory, Diagnostics = all,
         };
+    }
+
+    private void Warn(string code, string message)
+    {
+        var warning = DiagnosticCatalog.Create(code, message, _wo.Id);
+        _warnings.Add(warning);
+        _log.WriteLine(warning.ToCanonicalString());
     }
 
     private IReadOnlyList<string>? VerifyArgv(out string? error)
@@ -343,24 +465,19 @@ internal sealed class WorkOrderRun
         return null;
     }
 
-    private async Task<ProcessResult> RunCommandAsync(IReadOnlyList<string> argv, string worktree, string stem, CancellationToken ct)
+    /// <summary>What the next prompt is told about a failed model call: the kind of failure, never transport details.</summary>
+    private static string ModelFacingLlmFailure(Diagnostic error) => error.Code switch
     {
-        var file = argv[0];
-        // Inside MSBuild the SDK tells us which dotnet host is running; use it rather than whatever PATH finds.
-        if (file == "dotnet" && Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)) file = host;
-        _journal!.Append("command", new JsonObject { ["argv"] = new JsonArray([.. argv.Select(a => (JsonNode)a)]) });
-        return await ProcessRunner.RunAsync(new ProcessSpec(file, [.. argv.Skip(1)], worktree)
-        {
-            Timeout = Options.CommandTimeout,
-            StdoutPath = _artifacts.PathOf(stem + "_stdout.txt"),
-            StderrPath = _artifacts.PathOf(stem + "_stderr.txt"),
-            Environment = ChildEnvironment.Default(Options.ApiKeyVariable),
-        }, ct).ConfigureAwait(false);
-    }
+        "E302" => "Your previous answer was cut off at the output token limit, so it was incomplete. Answer with less: write only the files the work order needs.",
+        "E303" => "Your previous answer was not a parseable JSON object.",
+        "E304" => "Your previous answer was a refusal or was stopped by the content filter.",
+        "E307" => "Your previous answer was larger than the 10 MiB limit.",
+        _ => $"The previous model call failed ({error.Code}: {DiagnosticCatalog.Get(error.Code).Title}).",
+    };
 
     private JsonObject CmdNode(ProcessResult r) => new()
     {
-        ["command"] = new JsonArray([.. r.Argv.Select(a => (JsonNode)a)]),
+        ["command"] = new JsonArray([.. r.Argv.Select(a => (JsonNode)Redact(a))]),
         ["exit_code"] = r.ExitCode,
         ["timed_out"] = r.TimedOut,
         ["stdout_trunc"] = Redact(FailureBrief.Truncate(r.StdoutTail)),
@@ -384,15 +501,11 @@ internal sealed class WorkOrderRun
         PrimaryErrorExcerpt = FailureBrief.Truncate(excerpt), ConstraintsReminder = reminder,
     };
 
-    private string Redact(string text)
-    {
-        foreach (var secret in _secrets) text = text.Replace(secret, "[REDACTED]", StringComparison.Ordinal);
-        return text;
-    }
+    private string Redact(string text) => _session.Redactor.Redact(text);
 
     private static string FirstLine(string text)
     {
-        var line = text.Split('\n').FirstOrDefault(l => l.Trim().Length > 0 && !l.StartsWith('[')) ?? text;
+        var line = text.Split('\n').FirstOrDefault(l => l.Trim().Length > 0 && !l.StartsWith('[') && l.Trim() != "Parse error:") ?? text;
         return line.Length > 300 ? line[..300] + "…" : line.Trim();
     }
 

@@ -7,12 +7,42 @@ using LlmCompiler.IO;
 namespace LlmCompiler.Factory;
 
 /// <summary>Why the gate refused a proposal: the failure stage, its diagnostic code and a one-line reason.</summary>
-public sealed record GateFailure(FailureStage Stage, string Code, string Message);
+public sealed record GateFailure(FailureStage Stage, string Code, string Message)
+{
+    /// <summary>The positioned diagnostic behind the refusal (an E214 or E303 in the saved answer), when there is one.</summary>
+    public Diagnostics.Diagnostic? Cause { get; init; }
+}
 
-/// <summary>The gate's verdict: the sorted touched paths and, when refused, why.</summary>
+/// <summary>One file as the gate wrote it: the exact bytes, which are all the landed commit is built from.</summary>
+public sealed record GatedFile(string Path, byte[] Bytes);
+
+/// <summary>The gate's verdict: the sorted touched paths, the bytes written and, when refused, why.</summary>
 public sealed record WriteGateResult(IReadOnlyList<string> TouchedFiles, GateFailure? Failure)
 {
     public bool Ok => Failure is null;
+
+    /// <summary>What was written, in proposal order (empty unless applied).</summary>
+    public IReadOnlyList<GatedFile> Written { get; init; } = [];
+}
+
+/// <summary>
+/// What the gate knows about the repository beyond the work order's scope: folders no proposal may write (the plan
+/// and its recordings), the proposal paths git ignores, the submodules of the baseline, and the secrets no content
+/// may contain.
+/// </summary>
+public sealed record WriteGatePolicy(IEnumerable<string> AllowedFiles)
+{
+    /// <summary>Repository-relative folders with the reason they are off limits.</summary>
+    public IReadOnlyList<(string Directory, string Reason)> ProtectedDirectories { get; init; } = [];
+
+    /// <summary>Proposal paths that git ignores at the baseline (they would never be committed).</summary>
+    public IReadOnlySet<string> IgnoredPaths { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Submodule paths (gitlinks) of the baseline.</summary>
+    public IReadOnlySet<string> SubmodulePaths { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Exact secret values no written content may contain.</summary>
+    public Secrets.SecretRedactor? Secrets { get; init; }
 }
 
 /// <summary>
@@ -34,35 +64,72 @@ public static class WriteGate
     private static readonly HashSet<string> ProtectedFileNames = new(StringComparer.OrdinalIgnoreCase) { ".gitmodules", ".gitattributes" };
     public const string HarnessDirectory = ".llmc";
 
-    public static WriteGateResult Check(WriteProposal proposal, IEnumerable<string> allowedFiles, string root)
+    /// <summary>Longest list of paths a refusal message spells out; the rest are counted.</summary>
+    public const int MaxPathsInMessage = 20;
+
+    public static WriteGateResult Check(WriteProposal proposal, IEnumerable<string> allowedFiles, string root) =>
+        Check(proposal, new WriteGatePolicy(allowedFiles), root);
+
+    public static WriteGateResult Check(WriteProposal proposal, WriteGatePolicy policy, string root)
     {
         var touched = proposal.Writes.Select(w => w.Path).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var failure = CheckShape(proposal, allowedFiles) ?? CheckFileSystem(proposal, root) ?? CheckBaseHashes(proposal, root);
+        var failure = CheckShape(proposal, policy) ?? CheckFileSystem(proposal, root) ?? CheckBaseHashes(proposal, root);
         return new WriteGateResult(touched, failure);
     }
 
+    public static WriteGateResult Apply(WriteProposal proposal, IEnumerable<string> allowedFiles, string root) =>
+        Apply(proposal, new WriteGatePolicy(allowedFiles), root);
+
     /// <summary>Checks, then writes every file; a refusal or an I/O error is reported, never thrown.</summary>
-    public static WriteGateResult Apply(WriteProposal proposal, IEnumerable<string> allowedFiles, string root)
+    public static WriteGateResult Apply(WriteProposal proposal, WriteGatePolicy policy, string root)
     {
-        var result = Check(proposal, allowedFiles, root);
+        var result = Check(proposal, policy, root);
         if (!result.Ok) return result;
+        var written = new List<GatedFile>();
         foreach (var write in proposal.Writes)
         {
             var target = Path.Combine(root, write.Path);
+            var bytes = StrictUtf8.GetBytes(write.Content);
             try
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                AtomicFile.WriteAllBytes(target, StrictUtf8.GetBytes(write.Content));
+                CreateDirectoriesBelow(root, write.Path);
+                AtomicFile.WriteAllBytes(target, bytes);
+                // Re-checked after the write: a link planted between the check and the rename is caught here.
+                if (CheckFileSystem(new WriteProposal { Writes = [write] }, root) is { } raced) return result with { Failure = raced };
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 return result with { Failure = new GateFailure(FailureStage.WriteFailed, "E208", $"Writing {write.Path} failed: {ex.Message}") };
             }
+            written.Add(new GatedFile(write.Path, bytes));
         }
-        return result;
+        return result with { Written = written };
     }
 
-    private static GateFailure? CheckShape(WriteProposal proposal, IEnumerable<string> allowedFiles)
+    /// <summary>
+    /// Creates the missing parent folders of <paramref name="path"/> one at a time, checking each existing component
+    /// is a real directory first: creating a whole chain by name would follow a link planted after the check.
+    /// </summary>
+    private static void CreateDirectoriesBelow(string root, string path)
+    {
+        var current = root;
+        var segments = path.Split('/');
+        for (var i = 0; i < segments.Length - 1; i++)
+        {
+            current = Path.Combine(current, segments[i]);
+            var kind = FileKinds.Of(current);
+            if (kind == FileKind.Missing) Directory.CreateDirectory(current);
+            else if (kind != FileKind.Directory) throw new IOException($"'{string.Join('/', segments[..(i + 1)])}' {FileKinds.Describe(kind)}");
+            if (FileKinds.Of(current) != FileKind.Directory) throw new IOException($"'{string.Join('/', segments[..(i + 1)])}' changed while it was created");
+        }
+    }
+
+    private static string List(IReadOnlyCollection<string> paths) =>
+        paths.Count <= MaxPathsInMessage
+            ? string.Join(", ", paths)
+            : string.Join(", ", paths.Take(MaxPathsInMessage)) + $", … ({paths.Count - MaxPathsInMessage} more)";
+
+    private static GateFailure? CheckShape(WriteProposal proposal, WriteGatePolicy policy)
     {
         if (proposal.Writes.Count == 0) return Invalid("the proposal has no writes");
 
@@ -72,18 +139,31 @@ public static class WriteGate
         }
 
         var duplicates = proposal.Writes.GroupBy(w => w.Path, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        if (duplicates.Count > 0) return Scope($"Duplicate write paths in proposal: [{string.Join(", ", duplicates)}]");
+        if (duplicates.Count > 0) return Scope($"Duplicate write paths in proposal: [{List(duplicates)}]");
         var caseVariants = proposal.Writes.GroupBy(w => w.Path, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => string.Join(" / ", g.Select(w => w.Path))).ToList();
-        if (caseVariants.Count > 0) return Scope($"Write paths differ only in case (they alias on Windows and macOS): [{string.Join(", ", caseVariants)}]");
+        if (caseVariants.Count > 0) return Scope($"Write paths differ only in case (they alias on Windows and macOS): [{List(caseVariants)}]");
 
-        var allowed = new HashSet<string>(allowedFiles.Select(a => RepoPath.NormalizeOrNull(a) ?? a), StringComparer.Ordinal);
+        var allowed = new HashSet<string>(policy.AllowedFiles.Select(a => RepoPath.NormalizeOrNull(a) ?? a), StringComparer.Ordinal);
         var outside = proposal.Writes.Select(w => w.Path).Where(p => !allowed.Contains(p)).Order(StringComparer.Ordinal).ToList();
-        if (outside.Count > 0) return Scope($"Files outside allowed scope: [{string.Join(", ", outside)}]");
+        if (outside.Count > 0) return Scope($"Files outside allowed scope: [{List(outside)}]");
 
         foreach (var write in proposal.Writes)
         {
             if (ProtectedReason(write.Path) is { } reason) return Scope($"Protected path {write.Path}: {reason}");
+            foreach (var (directory, why) in policy.ProtectedDirectories)
+            {
+                if (write.Path == directory || write.Path.StartsWith(directory + "/", StringComparison.OrdinalIgnoreCase))
+                {
+                    return Scope($"Protected path {write.Path}: {why}");
+                }
+            }
+            if (policy.SubmodulePaths.FirstOrDefault(s => write.Path == s || write.Path.StartsWith(s + "/", StringComparison.Ordinal)) is { } submodule)
+            {
+                return Scope($"Protected path {write.Path}: '{submodule}' is a submodule; its files belong to another repository");
+            }
         }
+        var ignored = proposal.Writes.Select(w => w.Path).Where(policy.IgnoredPaths.Contains).Order(StringComparer.Ordinal).ToList();
+        if (ignored.Count > 0) return Scope($"Ignored by git (.gitignore), so they could never be committed: [{List(ignored)}]");
 
         long total = 0;
         foreach (var write in proposal.Writes)
@@ -96,6 +176,11 @@ public static class WriteGate
             total += bytes;
         }
         if (total > WriteProposal.MaxTotalBytes) return Invalid($"total write content exceeds {WriteProposal.MaxTotalBytes:N0} bytes ({total:N0})");
+        if (policy.Secrets is { } secrets && proposal.Writes.FirstOrDefault(w => secrets.ContainsExactSecret(w.Content) || secrets.ContainsExactSecret(w.Path)) is { } leaking)
+        {
+            // The key must never reach a file that is committed; the model may have echoed it from its prompt or output.
+            return Invalid($"Content of {leaking.Path} contains the API key or another secret from the environment; it was not written");
+        }
         if (proposal.Writes.Any(w => !IsSha256(w.BaseSha256))) return Invalid("every base_sha256 must be 64 lower-case hexadecimal digits");
         return null;
     }
@@ -135,7 +220,7 @@ public static class WriteGate
 
     private static GateFailure? CheckFileSystem(WriteProposal proposal, string root)
     {
-        var realRoot = RealPath(root);
+        var realRoot = PhysicalPath.Resolve(root);
         foreach (var write in proposal.Writes)
         {
             var current = root;
@@ -171,7 +256,7 @@ public static class WriteGate
             // Containment on the resolved path: the deepest existing ancestor must resolve inside the root.
             var ancestor = Path.GetDirectoryName(Path.Combine(root, write.Path))!;
             while (!Directory.Exists(ancestor)) ancestor = Path.GetDirectoryName(ancestor)!;
-            var realAncestor = RealPath(ancestor);
+            var realAncestor = PhysicalPath.Resolve(ancestor);
             if (realAncestor != realRoot && !realAncestor.StartsWith(realRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             {
                 return Escape($"Path escapes repo root: {write.Path} resolves to {realAncestor}");
@@ -214,24 +299,6 @@ public static class WriteGate
             if (!entryName.Equals(name, StringComparison.Ordinal) && entryName.Equals(name, StringComparison.OrdinalIgnoreCase)) return entryName;
         }
         return null;
-    }
-
-    private static string RealPath(string path)
-    {
-        var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
-        var parts = full.Split(Path.DirectorySeparatorChar);
-        var resolved = parts[0] + Path.DirectorySeparatorChar;
-        foreach (var part in parts.Skip(1))
-        {
-            if (part.Length == 0) continue;
-            var candidate = Path.Combine(resolved, part);
-            for (var hops = 0; hops < 40 && new FileInfo(candidate).LinkTarget is { } target; hops++)
-            {
-                candidate = Path.GetFullPath(Path.IsPathRooted(target) ? target : Path.Combine(Path.GetDirectoryName(candidate)!, target));
-            }
-            resolved = candidate;
-        }
-        return resolved.Length > 1 ? resolved.TrimEnd(Path.DirectorySeparatorChar) : resolved;
     }
 
     /// <summary>True for '.git' after the folds Windows and macOS apply: case, trailing dots/spaces, ignorable code points.</summary>

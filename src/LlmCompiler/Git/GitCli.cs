@@ -1,4 +1,5 @@
 using System.Text;
+using LlmCompiler.IO;
 using LlmCompiler.Processes;
 
 namespace LlmCompiler.Git;
@@ -7,6 +8,15 @@ namespace LlmCompiler.Git;
 public sealed class GitException(string message, ProcessResult result) : Exception(message)
 {
     public ProcessResult Result { get; } = result;
+}
+
+/// <summary>What one git call gets beyond its arguments: bytes for stdin, extra variables (e.g. a private <c>GIT_INDEX_FILE</c>).</summary>
+public sealed record GitInput(byte[]? StandardInput = null, IReadOnlyDictionary<string, string?>? Environment = null);
+
+/// <summary>One tree entry: git mode (<c>100644</c>, <c>100755</c>, <c>120000</c>, <c>160000</c>), object id and path.</summary>
+public sealed record TreeEntry(string Mode, string ObjectId, string Path)
+{
+    public bool IsSubmodule => Mode == "160000";
 }
 
 /// <summary>One entry of <c>git status --porcelain -z</c>.</summary>
@@ -53,30 +63,63 @@ public sealed class GitCli(ChildEnvironment? environment = null, TimeSpan? timeo
 
     private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromMinutes(2);
 
-    /// <summary>The git executable; tests substitute a script to prove deadlines and tree kills.</summary>
-    internal string Executable { get; init; } = "git";
+    private static readonly Lazy<string?> PathGit = new(() => ExecutableResolver.FromPath(OperatingSystem.IsWindows() ? "git.exe" : "git"));
+
+    /// <summary>
+    /// The git executable: an absolute path resolved once from <c>PATH</c> (never the current directory, where a
+    /// repository could plant its own <c>git</c>); tests substitute a script to prove deadlines and tree kills.
+    /// </summary>
+    internal string? Executable { get; init; } = PathGit.Value;
+
+    /// <summary>Folders git must not be run from (the repository the tool works on); the working directory always counts.</summary>
+    public IReadOnlyList<string> UntrustedRoots { get; init; } = [];
 
     /// <summary>
     /// Runs git and returns the result whatever the exit code. Output still held open by a leftover process
     /// after git exited may be cut short, so that run counts as failed (a partial listing must never pass).
     /// </summary>
-    public async Task<ProcessResult> TryRunAsync(string workingDirectory, IEnumerable<string> args, CancellationToken ct = default)
+    public async Task<ProcessResult> TryRunAsync(string workingDirectory, IEnumerable<string> args, CancellationToken ct = default, GitInput? input = null)
     {
-        var result = await ProcessRunner.RunAsync(new ProcessSpec(Executable, [.. Hardening, .. args], workingDirectory)
+        var argList = args.ToList();
+        if (RefusalFor(workingDirectory) is { } refusal)
+        {
+            return new ProcessResult { Argv = ["git", .. argList], ExitCode = ProcessResult.FailedExitCode, LaunchError = refusal, StderrTail = refusal, Stdout = [] };
+        }
+        var environment = _environment;
+        if (input?.Environment is { Count: > 0 } extra)
+        {
+            environment = _environment.Copy();
+            foreach (var (name, value) in extra) environment.With(name, value);
+        }
+        var result = await ProcessRunner.RunAsync(new ProcessSpec(Executable!, [.. Hardening, .. argList], workingDirectory)
         {
             Timeout = _timeout,
-            Environment = _environment,
+            Environment = environment,
             CaptureAllStdoutUpTo = MaxOutputBytes,
             TailBytes = 16 * 1024,
+            StandardInput = input?.StandardInput,
         }, ct).ConfigureAwait(false);
         return result.DrainTimedOut && result.ExitCode == 0 ? result with { ExitCode = ProcessResult.FailedExitCode } : result;
     }
 
+    private string? RefusalFor(string workingDirectory)
+    {
+        if (Executable is null) return "git was not found on PATH (llmc never runs a git from the current directory)";
+        foreach (var root in UntrustedRoots.Prepend(workingDirectory))
+        {
+            if (PhysicalPath.IsInside(Executable, root) || PhysicalPath.IsInside(PhysicalPath.Resolve(Executable), root))
+            {
+                return $"git resolves to '{Executable}', inside the repository '{root}'; llmc refuses to run a git the repository supplies. Fix PATH.";
+            }
+        }
+        return null;
+    }
+
     /// <summary>Runs git and throws <see cref="GitException"/> unless it exited 0; returns stdout.</summary>
-    public async Task<string> RunAsync(string workingDirectory, IEnumerable<string> args, CancellationToken ct = default)
+    public async Task<string> RunAsync(string workingDirectory, IEnumerable<string> args, CancellationToken ct = default, GitInput? input = null)
     {
         var argList = args.ToList();
-        var result = await TryRunAsync(workingDirectory, argList, ct).ConfigureAwait(false);
+        var result = await TryRunAsync(workingDirectory, argList, ct, input).ConfigureAwait(false);
         if (!result.Succeeded || result.Stdout is null)
         {
             var why = result.LaunchError ?? (result.TimedOut ? "timed out" : result.StderrTail.Trim());
@@ -176,16 +219,82 @@ public sealed class GitCli(ChildEnvironment? environment = null, TimeSpan? timeo
         return output.Split('\0').Where(l => l.StartsWith("worktree ", StringComparison.Ordinal)).Select(l => l[9..]).ToList();
     }
 
-    /// <summary>
-    /// Commits exactly <paramref name="paths"/> in <paramref name="worktree"/> (nothing else the verify or
-    /// acceptance commands left there), hooks off; returns the new commit id.
-    /// </summary>
-    public async Task<string> CommitPathsAsync(string worktree, IReadOnlyList<string> paths, string message, CancellationToken ct = default)
+    /// <summary>The repository's object format: <c>sha1</c> (the default) or <c>sha256</c>.</summary>
+    public async Task<string> ObjectFormatAsync(string repo, CancellationToken ct = default)
     {
-        await RunAsync(worktree, ["add", "--", .. paths], ct).ConfigureAwait(false);
-        var identity = await IdentityArgsAsync(worktree, ct).ConfigureAwait(false);
-        await RunAsync(worktree, [.. identity, "commit", "--no-verify", "--allow-empty", "--quiet", "--cleanup=verbatim", "-m", message], ct).ConfigureAwait(false);
-        return (await RunAsync(worktree, ["rev-parse", "HEAD"], ct).ConfigureAwait(false)).Trim();
+        var r = await TryRunAsync(repo, ["rev-parse", "--show-object-format"], ct).ConfigureAwait(false);
+        var format = r.Succeeded ? Out(r).Trim() : "";
+        return format is "sha256" ? "sha256" : "sha1";
+    }
+
+    /// <summary>
+    /// Stores the files at <paramref name="paths"/> (relative to <paramref name="worktree"/>) as blobs, byte for byte:
+    /// <c>--no-filters</c>, so no clean filter or line-ending conversion runs. Returns one object id per path.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> StoreBlobsAsync(string worktree, IReadOnlyList<string> paths, CancellationToken ct = default)
+    {
+        if (paths.Count == 0) return [];
+        var stdin = Encoding.UTF8.GetBytes(string.Concat(paths.Select(p => p + "\n")));
+        var output = await RunAsync(worktree, ["hash-object", "-w", "--no-filters", "--stdin-paths"], ct, new GitInput(stdin)).ConfigureAwait(false);
+        var ids = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (ids.Length != paths.Count) throw new GitException($"git hash-object returned {ids.Length} ids for {paths.Count} paths", new ProcessResult { Argv = ["git", "hash-object"], ExitCode = 0 });
+        return ids;
+    }
+
+    /// <summary>
+    /// Builds a commit on <paramref name="parent"/> whose tree is the parent's with exactly <paramref name="entries"/>
+    /// replaced or added. Uses a private index (<c>GIT_INDEX_FILE</c> in <paramref name="scratchDirectory"/>): no
+    /// worktree's index, HEAD or refs is read or written, so nothing a command left in a worktree can reach the commit.
+    /// </summary>
+    public async Task<string> CommitTreeAsync(string repo, string scratchDirectory, string parent, IReadOnlyList<TreeEntry> entries, string message, CancellationToken ct = default)
+    {
+        Directory.CreateDirectory(scratchDirectory);
+        var index = Path.Combine(scratchDirectory, $"index-{Guid.NewGuid():N}");
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal) { ["GIT_INDEX_FILE"] = index };
+        try
+        {
+            await RunAsync(repo, ["read-tree", parent], ct, new GitInput(null, env)).ConfigureAwait(false);
+            if (entries.Count > 0)
+            {
+                var info = string.Concat(entries.Select(e => $"{e.Mode} {e.ObjectId}\t{e.Path}\0"));
+                await RunAsync(repo, ["update-index", "-z", "--index-info"], ct, new GitInput(Encoding.UTF8.GetBytes(info), env)).ConfigureAwait(false);
+            }
+            var tree = (await RunAsync(repo, ["write-tree"], ct, new GitInput(null, env)).ConfigureAwait(false)).Trim();
+            var identity = await IdentityArgsAsync(repo, ct).ConfigureAwait(false);
+            var commit = await RunAsync(repo, [.. identity, "commit-tree", tree, "-p", parent, "-F", "-"], ct,
+                new GitInput(new UTF8Encoding(false).GetBytes(message), env)).ConfigureAwait(false);
+            return commit.Trim();
+        }
+        finally
+        {
+            try { File.Delete(index); } catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+            try { File.Delete(index + ".lock"); } catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>Paths whose content or mode differ between two commits (no rename detection), sorted ordinally.</summary>
+    public async Task<IReadOnlyList<string>> ChangedPathsAsync(string repo, string from, string to, CancellationToken ct = default)
+    {
+        var output = await RunAsync(repo, ["diff-tree", "-r", "-z", "--no-renames", "--name-only", "--no-commit-id", from, to], ct).ConfigureAwait(false);
+        return [.. output.Split('\0', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Every blob and gitlink of <paramref name="treeish"/>: path → (mode, object id).</summary>
+    public async Task<IReadOnlyDictionary<string, TreeEntry>> TreeEntriesAsync(string repo, string treeish, CancellationToken ct = default)
+    {
+        var output = await RunAsync(repo, ["ls-tree", "-r", "-z", "--full-tree", treeish], ct).ConfigureAwait(false);
+        var entries = new Dictionary<string, TreeEntry>(StringComparer.Ordinal);
+        foreach (var record in output.Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            // "<mode> SP <type> SP <object>\t<path>"
+            var tab = record.IndexOf('\t');
+            if (tab < 0) continue;
+            var fields = record[..tab].Split(' ');
+            if (fields.Length < 3) continue;
+            var path = record[(tab + 1)..];
+            entries[path] = new TreeEntry(fields[0], fields[2], path);
+        }
+        return entries;
     }
 
     /// <summary>The user's identity when configured; a fixed bot identity otherwise (never written to config).</summary>
@@ -205,6 +314,9 @@ public sealed class GitCli(ChildEnvironment? environment = null, TimeSpan? timeo
         var r = await TryRunAsync(repo, ["merge", "--ff-only", "--no-edit", "--quiet", commit], ct).ConfigureAwait(false);
         return (r.Succeeded, (r.StderrTail + r.StdoutTail).Trim());
     }
+
+    public async Task<bool> ObjectExistsAsync(string repo, string objectId, CancellationToken ct = default) =>
+        (await TryRunAsync(repo, ["cat-file", "-e", objectId + "^{commit}"], ct).ConfigureAwait(false)).Succeeded;
 
     public async Task<bool> BranchExistsAsync(string repo, string branch, CancellationToken ct = default) =>
         (await TryRunAsync(repo, ["rev-parse", "--verify", "--quiet", "refs/heads/" + branch], ct).ConfigureAwait(false)).Succeeded;

@@ -21,9 +21,17 @@ public static class GitExclude
         AddLine(Path.GetFullPath(Path.Combine(workTree, relative)), ArtifactsPattern);
     }
 
+    /// <summary>Appends <paramref name="pattern"/> unless present. A directory, FIFO or device where the file belongs is
+    /// a <see cref="ToolStateException"/> (reading a FIFO would block forever).</summary>
     internal static void AddLine(string excludeFile, string pattern)
     {
-        var existing = File.Exists(excludeFile) ? File.ReadAllText(excludeFile) : "";
+        var kind = FileKinds.Of(excludeFile);
+        if (kind is not (FileKind.Missing or FileKind.Regular))
+        {
+            throw new ToolStateException($"'{excludeFile}' {FileKinds.Describe(kind)}, not git's exclude file");
+        }
+        var existing = kind == FileKind.Missing ? "" : SafeFile.ReadTextOrNull(excludeFile, 16 * 1024 * 1024)
+            ?? throw new ToolStateException($"'{excludeFile}' cannot be read");
         if (existing.Split('\n').Any(line => line.Trim() == pattern)) return;
         Directory.CreateDirectory(Path.GetDirectoryName(excludeFile)!);
         var separator = existing.Length == 0 || existing.EndsWith('\n') ? "" : "\n";

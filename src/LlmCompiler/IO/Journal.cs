@@ -27,9 +27,14 @@ public sealed class Journal : IDisposable
 
     public string Path { get; }
 
+    /// <summary>Journals are read whole by recovery; anything larger is not a journal this tool wrote.</summary>
+    public const long MaxJournalBytes = 64L * 1024 * 1024;
+
     public static Journal Open(string path)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        var kind = FileKinds.Of(path);
+        if (kind is not (FileKind.Missing or FileKind.Regular)) throw new ToolStateException($"the journal '{path}' {FileKinds.Describe(kind)}");
         var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
         return new Journal(stream, path);
     }
@@ -53,10 +58,9 @@ public sealed class Journal : IDisposable
     public static IReadOnlyList<JournalEntry> Read(string path)
     {
         var entries = new List<JournalEntry>();
-        if (!File.Exists(path)) return entries;
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return entries; }
+        // A FIFO or directory where the journal belongs reads as empty rather than blocking or throwing.
+        var text = SafeFile.ReadTextOrNull(path, MaxJournalBytes);
+        if (text is null) return entries;
         foreach (var line in text.Split('\n'))
         {
             if (line.Length == 0) continue;

@@ -75,15 +75,12 @@ public sealed record Cassette
     /// recorded request, i.e. a hand-edited request) is E309 with the file and, for syntax errors, the position.</summary>
     public static (Cassette? Cassette, Diagnostic? Error) Read(string path)
     {
-        string text;
-        try
+        // A cassette holds at most one 10 MiB answer plus its request.
+        if (!IO.SafeFile.TryReadInput(path, 32L * 1024 * 1024, out var bytes, out var readError))
         {
-            text = File.ReadAllText(path, Encoding.UTF8);
+            return (null, Invalid(path, $"cannot be read: {readError}"));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return (null, Invalid(path, $"cannot be read: {e.Message}"));
-        }
+        var text = new UTF8Encoding(false).GetString(bytes);
 
         return Parse(text, path);
     }

@@ -1,6 +1,7 @@
 using System.ClientModel.Primitives;
 using System.Diagnostics;
 using LlmCompiler.Diagnostics;
+using LlmCompiler.Secrets;
 
 namespace LlmCompiler.Llm;
 
@@ -200,13 +201,15 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
     private async Task<LlmResult> CallLiveAsync(string purpose, CanonicalRequest canonical, string key, CancellationToken cancellationToken)
     {
         var endpoint = _settings.ResolveEndpoint(_environment);
+        // Printed as scheme://host:port/path only: a key in the query string must not reach a message.
+        var shown = LlmSettings.Display(endpoint);
         var apiKey = _environment(_settings.ApiKeyEnvironmentVariable);
         if (string.IsNullOrEmpty(apiKey))
         {
             if (!LlmSettings.IsPrivateEndpoint(endpoint))
             {
                 return LlmResult.Fail(DiagnosticCatalog.Create("E300",
-                    $"The environment variable {LlmSettings.DescribeKeyVariable(_settings.ApiKeyEnvironmentVariable)} is not set, and {endpoint} is not a loopback or "
+                    $"The environment variable {LlmSettings.DescribeKeyVariable(_settings.ApiKeyEnvironmentVariable)} is not set, and {shown} is not a loopback or "
                     + "private endpoint that could work without a key. Set the variable, or use mode 'replay' with recorded cassettes."));
             }
 
@@ -237,10 +240,10 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
         {
             error = deadline.IsCancellationRequested
                 ? DiagnosticCatalog.Create("E308",
-                    $"The {purpose} call to {endpoint} did not finish within the {_settings.CallDeadline.TotalSeconds:0.###} s deadline "
+                    $"The {purpose} call to {shown} did not finish within the {_settings.CallDeadline.TotalSeconds:0.###} s deadline "
                     + $"({attempts.Count} attempt(s)).")
                 : DiagnosticCatalog.Create("E301",
-                    $"Calling {endpoint} failed: no response within the {_settings.NetworkTimeout.TotalSeconds:0.###} s network timeout, "
+                    $"Calling {shown} failed: no response within the {_settings.NetworkTimeout.TotalSeconds:0.###} s network timeout, "
                     + $"{attempts.Count} attempt(s).");
         }
         catch (OperationCanceledException)
@@ -297,7 +300,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
 
         if (error is not null)
         {
-            return LlmResult.Fail(error with { Message = SecretRedactor.Redact(error.Message, apiKey) });
+            return LlmResult.Fail(error with { Message = new SecretRedactor([apiKey]).Redact(error.Message) });
         }
 
         return LlmResult.Ok(new LlmResponse
@@ -399,8 +402,8 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
 
         entry = entry with
         {
-            Purpose = SecretRedactor.Redact(entry.Purpose, apiKey),
-            Model = SecretRedactor.Redact(entry.Model, apiKey),
+            Purpose = new SecretRedactor([apiKey]).Redact(entry.Purpose),
+            Model = new SecretRedactor([apiKey]).Redact(entry.Model),
         };
         try
         {
@@ -410,7 +413,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             AddRecordingError(DiagnosticCatalog.Create("E500",
-                $"The cost ledger {_ledger.Path} could not be appended: {SecretRedactor.Redact(e.Message, apiKey)} The call's answer itself was used.",
+                $"The cost ledger {_ledger.Path} could not be appended: {new SecretRedactor([apiKey]).Redact(e.Message)} The call's answer itself was used.",
                 field: nameof(LlmSettings.LedgerPath)));
         }
     }

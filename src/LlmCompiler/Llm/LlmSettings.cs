@@ -94,6 +94,13 @@ public sealed record LlmSettings
     /// <summary>First back-off delay; doubles per retry (with jitter) and never exceeds <see cref="RetryAfterCap"/>.</summary>
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(800);
 
+    /// <summary>
+    /// An endpoint as messages show it: <c>scheme://host:port/path</c>, never user info, query or fragment (where keys
+    /// and SAS tokens are put by mistake).
+    /// </summary>
+    public static string Display(Uri endpoint) =>
+        endpoint.IsAbsoluteUri ? endpoint.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped) : "(relative URL)";
+
     /// <summary>Parses <c>live|record|replay|auto</c> (case-insensitive).</summary>
     public static bool TryParseMode(string? text, out LlmMode mode)
     {
@@ -143,7 +150,7 @@ public sealed record LlmSettings
 
         if (Endpoint is not null && !IsHttp(Endpoint))
         {
-            Bad(nameof(Endpoint), $"The LLM endpoint '{Endpoint.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped)}' "
+            Bad(nameof(Endpoint), $"The LLM endpoint '{Display(Endpoint)}' "
                 + "is not an absolute http or https URL without user information.");
         }
 

@@ -43,7 +43,7 @@ internal static class OpenAiChatTransport
             NetworkTimeout = settings.NetworkTimeout,
 
             // A client is built per call (the key is read per call); they all share one connection pool.
-            Transport = transport ?? HttpClientPipelineTransport.Shared,
+            Transport = transport ?? BoundedHttpTransport.Shared,
         };
 
         var client = new ChatClient(request.Model, new ApiKeyCredential(credential), options);
@@ -72,10 +72,16 @@ internal static class OpenAiChatTransport
                 completion.Refusal,
                 FinishReasonName(completion.FinishReason),
                 string.IsNullOrEmpty(completion.Model) ? request.Model : completion.Model,
-                usage?.InputTokenCount ?? 0,
-                usage?.OutputTokenCount ?? 0,
+                // A server that reports negative usage must not pay into the budget or the ledger.
+                Math.Max(0, usage?.InputTokenCount ?? 0),
+                Math.Max(0, usage?.OutputTokenCount ?? 0),
                 usage is not null,
                 bodyBytes), null);
+        }
+        catch (Exception e) when (Find<ResponseTooLargeException>(e) is { } tooLarge)
+        {
+            return (null, DiagnosticCatalog.Create("E307",
+                $"The response is larger than {tooLarge.Limit / (1024 * 1024)} MiB; reading stopped there and the answer was not used."));
         }
         catch (AggregateException e)
         {
@@ -110,7 +116,7 @@ internal static class OpenAiChatTransport
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException or ArgumentException)
         {
-            return (null, DiagnosticCatalog.Create("E303", $"The endpoint {endpoint} answered with a body that is not a chat completion ({e.GetType().Name})."));
+            return (null, DiagnosticCatalog.Create("E303", $"The endpoint {LlmSettings.Display(endpoint)} answered with a body that is not a chat completion ({e.GetType().Name})."));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -158,7 +164,7 @@ internal static class OpenAiChatTransport
             >= 500 => $"server error, still after {settings.MaxRetries + 1} attempt(s)",
             _ => "unexpected response",
         };
-        var message = $"The endpoint {endpoint} answered HTTP {status}: {what}."
+        var message = $"The endpoint {LlmSettings.Display(endpoint)} answered HTTP {status}: {what}."
             + (requestId is null ? "" : $" Request id: {requestId}.")
             + (serverMessage is null ? "" : $" Server said: \"{serverMessage}\".");
         return DiagnosticCatalog.Create("E301", message);
@@ -200,7 +206,17 @@ internal static class OpenAiChatTransport
     }
 
     private static Diagnostic Transport(Uri endpoint, string what) =>
-        DiagnosticCatalog.Create("E301", $"Calling {endpoint} failed: {what}.");
+        DiagnosticCatalog.Create("E301", $"Calling {LlmSettings.Display(endpoint)} failed: {what}.");
+
+    private static T? Find<T>(Exception e) where T : Exception
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            if (current is T match) return match;
+            if (current is AggregateException aggregate && aggregate.Flatten().InnerExceptions.Select(Find<T>).FirstOrDefault(x => x is not null) is { } inner) return inner;
+        }
+        return null;
+    }
 
     private static string Inner(Exception e)
     {

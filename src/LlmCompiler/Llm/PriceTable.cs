@@ -83,14 +83,9 @@ public sealed class PriceTable
                 Column = (int)Math.Max(column + 1, 0),
             };
 
-        byte[] bytes;
-        try
+        if (!IO.SafeFile.TryReadInput(path, 4 * 1024 * 1024, out var bytes, out var readError))
         {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return (null, Invalid($"cannot be read: {e.Message}"));
+            return (null, Invalid($"cannot be read: {readError}"));
         }
 
         try

@@ -81,6 +81,9 @@ public sealed class PlanCompiler
     public const string Purpose = "planner";
     public const int MaxAttemptsLimit = 10;
 
+    /// <summary>A spec is prose for a prompt; anything larger is not one (and would not fit a context window).</summary>
+    public const int MaxSpecBytes = 4 * 1024 * 1024;
+
     private readonly ILlmClient _client;
     private readonly TimeProvider _time;
     private readonly Action<PlanAttemptReport>? _progress;
@@ -271,16 +274,12 @@ public sealed class PlanCompiler
             error = DiagnosticCatalog.Create("E500", $"max attempts must be between 1 and {MaxAttemptsLimit}, got {options.MaxAttempts}");
             return null;
         }
-        string spec;
-        try
+        if (!IO.SafeFile.TryReadInput(options.SpecPath, MaxSpecBytes, out var specBytes, out var specError))
         {
-            spec = File.ReadAllText(options.SpecPath, new UTF8Encoding(false)).Replace("\r\n", "\n", StringComparison.Ordinal);
-        }
-        catch (Exception ex) when (IsIo(ex))
-        {
-            error = DiagnosticCatalog.Create("E501", $"cannot read spec '{options.SpecPath}': {ex.Message}") with { File = options.SpecPath };
+            error = DiagnosticCatalog.Create("E501", $"cannot read the spec: {specError}") with { File = options.SpecPath };
             return null;
         }
+        var spec = new UTF8Encoding(false).GetString(specBytes).Replace("\r\n", "\n", StringComparison.Ordinal);
         if (spec.Trim().Length == 0)
         {
             error = DiagnosticCatalog.Create("E500", $"spec '{options.SpecPath}' is empty") with { File = options.SpecPath };

@@ -43,16 +43,12 @@ public sealed class PromptTemplate
     /// <summary>Loads a template from disk; unreadable files give E501, invalid templates E401.</summary>
     public static PromptTemplate? Load(string path, out Diagnostic? error)
     {
-        string text;
-        try
+        if (!IO.SafeFile.TryReadInput(path, 4 * 1024 * 1024, out var bytes, out var readError))
         {
-            text = File.ReadAllText(path, new UTF8Encoding(false));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            error = DiagnosticCatalog.Create("E501", $"cannot read template '{path}': {ex.Message}") with { File = path };
+            error = DiagnosticCatalog.Create("E501", $"cannot read the template: {readError}") with { File = path };
             return null;
         }
+        var text = new UTF8Encoding(false).GetString(bytes);
         return FromText(text, path, out error);
     }
 

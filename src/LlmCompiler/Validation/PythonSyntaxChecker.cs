@@ -83,21 +83,15 @@ public sealed class PythonSyntaxChecker
         }
     }
 
+    /// <summary>
+    /// An interpreter from <c>PATH</c>'s absolute entries only, never one below the current directory: validating a
+    /// plan must not run a <c>python3</c> that the repository being validated supplies.
+    /// </summary>
     private static string? FindInterpreter()
     {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var name in new[] { "python3", "python" })
-        {
-            foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-            {
-                foreach (var candidate in OperatingSystem.IsWindows() ? [name + ".exe"] : new[] { name })
-                {
-                    var full = Path.Combine(dir, candidate);
-                    if (File.Exists(full)) return full;
-                }
-            }
-        }
-        return null;
+        string[] untrusted = [Directory.GetCurrentDirectory()];
+        return Processes.ExecutableResolver.FromPath("python3", untrustedRoots: untrusted)
+            ?? Processes.ExecutableResolver.FromPath("python", untrustedRoots: untrusted);
     }
 }
 

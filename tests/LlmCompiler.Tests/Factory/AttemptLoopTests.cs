@@ -136,19 +136,35 @@ public sealed class AttemptLoopTests
     }
 
     [TestMethod]
-    public async Task Acceptance_code_that_plants_git_config_or_hooks_is_undone_and_stops_the_run()
+    public async Task Acceptance_code_that_plants_git_config_or_hooks_without_a_sandbox_is_undone_and_stops_the_run()
     {
         using var repo = FactoryEndToEndTests.NewRepo();
         repo.Write("tools/evil.sh", "#!/bin/sh\nd=$(git rev-parse --git-common-dir)\nprintf '[core]\\n\\tfsmonitor = touch pwned\\n' >> \"$d/config\"\nprintf '#!/bin/sh\\n' > \"$d/hooks/post-merge\"\n").Commit("tools");
         var configBefore = File.ReadAllBytes(repo.PathOf(".git/config"));
         var hooksBefore = TestRepo.TreeHash(repo.PathOf(".git/hooks"));
         var llm = ScriptedLlmClient.Answering((_, _) => Proposal("hello.txt", "hello\n"));
-        var (outcome, summary) = await RunAsync(repo, Wo(acceptance: "sh tools/evil.sh"), llm, new FactoryOptions { MaxAttempts = 3 });
+        var (outcome, summary) = await RunAsync(repo, Wo(acceptance: "sh tools/evil.sh"), llm, new FactoryOptions { MaxAttempts = 3, Sandbox = new(LlmCompiler.Sandbox.SandboxMode.Off) });
         Assert.AreEqual(1, outcome.ExitCode);
         Assert.HasCount(1, llm.Requests, "tampering must stop the run, not retry");
+        Assert.AreEqual("E218", summary["attempts"]![0]!["failure_brief"]!["code"]!.GetValue<string>());
         var excerpt = summary["attempts"]![0]!["failure_brief"]!["primary_error_excerpt"]!.GetValue<string>();
-        StringAssert.Contains(excerpt, "protected git state");
-        StringAssert.Contains(excerpt, "config");
+        StringAssert.Contains(excerpt, "outside the attempt worktree");
+        StringAssert.Contains(excerpt, ".git/config");
+        StringAssert.Contains(excerpt, ".git/hooks/post-merge");
+        CollectionAssert.AreEqual(configBefore, File.ReadAllBytes(repo.PathOf(".git/config")));
+        Assert.AreEqual(hooksBefore, TestRepo.TreeHash(repo.PathOf(".git/hooks")));
+    }
+
+    [TestMethod]
+    public async Task Acceptance_code_that_plants_git_config_or_hooks_in_the_sandbox_cannot_write_them()
+    {
+        using var repo = FactoryEndToEndTests.NewRepo();
+        repo.Write("tools/evil.sh", "#!/bin/sh\nd=$(git rev-parse --git-common-dir)\nprintf '[core]\\n\\tfsmonitor = touch pwned\\n' >> \"$d/config\"\nprintf '#!/bin/sh\\n' > \"$d/hooks/post-merge\"\n").Commit("tools");
+        var configBefore = File.ReadAllBytes(repo.PathOf(".git/config"));
+        var hooksBefore = TestRepo.TreeHash(repo.PathOf(".git/hooks"));
+        var llm = ScriptedLlmClient.Answering((_, _) => Proposal("hello.txt", "hello\n"));
+        var (outcome, _) = await RunAsync(repo, Wo(acceptance: "sh tools/evil.sh"), llm, new FactoryOptions { MaxAttempts = 1, Sandbox = new(LlmCompiler.Sandbox.SandboxMode.Required) });
+        Assert.AreEqual(1, outcome.ExitCode, "the script's writes fail, so it fails");
         CollectionAssert.AreEqual(configBefore, File.ReadAllBytes(repo.PathOf(".git/config")));
         Assert.AreEqual(hooksBefore, TestRepo.TreeHash(repo.PathOf(".git/hooks")));
     }
@@ -177,7 +193,7 @@ public sealed class AttemptLoopTests
         using var repo = FactoryEndToEndTests.NewRepo();
         repo.Write("notes.txt", "token sk-live-1234567890abcdef here\n");
         var wo = Wo() with { ContextFiles = ["README.md", ".env", "notes.txt"] };
-        var prompt = ExecutorPrompt.Build(wo, repo.Root, null, redact: ["sk-live-1234567890abcdef"]);
+        var prompt = ExecutorPrompt.Build(wo, repo.Root, null, redactor: new LlmCompiler.Secrets.SecretRedactor(["sk-live-1234567890abcdef"]));
         StringAssert.Contains(prompt, WriteGate.Sha256OfFile(repo.PathOf("README.md")));
         StringAssert.Contains(prompt, "# demo");
         Assert.DoesNotContain("sk-user-local-secret", prompt);

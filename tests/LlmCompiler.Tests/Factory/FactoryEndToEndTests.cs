@@ -115,7 +115,7 @@ public sealed partial class FactoryEndToEndTests
         {
             Assert.IsTrue(File.Exists(Path.Combine(runDir, name)), name);
         }
-        CollectionAssert.AreEqual(new[] { "run_started", "worktree_preparing", "llm_call", "writes_applying", "command", "command", "committing", "committed", "attempt_finished", "landing", "landed", "run_finished" },
+        CollectionAssert.AreEqual(new[] { "run_started", "worktree_preparing", "llm_call", "writes_applying", "command", "command_started", "command_finished", "command", "command_started", "command_finished", "committing", "committed", "attempt_finished", "landing", "landed", "run_finished" },
             Journal.Read(Path.Combine(runDir, "journal.jsonl")).Select(e => e.Event).ToArray());
         Assert.IsTrue(File.Exists(Path.Combine(export, Path.GetFileName(runDir), "run_summary.json")), "--out export missing");
         StringAssert.Contains(File.ReadAllText(Path.Combine(runDir, "attempt_1", "acceptance_2_stdout.txt")), "MSBUILDDISABLENODEREUSE=1");
@@ -156,12 +156,13 @@ public sealed partial class FactoryEndToEndTests
         AssertOnlyOwnWorktrees(repo);
     }
 
-    /// <summary>The user's checkout plus, at most, the harness's attempt worktree inside the git dir.</summary>
+    /// <summary>The user's checkout plus, at most, the harness's attempt worktree in the tool's cache folder.</summary>
     internal static void AssertOnlyOwnWorktrees(TestRepo repo)
     {
         var paths = repo.Git("worktree", "list", "--porcelain").Split('\n').Where(l => l.StartsWith("worktree ", StringComparison.Ordinal)).Select(l => l[9..]).ToList();
         Assert.AreEqual(Path.GetFullPath(repo.Root), Path.GetFullPath(paths[0]));
-        foreach (var extra in paths.Skip(1)) Assert.AreEqual(Path.GetFullPath(repo.PathOf(".git/llmc/worktrees/attempt")), Path.GetFullPath(extra));
+        var slot = new LlmCompiler.IO.RepositoryLayout(Path.GetFullPath(repo.Root), Path.GetFullPath(repo.PathOf(".git"))).Slot("attempt");
+        foreach (var extra in paths.Skip(1)) Assert.AreEqual(slot, Path.GetFullPath(extra));
         Assert.IsLessThanOrEqualTo(2, paths.Count);
     }
 
@@ -215,7 +216,8 @@ public sealed partial class FactoryEndToEndTests
         var pidFile = Path.Combine(repo.Base, "grandchild.pid");
         var wo = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", $"sh tools/spawn.sh {pidFile}"));
 
-        var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, "--work-order", wo, "--max-attempts", "1", "--timeout-seconds", "2")]);
+        // Unsandboxed, so the grandchild can report its pid outside the worktree (the sandbox case is in ContainmentTests).
+        var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, "--work-order", wo, "--max-attempts", "1", "--timeout-seconds", "2", "--sandbox", "off")]);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         StringAssert.Contains(stderr, "E211");

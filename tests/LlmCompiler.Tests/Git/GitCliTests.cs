@@ -45,17 +45,24 @@ public sealed class GitCliTests
     }
 
     [TestMethod]
-    public async Task Scoped_commit_in_a_worktree_with_trailers_then_fast_forward()
+    public async Task A_commit_built_from_stored_blobs_holds_exactly_them_whatever_the_worktree_index_holds()
     {
         using var repo = new TestRepo();
-        var baseline = repo.Write("a.txt", "a\n").Commit();
+        var baseline = repo.Write("a.txt", "a\n").Write("b.txt", "b\n").Commit();
         var worktree = Path.Combine(repo.Base, "wt");
         await _git.WorktreeAddAsync(repo.Root, worktree, baseline);
         File.WriteAllText(Path.Combine(worktree, "a.txt"), "changed\n");
+        var ids = await _git.StoreBlobsAsync(worktree, ["a.txt"]);
+        Assert.AreEqual(GitObjectId.Blob("changed\n"u8), ids[0]);
+        // What a command could leave behind: stray files, a staged deletion, a changed file staged by hand.
         File.WriteAllText(Path.Combine(worktree, "stray.txt"), "left by a test run\n");
-        var commit = await _git.CommitPathsAsync(worktree, ["a.txt"], "WO-01: t\n\nWork-Order: WO-01\nWork-Order-Sha256: abc123\n");
-        var files = (await _git.RunAsync(repo.Root, ["show", "--name-only", "--format=", commit])).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        CollectionAssert.AreEqual(new[] { "a.txt" }, files);
+        TestRepo.Run(worktree, "git", "add", "-f", "stray.txt");
+        TestRepo.Run(worktree, "git", "rm", "-q", "--cached", "b.txt");
+        var commit = await _git.CommitTreeAsync(repo.Root, Path.Combine(repo.Base, "scratch"), baseline,
+            [new TreeEntry("100644", ids[0], "a.txt")], "WO-01: t\n\nWork-Order: WO-01\nWork-Order-Sha256: abc123\n");
+        CollectionAssert.AreEqual(new[] { "a.txt" }, (await _git.ChangedPathsAsync(repo.Root, baseline, commit)).ToArray());
+        Assert.AreEqual(baseline, (await _git.RunAsync(repo.Root, ["rev-parse", commit + "^"])).Trim());
+        Assert.AreEqual(baseline, repo.Head, "building the commit moves no ref");
         var (ok, _) = await _git.FastForwardAsync(repo.Root, commit);
         Assert.IsTrue(ok);
         Assert.AreEqual(commit, repo.Head);
@@ -82,7 +89,8 @@ public sealed class GitCliTests
         File.WriteAllText(hook, $"#!/bin/sh\ntouch '{marker}'\n");
         File.SetUnixFileMode(hook, (UnixFileMode)0b111_101_101);
         repo.Write("a.txt", "a");
-        await _git.CommitPathsAsync(repo.Root, ["a.txt"], "m");
+        await _git.RunAsync(repo.Root, ["add", "a.txt"]);
+        await _git.RunAsync(repo.Root, ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "m"]);
         Assert.IsFalse(File.Exists(marker));
     }
 }

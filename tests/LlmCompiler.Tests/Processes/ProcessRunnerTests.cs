@@ -66,7 +66,7 @@ public sealed class ProcessRunnerTests
         using var repo = new TestRepo(init: false);
         var pidFile = Path.Combine(repo.Base, "daemon.pid");
         // The child exits at once; its background grandchild inherits stdout and keeps it open.
-        var r = await ProcessRunner.RunAsync(Sh($"sleep 1000 & echo $! > '{pidFile}'; echo started; exit 0", repo.Root) with { DrainTimeout = TimeSpan.FromSeconds(1), Timeout = TimeSpan.FromSeconds(60) });
+        var r = await ProcessRunner.RunAsync(Sh($"sleep 1000 & echo $! > '{pidFile}'; echo started; exit 0", repo.Root) with { DrainTimeout = TimeSpan.FromSeconds(1), Timeout = TimeSpan.FromSeconds(60), KillLeftovers = false });
         var daemon = int.Parse(File.ReadAllText(pidFile).Trim());
         try
         {

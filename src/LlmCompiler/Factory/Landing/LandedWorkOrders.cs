@@ -1,0 +1,66 @@
+using System.Text;
+using LlmCompiler.Contracts;
+using LlmCompiler.Diagnostics;
+using LlmCompiler.Git;
+
+namespace LlmCompiler.Factory.Landing;
+
+/// <summary>The plan's work orders that have landed, by canonical hash, and what was found suspicious on the way.</summary>
+internal sealed record LandedWork(IReadOnlyDictionary<string, string> CommitByHash, IReadOnlyList<Diagnostic> Warnings);
+
+/// <summary>
+/// Which work orders of a plan have landed. A <c>Work-Order-Sha256:</c> trailer is trusted only on a commit the factory
+/// made: it also carries <c>Llmc-Run:</c>, has one parent, and changes nothing outside that work order's
+/// <c>allowed_files</c>. Anything else that claims a work order (a hand-written commit, a forged trailer) is named in a
+/// warning (W219) and the work order counts as not landed.
+/// </summary>
+internal static class LandedWorkOrders
+{
+    private const char Unit = '\u001f';
+
+    public static async Task<LandedWork> FindAsync(GitCli git, string root, IReadOnlyList<WorkOrder> plan, CancellationToken ct)
+    {
+        var byHash = plan.GroupBy(WorkOrderIdentity.Sha256, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var landed = new Dictionary<string, string>(StringComparer.Ordinal);
+        var warnings = new List<Diagnostic>();
+        var log = await git.RunAsync(root,
+            ["log", "-z", "--grep=^Work-Order-Sha256:", $"--format=%H{Unit}%P{Unit}%(trailers:key=Work-Order-Sha256,valueonly,separator=%x2C){Unit}%(trailers:key=Llmc-Run,valueonly,separator=%x2C)", "HEAD", "--"],
+            ct).ConfigureAwait(false);
+        foreach (var record in log.Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var fields = record.Trim('\n').Split(Unit);
+            if (fields.Length < 4) continue;
+            var (commit, parents, hashes, runs) = (fields[0], fields[1].Split(' ', StringSplitOptions.RemoveEmptyEntries), Values(fields[2]), Values(fields[3]));
+            foreach (var hash in hashes)
+            {
+                if (!byHash.TryGetValue(hash, out var wo) || landed.ContainsKey(hash)) continue;
+                var reason = runs.Count != 1 ? "it has no Llmc-Run trailer"
+                    : parents.Length != 1 ? $"it has {parents.Length} parents"
+                    : await OutsideScopeAsync(git, root, parents[0], commit, wo, ct).ConfigureAwait(false);
+                if (reason is null)
+                {
+                    landed[hash] = commit;
+                    continue;
+                }
+                warnings.Add(DiagnosticCatalog.Create(DiagnosticCodes.UntrustedTrailer,
+                    $"commit {commit[..12]} claims to have landed {wo.Id} (Work-Order-Sha256 trailer), but the factory did not make it: {reason}. {wo.Id} is treated as not landed.", wo.Id));
+            }
+        }
+        return new LandedWork(landed, warnings);
+    }
+
+    /// <summary>The first file-exists postcondition of <paramref name="wo"/> that does not hold in HEAD's tree, or null.</summary>
+    public static Condition? BrokenPostcondition(WorkOrder wo, IReadOnlyDictionary<string, TreeEntry> headTree) =>
+        wo.Postconditions.FirstOrDefault(c => c.Kind == ConditionKind.FileExists && !headTree.ContainsKey(c.Path));
+
+    private static async Task<string?> OutsideScopeAsync(GitCli git, string root, string parent, string commit, WorkOrder wo, CancellationToken ct)
+    {
+        var changed = await git.ChangedPathsAsync(root, parent, commit, ct).ConfigureAwait(false);
+        var allowed = wo.AllowedFiles.Select(a => RepoPath.NormalizeOrNull(a) ?? a).ToHashSet(StringComparer.Ordinal);
+        var outside = changed.Where(p => !allowed.Contains(p)).ToList();
+        return outside.Count == 0 ? null : $"it changes {string.Join(", ", outside.Take(10))}{(outside.Count > 10 ? ", …" : "")}, outside the work order's allowed_files";
+    }
+
+    private static List<string> Values(string trailer) =>
+        [.. trailer.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+}

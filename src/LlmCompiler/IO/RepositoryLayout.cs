@@ -1,0 +1,70 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace LlmCompiler.IO;
+
+/// <summary>
+/// Every place the tool keeps state for one repository, spelled once:
+/// <list type="bullet">
+/// <item><c>&lt;root&gt;/.llmc/</c> — what users read: run folders (<c>runs/plan</c>, <c>runs/factory</c>) and the cost
+/// ledger; kept out of <c>git status</c> through <c>info/exclude</c>.</item>
+/// <item><c>&lt;git-common-dir&gt;/llmc/</c> — coordination: the repository lock and the markers of live runs.</item>
+/// <item><c>&lt;cache&gt;/llmc/…/&lt;repository id&gt;/</c> — attempt worktrees, their scratch folders and the sandbox's
+/// private NuGet folder. Outside the checkout on purpose: a worktree inside the repository lets <c>../..</c> from
+/// model-written code reach the user's files, and lets NuGet and MSBuild pick up the checkout's
+/// <c>nuget.config</c>, <c>global.json</c> and <c>Directory.Build.*</c> while walking up from the worktree.</item>
+/// </list>
+/// </summary>
+public sealed record RepositoryLayout(string Root, string CommonDir)
+{
+    public const string ToolDirectoryName = ".llmc";
+
+    /// <summary>Overrides the cache folder (tests, CI machines with a read-only home).</summary>
+    public const string CacheVariable = "LLMC_CACHE_DIR";
+
+    public string ToolDirectory => ToolDirectoryOf(Root);
+    public string FactoryRunsDirectory => Path.Combine(ToolDirectory, "runs", "factory");
+    public string LedgerPath => LedgerPathOf(Root);
+
+    public string StateDirectory => Path.Combine(CommonDir, "llmc");
+    public string LockFile => Path.Combine(StateDirectory, "repo.lock");
+    public string ActiveRunsDirectory => Path.Combine(StateDirectory, "active");
+
+    /// <summary>Where earlier versions kept the attempt worktree (inside the git dir); recovery removes it.</summary>
+    public string LegacyWorktreesDirectory => Path.Combine(StateDirectory, "worktrees");
+
+    /// <summary>A short, stable id of this repository (its git common dir), used in the cache folder names.</summary>
+    public string RepositoryId => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(CommonDir)))).ToLowerInvariant()[..16];
+
+    public string WorktreesDirectory => Path.Combine(CacheRoot(), "worktrees", RepositoryId);
+    public string Slot(string name) => Path.Combine(WorktreesDirectory, name);
+
+    /// <summary>The private, writable TMPDIR and HOME of commands run in a slot; emptied before each command.</summary>
+    public string ScratchDirectory(string slot) => Path.Combine(CacheRoot(), "scratch", RepositoryId, slot);
+
+    /// <summary>The sandbox's own NuGet packages folder (the user's stays read-only and serves as a fallback folder).</summary>
+    public string SandboxPackagesDirectory => Path.Combine(CacheRoot(), "nuget-packages", RepositoryId);
+
+    /// <summary>The landed commit is assembled with a private index here.</summary>
+    public string CommitScratchDirectory => Path.Combine(StateDirectory, "commit");
+
+    public static string ToolDirectoryOf(string root) => Path.Combine(root, ToolDirectoryName);
+    public static string LedgerPathOf(string root) => Path.Combine(root, ToolDirectoryName, "ledger.jsonl");
+    public static string PlanRunsDirectoryOf(string root) => Path.Combine(root, ToolDirectoryName, "runs", "plan");
+
+    /// <summary>
+    /// <c>$LLMC_CACHE_DIR</c>, else the platform's user cache (<c>$XDG_CACHE_HOME</c> or <c>~/.cache</c>,
+    /// <c>~/Library/Caches</c>, <c>%LOCALAPPDATA%</c>) with <c>llmc</c> appended, else the temp folder.
+    /// </summary>
+    public static string CacheRoot()
+    {
+        if (Environment.GetEnvironmentVariable(CacheVariable) is { Length: > 0 } explicitRoot) return Path.GetFullPath(explicitRoot);
+        string? baseDir;
+        if (OperatingSystem.IsWindows()) baseDir = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+        else if (OperatingSystem.IsMacOS()) baseDir = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), "Library", "Caches");
+        else baseDir = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg && Path.IsPathFullyQualified(xdg)
+            ? xdg
+            : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) is { Length: > 0 } home ? Path.Combine(home, ".cache") : null;
+        return Path.Combine(string.IsNullOrEmpty(baseDir) ? Path.GetTempPath() : baseDir, "llmc");
+    }
+}

@@ -1,3 +1,6 @@
 using BenchmarkDotNet.Running;
+using LlmCompiler.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(LlmCompiler.Benchmarks.ValidationBenchmarks).Assembly).Run(args);
+if (args.Length > 0 && args[0] == "sandbox-overhead") return SandboxOverhead.Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(ValidationBenchmarks).Assembly).Run(args);
+return 0;

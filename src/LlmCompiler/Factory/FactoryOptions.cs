@@ -29,6 +29,9 @@ public sealed record FactoryOptions
     /// <summary>The cassette folder (absolute); no proposal may write inside it when it lies in the repository.</summary>
     public string? CassettesDirectory { get; init; }
 
+    /// <summary>Tests only: a git executable to use instead of the one on PATH (to make git fail part-way).</summary>
+    internal string? GitExecutable { get; init; }
+
     /// <summary>Recorded in the run summary only; the LLM session owns the actual model settings.</summary>
     public string? Model { get; init; }
     public double? Temperature { get; init; }

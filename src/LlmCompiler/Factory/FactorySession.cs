@@ -110,7 +110,7 @@ public sealed class FactorySession : IDisposable
         string repo, FactoryOptions options, TextWriter log, CancellationToken ct)
     {
         var fullRepo = Path.GetFullPath(repo);
-        var git = new GitCli(ChildEnvironment.Default(options.ApiKeyVariable)) { UntrustedRoots = [fullRepo] };
+        var git = NewGit(options, [fullRepo]);
         if (!Directory.Exists(fullRepo)) return (null, [Error("E200", $"repository directory '{fullRepo}' does not exist")]);
         if (!await git.IsWorkTreeAsync(fullRepo, ct).ConfigureAwait(false))
         {
@@ -118,7 +118,7 @@ public sealed class FactorySession : IDisposable
             return (null, [Error("E200", probe.LaunchError ?? $"'{fullRepo}' is not inside a git work tree")]);
         }
         var root = await git.TopLevelAsync(fullRepo, ct).ConfigureAwait(false);
-        git = new GitCli(ChildEnvironment.Default(options.ApiKeyVariable)) { UntrustedRoots = [fullRepo, root] };
+        git = NewGit(options, [fullRepo, root]);
         if (await git.HeadCommitAsync(root, ct).ConfigureAwait(false) is null) return (null, [Error("E200", "the repository has no commits yet; commit something first (the factory needs a baseline)")]);
         var branch = await git.CurrentBranchAsync(root, ct).ConfigureAwait(false);
         if (branch is null) return (null, [Error("E200", "HEAD is detached; check out a branch first (the factory never lands on a detached HEAD)")]);
@@ -170,6 +170,12 @@ public sealed class FactorySession : IDisposable
             session.Dispose();
             throw;
         }
+    }
+
+    private static GitCli NewGit(FactoryOptions options, string[] untrustedRoots)
+    {
+        var git = new GitCli(ChildEnvironment.Default(options.ApiKeyVariable)) { UntrustedRoots = untrustedRoots };
+        return options.GitExecutable is { } executable ? new GitCli(ChildEnvironment.Default(options.ApiKeyVariable)) { UntrustedRoots = untrustedRoots, Executable = executable } : git;
     }
 
     /// <summary>

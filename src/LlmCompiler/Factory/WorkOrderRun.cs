@@ -215,11 +215,12 @@ internal sealed class WorkOrderRun
         record["proposal_path"] = _artifacts.PathOf($"{attemptDir}/proposed_writes.json");
 
         _journal.Append(JournalEvents.WritesApplying, new JsonObject { ["attempt"] = attempt, ["paths"] = new JsonArray([.. proposal.Writes.Take(1000).Select(w => (JsonNode)w.Path)]) });
+        var submodules = _baselineTree!.Values.Where(e => e.IsSubmodule).Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
         var policy = new WriteGatePolicy(_wo.AllowedFiles)
         {
             ProtectedDirectories = _protectedDirectories,
-            IgnoredPaths = await IgnoredPathsAsync(worktree, proposal, ct).ConfigureAwait(false),
-            SubmodulePaths = _baselineTree!.Values.Where(e => e.IsSubmodule).Select(e => e.Path).ToHashSet(StringComparer.Ordinal),
+            IgnoredPaths = await IgnoredPathsAsync(worktree, proposal, submodules, ct).ConfigureAwait(false),
+            SubmodulePaths = submodules,
             Secrets = _session.Redactor,
         };
         var gate = WriteGate.Apply(proposal, policy, worktree);
@@ -281,9 +282,12 @@ internal sealed class WorkOrderRun
     }
 
     /// <summary>Proposal paths that git ignores at the baseline (judged in the attempt worktree, before anything is written).</summary>
-    private async Task<IReadOnlySet<string>> IgnoredPathsAsync(string worktree, WriteProposal proposal, CancellationToken ct)
+    private async Task<IReadOnlySet<string>> IgnoredPathsAsync(string worktree, WriteProposal proposal, IReadOnlySet<string> submodules, CancellationToken ct)
     {
-        var candidates = proposal.Writes.Select(w => w.Path).Where(p => WriteGate.PathProblem(p) is null).Distinct(StringComparer.Ordinal).ToList();
+        // Paths inside a submodule are the gate's to refuse; git check-ignore rejects them outright.
+        var candidates = proposal.Writes.Select(w => w.Path)
+            .Where(p => WriteGate.PathProblem(p) is null && !submodules.Any(s => p == s || p.StartsWith(s + "/", StringComparison.Ordinal)))
+            .Distinct(StringComparer.Ordinal).ToList();
         var ignored = new HashSet<string>(StringComparer.Ordinal);
         if (candidates.Count == 0) return ignored;
         var stdin = Encoding.UTF8.GetBytes(string.Concat(candidates.Select(p => p + "\0")));

@@ -47,7 +47,13 @@ public sealed class CompileWorkOrders : LlmcEngineTask
             return false;
         }
 
-        var llm = settings.ToLlmSettings(root);
+        settings = settings.ForRepository(root);
+        var llm = settings.ToLlmSettings(root, out var ledgerError);
+        if (ledgerError is not null)
+        {
+            MSBuildDiagnosticLogger.Report(Log, ledgerError);
+            return false;
+        }
         LlmSession? session = null;
         var written = new List<ITaskItem>();
         var ok = true;

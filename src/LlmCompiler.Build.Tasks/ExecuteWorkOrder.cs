@@ -38,7 +38,13 @@ public sealed class ExecuteWorkOrder : LlmcEngineTask
             return false;
         }
 
-        var llmSettings = settings.ToLlmSettings(repo.Root);
+        settings = settings.ForRepository(repo.Root);
+        var llmSettings = settings.ToLlmSettings(repo.Root, out var ledgerError);
+        if (ledgerError is not null)
+        {
+            MSBuildDiagnosticLogger.Report(Log, ledgerError);
+            return false;
+        }
         var (session, sessionErrors) = LlmSession.Create(llmSettings);
         if (session is null)
         {

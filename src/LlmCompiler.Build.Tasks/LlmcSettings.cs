@@ -26,15 +26,26 @@ internal sealed record LlmcSettings
     public TimeSpan? NetworkTimeout { get; init; }
     public TimeSpan? CallDeadline { get; init; }
 
+    /// <summary>The default cassette folder, relative to the repository root.</summary>
+    public const string DefaultCassettesFolder = "llmc/cassettes";
+
+    /// <summary>These settings with the repository-relative defaults filled in once the repository is known.</summary>
+    public LlmcSettings ForRepository(string? repoRoot) =>
+        CassettesDirectory is null && repoRoot is not null ? this with { CassettesDirectory = Path.Combine(repoRoot, DefaultCassettesFolder) } : this;
+
     /// <summary>The LLM layer's settings; unset values keep the engine's defaults.</summary>
     /// <param name="repoRoot">The repository whose <c>.llmc/</c> folder keeps the cost ledger; null for none.</param>
-    public LlmSettings ToLlmSettings(string? repoRoot)
+    /// <param name="error">Why the repository's ledger cannot be used (E200), when it cannot.</param>
+    public LlmSettings ToLlmSettings(string? repoRoot, out Diagnostic? error)
     {
         var defaults = new LlmSettings();
+        error = null;
+        string? ledger = null;
+        // MSBuild runs tasks without a synchronisation context, so waiting here cannot deadlock.
+        if (repoRoot is not null) (ledger, error) = RepositoryLedger.PrepareAsync(repoRoot, CancellationToken.None).GetAwaiter().GetResult();
         return defaults with
         {
-            // MSBuild runs tasks without a synchronisation context, so waiting here cannot deadlock.
-            LedgerPath = repoRoot is null ? null : RepositoryLedger.PrepareAsync(repoRoot, CancellationToken.None).GetAwaiter().GetResult(),
+            LedgerPath = ledger,
             Model = Model ?? defaults.Model,
             Endpoint = Endpoint,
             ApiKeyEnvironmentVariable = ApiKeyEnvironmentVariable,

@@ -39,9 +39,9 @@ public sealed class LlmcSettingsParserTests
         Assert.AreEqual(Path.GetFullPath("/src/product/llmc/cassettes/"), settings.CassettesDirectory);
         Assert.AreEqual((3, 600, 0.75m), (settings.MaxAttempts, settings.TimeoutSeconds, settings.MaxCostUsd));
 
-        var llm = settings.ToLlmSettings("/src/product");
+        var llm = settings.ToLlmSettings("/src/product", out _);
         Assert.AreEqual(Path.Combine("/src/product", ".llmc", "ledger.jsonl"), llm.LedgerPath, "every front-end appends to the repository's one ledger");
-        Assert.IsNull(settings.ToLlmSettings(null).LedgerPath);
+        Assert.IsNull(settings.ToLlmSettings(null, out _).LedgerPath);
         Assert.AreEqual(0, llm.Validate(_ => null).Count, string.Join("\n", llm.Validate(_ => null)));
         Assert.AreEqual(("gpt-x", LlmMode.Replay, "OLLAMA_KEY"), (llm.Model, llm.Mode, llm.ApiKeyEnvironmentVariable));
     }
@@ -51,7 +51,7 @@ public sealed class LlmcSettingsParserTests
     {
         var (settings, _) = LlmcSettingsParser.Parse(Raw(), ProjectDirectory);
 
-        Assert.AreEqual(new LlmSettings().Model, settings.ToLlmSettings(null).Model);
+        Assert.AreEqual(new LlmSettings().Model, settings.ToLlmSettings(null, out _).Model);
     }
 
     [TestMethod]

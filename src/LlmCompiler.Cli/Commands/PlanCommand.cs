@@ -62,11 +62,17 @@ internal static class PlanCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var repoDir = parse.GetValue(repo)?.FullName;
+            var (ledger, ledgerError) = await RepositoryLedger.PrepareAsync(repoDir ?? Directory.GetCurrentDirectory(), cancellationToken);
+            if (ledgerError is not null)
+            {
+                await stderr.WriteLineAsync(ledgerError.ToCanonicalString());
+                return ExitCodes.Usage;
+            }
             var llmOptions = new LlmOptions(
                 parse.GetValue(model), parse.GetValue(endpoint), parse.GetValue(apiKeyEnv)!, parse.GetValue(mode),
                 parse.GetValue(cassettes)?.FullName, parse.GetValue(maxCost))
             {
-                LedgerPath = await RepositoryLedger.PrepareAsync(repoDir ?? Directory.GetCurrentDirectory(), cancellationToken),
+                LedgerPath = ledger,
             };
             var client = clientFactory(llmOptions, out var clientErrors);
             if (client is null)

@@ -90,7 +90,12 @@ internal sealed class RunOptions
             await stderr.WriteLineAsync($"llmc {commandName}: {error}");
             return (null, null);
         }
-        var ledger = await Llm.RepositoryLedger.PrepareAsync(Path.GetFullPath(parse.GetValue(Repo)!), ct);
+        var (ledger, ledgerError) = await Llm.RepositoryLedger.PrepareAsync(Path.GetFullPath(parse.GetValue(Repo)!), ct);
+        if (ledgerError is not null)
+        {
+            Report(stderr, [ledgerError]);
+            return (null, null);
+        }
         var session = LlmClients.Create(llm! with { LedgerPath = ledger }, out var sessionErrors);
         if (session is null) Report(stderr, sessionErrors);
         return (options, session);

@@ -63,7 +63,10 @@ internal sealed class FactoryRecovery(FactorySession session, TextWriter log)
         var problem = RunDirectoryProblem(runId, runDir, journalPath);
         if (problem is not null)
         {
-            var moved = runDir is not null && Directory.Exists(runDir) ? MoveAside(runDir) : null;
+            // Only a folder proven to be one of our run folders is moved; a marker may point anywhere.
+            var ours = runDir is not null && Path.IsPathFullyQualified(runDir) && FileKinds.Of(runDir) == FileKind.Directory
+                && Path.GetFileName(runDir) == runId && Path.GetDirectoryName(Path.GetFullPath(runDir)) == Path.GetFullPath(session.Layout.FactoryRunsDirectory);
+            var moved = ours ? MoveAside(runDir!) : null;
             log.WriteLine($"llmc: closed interrupted run {runId} with an error: {problem}{(moved is null ? "" : $"; its folder was moved to {moved}")}");
             return;
         }

@@ -210,13 +210,28 @@ public sealed class FactorySession : IDisposable
         return FileKinds.Of(path) == FileKind.Missing ? null : path;
     }
 
-    internal async Task<Diagnostic?> DirtyErrorAsync(CancellationToken ct)
+    /// <summary>
+    /// E201 when tracked files have uncommitted changes (the attempt would run against HEAD, not what you see), or
+    /// when untracked files sit where <paramref name="workOrder"/> writes (landing would have to overwrite them).
+    /// Other untracked files — notes, recorded cassettes — are yours and stay where they are.
+    /// </summary>
+    internal async Task<Diagnostic?> DirtyErrorAsync(CancellationToken ct, WorkOrder? workOrder = null)
     {
         var status = await _git.StatusAsync(Root, ct).ConfigureAwait(false);
-        if (status.Count == 0) return null;
-        var sample = string.Join(", ", status.Take(10).Select(e => $"{e.Code.Trim()} {e.Path}")) + (status.Count > 10 ? $", … ({status.Count} in all)" : "");
-        return Error("E201", $"the working tree has uncommitted changes or untracked files ({sample}); commit, stash or ignore them first");
+        var tracked = status.Where(e => !e.IsUntracked).ToList();
+        if (tracked.Count > 0)
+        {
+            return Error("E201", $"tracked files have uncommitted changes ({Sample(tracked)}); commit or stash them first (the work order would run against HEAD)", workOrder?.Id);
+        }
+        if (workOrder is null) return null;
+        var scope = workOrder.AllowedFiles.Select(a => RepoPath.NormalizeOrNull(a) ?? a).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var inTheWay = status.Where(e => e.IsUntracked && scope.Contains(e.Path)).ToList();
+        return inTheWay.Count == 0 ? null
+            : Error("E201", $"untracked files sit where {workOrder.Id} writes ({Sample(inTheWay)}); commit, move or delete them first", workOrder.Id);
     }
+
+    private static string Sample(IReadOnlyList<GitStatusEntry> entries) =>
+        string.Join(", ", entries.Take(10).Select(e => $"{e.Code.Trim()} {e.Path}")) + (entries.Count > 10 ? $", … ({entries.Count} in all)" : "");
 
     /// <summary>The verify-exempt policy of the original's §4.10.</summary>
     public static Diagnostic? VerifyExemptRefusal(WorkOrder wo, bool allowVerifyExempt)
@@ -232,7 +247,7 @@ public sealed class FactorySession : IDisposable
     public async Task<RunOutcome> RunWorkOrderAsync(WorkOrder wo, VerifyContract? verifyContract, ILlmClient llm, CancellationToken ct, string? planDirectory = null)
     {
         if (VerifyExemptRefusal(wo, Options.AllowVerifyExempt) is { } refusal) return RunOutcome.Refused(wo.Id, [refusal]);
-        if (await DirtyErrorAsync(ct).ConfigureAwait(false) is { } dirty) return RunOutcome.Refused(wo.Id, [dirty]);
+        if (await DirtyErrorAsync(ct, wo).ConfigureAwait(false) is { } dirty) return RunOutcome.Refused(wo.Id, [dirty]);
         var head = await _git.HeadCommitAsync(Root, ct).ConfigureAwait(false);
         var branch = await _git.CurrentBranchAsync(Root, ct).ConfigureAwait(false);
         if (head is null || branch != Branch)

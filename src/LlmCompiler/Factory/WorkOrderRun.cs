@@ -45,6 +45,11 @@ internal sealed class WorkOrderRun
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private readonly JsonArray _attempts = [];
     private readonly List<Diagnostic> _warnings = [];
+    private readonly List<string> _cassetteKeys = [];
+    private CommandFailure? _failure;
+    private (string Answer, string Failure)? _lastFailure;
+    private string? _lastAnswer;
+    private IReadOnlyDictionary<string, string> _cassetteRelativePaths = new Dictionary<string, string>();
     private IReadOnlyDictionary<string, TreeEntry>? _baselineTree;
     private string _objectFormat = "sha1";
     private long _inputTokens;
@@ -79,22 +84,23 @@ internal sealed class WorkOrderRun
             Directory.CreateDirectory(_session.ActiveDir);
             AtomicFile.WriteAllText(MarkerPath, _artifacts.Directory);
             _journal = Journal.Open(_artifacts.PathOf("journal.jsonl"));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Disk full, a read-only folder, a link where the run folder belongs: nothing has happened yet.
-            try { File.Delete(MarkerPath); } catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException) { }
-            return RunOutcome.Refused(_wo.Id, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable,
-                $"{_wo.Id}: cannot create the run folder {_artifacts.Directory}: {ex.Message}; nothing was run", _wo.Id)]);
-        }
-        try
-        {
             _journal.Append(JournalEvents.RunStarted, new JsonObject
             {
                 ["run_id"] = _runId, ["work_order_id"] = _wo.Id, ["work_order_sha256"] = _woSha256,
                 ["baseline"] = _baseline, ["branch"] = _session.Branch, ["pid"] = Environment.ProcessId,
                 ["sandbox"] = _session.Containment.Description,
             });
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Disk full, a read-only folder, a link where the run folder belongs: nothing has happened yet.
+            _journal?.Dispose();
+            try { File.Delete(MarkerPath); } catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException) { }
+            return RunOutcome.Refused(_wo.Id, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable,
+                $"{_wo.Id}: cannot create the run folder {_artifacts.Directory}: {ex.Message}; nothing was run", _wo.Id)]);
+        }
+        try
+        {
             _artifacts.WriteJson("work_order.json", JsonNode.Parse(WorkOrderIdentity.CanonicalJson(_wo))!);
             _objectFormat = await _session.Git.ObjectFormatAsync(_session.Root, ct).ConfigureAwait(false);
             _baselineTree = await _session.Git.TreeEntriesAsync(_session.Root, _baseline, ct).ConfigureAwait(false);
@@ -119,21 +125,36 @@ internal sealed class WorkOrderRun
     private async Task<RunOutcome> LoopAsync(CancellationToken ct)
     {
         FailureBrief? previous = null;
+        var repeated = false;
         for (var attempt = 1; attempt <= Options.MaxAttempts; attempt++)
         {
+            _lastAnswer = null;
             var (brief, record, commit, fatal) = await RunAttemptAsync(attempt, previous, ct).ConfigureAwait(false);
             _attempts.Add(record);
             if (brief is null && commit is not null) return await LandAsync(commit.Value, ct).ConfigureAwait(false);
             previous = brief;
             _log.WriteLine($"llmc: {_wo.Id} attempt {attempt}/{Options.MaxAttempts} failed at {ExecutorPrompt.StageName(brief!.Stage)} ({brief.Code}): {FirstLine(brief.Cause?.Message ?? brief.PrimaryErrorExcerpt)}");
             if (!brief.IsRetryable || fatal) break;
+            // The same answer failing the same way twice will fail again: save the remaining attempts and their cost.
+            var signature = _lastAnswer is null ? ((string, string)?)null : (_lastAnswer, brief.Code + "\n" + brief.PrimaryErrorExcerpt);
+            if (signature is not null && signature == _lastFailure)
+            {
+                repeated = true;
+                _log.WriteLine($"llmc: {_wo.Id} stopped after attempt {attempt}: the model gave the same answer as before and it failed the same way");
+                break;
+            }
+            _lastFailure = signature;
         }
         var last = previous!;
         var final = last.Cause is { } cause
             ? cause with { WoId = _wo.Id, Message = cause.Message.StartsWith(_wo.Id, StringComparison.Ordinal) ? cause.Message : $"{_wo.Id}: {cause.Message}" }
             : DiagnosticCatalog.Create(last.Code, $"{_wo.Id}: {FirstLine(last.PrimaryErrorExcerpt)}", _wo.Id);
         var diagnostics = new List<Diagnostic> { final };
-        if (last.IsRetryable && _attempts.Count >= Options.MaxAttempts)
+        if (repeated)
+        {
+            diagnostics.Add(DiagnosticCatalog.Create("E212", $"{_wo.Id}: stopped after {_attempts.Count} of {Options.MaxAttempts} attempts: the last two gave the same answer and failed the same way at {ExecutorPrompt.StageName(last.Stage)}", _wo.Id));
+        }
+        else if (last.IsRetryable && _attempts.Count >= Options.MaxAttempts)
         {
             diagnostics.Add(DiagnosticCatalog.Create("E212", $"{_wo.Id}: all {Options.MaxAttempts} attempts failed; the last failed at {ExecutorPrompt.StageName(last.Stage)}", _wo.Id));
         }
@@ -173,6 +194,7 @@ internal sealed class WorkOrderRun
         int attempt, string attemptDir, AttemptSlot slot, FailureBrief? previous, JsonObject record, CancellationToken ct)
     {
         var worktree = slot.Worktree;
+        _failure = new CommandFailure(MachinePaths(slot));
         // Precondition gate: a false precondition is a planner bug; no model call can fix it.
         foreach (var condition in _wo.Preconditions)
         {
@@ -191,6 +213,8 @@ internal sealed class WorkOrderRun
         var request = new LlmRequest("executor", [LlmMessage.User(prompt)]) { JsonSchemaName = "write_proposal", JsonSchema = ProposalSchema };
         var result = await _llm.CompleteAsync(request, ct).ConfigureAwait(false);
         _llmCalls++;
+        if (result.CassetteKey is { } cassetteKey && !_cassetteKeys.Contains(cassetteKey)) _cassetteKeys.Add(cassetteKey);
+        _lastAnswer = result.Response is { } answered ? ContentHash.Sha256Hex(answered.Text) : null;
         if (result.Response is not { } response)
         {
             var error = result.Error! with { Message = Redact(result.Error!.Message) };
@@ -235,7 +259,8 @@ internal sealed class WorkOrderRun
         if (gate.Failure is { } refused)
         {
             return (Brief(refused.Stage, refused.Code, refused.Message,
-                $"Write only these files: {string.Join(", ", _wo.AllowedFiles)}; use the sha256 shown for each file as base_sha256."), null, false);
+                $"Write only these files: {string.Join(", ", _wo.AllowedFiles)}; use the sha256 shown for each file as base_sha256.")
+                with { Cause = refused.Cause ?? DiagnosticCatalog.Create(refused.Code, $"{_wo.Id}: {FailureBrief.Truncate(refused.Message)}", _wo.Id) }, null, false);
         }
 
         // The commit is built from these blobs alone, stored now, before any model-written code runs.
@@ -248,9 +273,11 @@ internal sealed class WorkOrderRun
         // PASS: a commit of exactly the gated bytes on the baseline, with the trailers run-all uses to recognise finished work.
         _journal.Append(JournalEvents.Committing, new JsonObject { ["attempt"] = attempt });
         var entries = blobs.Select(b => new TreeEntry(_baselineTree.TryGetValue(b.Path, out var old) && old.Mode is "100755" or "100644" ? old.Mode : "100644", b.ObjectId, b.Path)).ToList();
+        var (cassetteEntries, cassetteDirectory) = await RecordedCassettesAsync(ct).ConfigureAwait(false);
+        entries.AddRange(cassetteEntries);
         var expected = entries.Where(e => !_baselineTree.TryGetValue(e.Path, out var old) || old.ObjectId != e.ObjectId || old.Mode != e.Mode)
             .Select(e => e.Path).Order(StringComparer.Ordinal).ToList();
-        var commit = await _session.Git.CommitTreeAsync(_session.Root, _session.Layout.CommitScratchDirectory, _baseline, entries, CommitMessage(proposal, response), ct).ConfigureAwait(false);
+        var commit = await _session.Git.CommitTreeAsync(_session.Root, _session.Layout.CommitScratchDirectory, _baseline, entries, CommitMessage(proposal, response, cassetteDirectory), ct).ConfigureAwait(false);
         var changed = await _session.Git.ChangedPathsAsync(_session.Root, _baseline, commit, ct).ConfigureAwait(false);
         if (!changed.SequenceEqual(expected, StringComparer.Ordinal))
         {
@@ -262,6 +289,28 @@ internal sealed class WorkOrderRun
         _journal.Append(JournalEvents.Committed, new JsonObject { ["attempt"] = attempt, ["commit"] = commit, ["branch"] = BranchName });
         await _session.Git.CreateBranchAsync(_session.Root, BranchName, commit, ct).ConfigureAwait(false);
         return (null, (commit, changed), false);
+    }
+
+    /// <summary>
+    /// The cassettes this work order's calls were recorded to (every attempt's, so a replay can retry the same way),
+    /// when the cassette folder is inside the repository: they land in the work order's commit, so a fresh clone
+    /// replays the work order with no key. They are the tool's own files, never the model's.
+    /// </summary>
+    private async Task<(IReadOnlyList<TreeEntry> Entries, string? Directory)> RecordedCassettesAsync(CancellationToken ct)
+    {
+        if (Options.CassettesDirectory is not { } folder || _cassetteKeys.Count == 0) return ([], null);
+        var full = Path.GetFullPath(folder);
+        if (!PhysicalPath.IsInside(full, _session.Root) || PhysicalPath.IsInside(_session.Root, full)) return ([], null);
+        var relativeFolder = Path.GetRelativePath(_session.Root, full).Replace('\\', '/');
+        var files = _cassetteKeys.Select(k => Cassette.FileNameFor("executor", k))
+            .Where(name => FileKinds.Of(Path.Combine(full, name)) == FileKind.Regular)
+            .Select(name => relativeFolder + "/" + name)
+            .Where(path => RepoPath.IsValid(path))
+            .Distinct(StringComparer.Ordinal).ToList();
+        if (files.Count == 0) return ([], null);
+        var ids = await _session.Git.StoreBlobsAsync(_session.Root, files, ct).ConfigureAwait(false);
+        _cassetteRelativePaths = files.Select((path, i) => (path, ids[i])).ToDictionary(p => p.path, p => p.Item2, StringComparer.Ordinal);
+        return ([.. files.Select((path, i) => new TreeEntry("100644", ids[i], path))], relativeFolder);
     }
 
     /// <summary>Stores the written files as blobs and proves each holds exactly the gated bytes.</summary>
@@ -313,7 +362,7 @@ internal sealed class WorkOrderRun
             if (outside is not null) return (outside, true);
             if (!r.Succeeded)
             {
-                return (Brief(FailureStage.VerifyFailed, "E209", Excerpt(r), "Global verification must pass before acceptance.", r.CommandLine, r.ExitCode), false);
+                return (CommandBrief(FailureStage.VerifyFailed, "E209", r, string.Join(' ', verifyArgv), "Global verification must pass before acceptance."), false);
             }
         }
 
@@ -340,7 +389,7 @@ internal sealed class WorkOrderRun
             if (outside is not null) return (outside, true);
             if (!r.Succeeded)
             {
-                return (Brief(FailureStage.AcceptanceFailed, "E211", Excerpt(r), "Every acceptance command must exit 0.", command, r.ExitCode), false);
+                return (CommandBrief(FailureStage.AcceptanceFailed, "E211", r, command, "Every acceptance command must exit 0."), false);
             }
         }
         if (_wo.AcceptanceCommands.Count == 0) _artifacts.WriteJson($"{attemptDir}/acceptance_result.json", new JsonArray());
@@ -381,7 +430,7 @@ internal sealed class WorkOrderRun
 
     private async Task<RunOutcome> LandAsync((string Id, IReadOnlyList<string> Changed) commit, CancellationToken ct)
     {
-        var landing = await new Lander(_session).LandAsync(_baseline, commit.Id, commit.Changed,
+        var landing = await new Lander(_session).LandAsync(_baseline, commit.Id, commit.Changed, _cassetteRelativePaths,
             () => _journal!.Append(JournalEvents.Landing, new JsonObject { ["commit"] = commit.Id }), ct).ConfigureAwait(false);
         if (!landing.Landed)
         {
@@ -393,14 +442,16 @@ internal sealed class WorkOrderRun
         return Finish("PASS", FactoryExitCodes.Pass, commit.Id, null, [], null, commit.Id);
     }
 
-    private string CommitMessage(WriteProposal proposal, LlmResponse response)
+    private string CommitMessage(WriteProposal proposal, LlmResponse response, string? cassetteDirectory)
     {
         var title = OneLine(_wo.Title, 200);
         // One line, so nothing the model wrote can pose as a trailer block.
         var summary = OneLine(Redact(proposal.Summary), 500);
         var body = summary.Length == 0 ? "" : summary + "\n\n";
         var model = OneLine(response.Model, 100);
-        return $"{_wo.Id}: {title}\n\n{body}Work-Order: {_wo.Id}\nLlmc-Run: {_runId}\nWork-Order-Sha256: {_woSha256}\n" + (model.Length == 0 ? "" : $"Llmc-Model: {model}\n");
+        return $"{_wo.Id}: {title}\n\n{body}Work-Order: {_wo.Id}\nLlmc-Run: {_runId}\nWork-Order-Sha256: {_woSha256}\n"
+            + (model.Length == 0 ? "" : $"Llmc-Model: {model}\n")
+            + (cassetteDirectory is null ? "" : $"{LandedWorkOrders.CassettesTrailer}: {cassetteDirectory}\n");
     }
 
     private static string OneLine(string text, int max)
@@ -491,13 +542,23 @@ internal sealed class WorkOrderRun
         ["duration_seconds"] = Math.Round(r.Duration.TotalSeconds, 3),
     };
 
-    private string Excerpt(ProcessResult r)
+    /// <summary>
+    /// A failed command's brief: the excerpt keeps every error line and the tail within the budget, normalised so the
+    /// retry prompt is identical on every machine; the diagnostic names the first real error, not the first line.
+    /// </summary>
+    private FailureBrief CommandBrief(FailureStage stage, string code, ProcessResult r, string command, string reminder)
     {
-        var parts = new List<string>();
-        if (r.StderrTail.Length > 0) parts.Add("[stderr]\n" + r.StderrTail.TrimEnd());
-        if (r.StdoutTail.Length > 0) parts.Add("[stdout]\n" + r.StdoutTail.TrimEnd());
-        return Redact(string.Join("\n", parts));
+        var failure = _failure!;
+        var stdout = Redact(r.StdoutTail);
+        var stderr = Redact(r.StderrTail);
+        var what = r.TimedOut ? $"timed out after {Options.CommandTimeout.TotalSeconds:0} s" : r.LaunchError is { } launch ? $"could not start: {launch}" : $"exit code {r.ExitCode}";
+        var first = failure.FirstError(stdout, stderr) ?? LastMeaningfulLine(failure.Normalize(stderr)) ?? LastMeaningfulLine(failure.Normalize(stdout));
+        var cause = DiagnosticCatalog.Create(code, $"{_wo.Id}: '{command}' failed ({what}){(first is null ? "" : ": " + first)}", _wo.Id);
+        return Brief(stage, code, failure.Excerpt(stdout, stderr, FailureBrief.MaxExcerptChars), reminder, command, r.ExitCode) with { Cause = cause };
     }
+
+    private static string? LastMeaningfulLine(string text) =>
+        text.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0 && !l.StartsWith('['));
 
     private static FailureBrief Brief(FailureStage stage, string code, string excerpt, string reminder, string? command = null, int? exitCode = null) => new()
     {
@@ -506,6 +567,21 @@ internal sealed class WorkOrderRun
     };
 
     private string Redact(string text) => _session.Redactor.Redact(text);
+
+    /// <summary>Folders whose absolute path differs per machine and checkout, and the stable token each becomes in briefs.</summary>
+    private IEnumerable<(string, string)> MachinePaths(AttemptSlot slot)
+    {
+        yield return (slot.Worktree, "");
+        yield return (PhysicalPath.Resolve(slot.Worktree), "");
+        yield return (slot.ScratchTmp, "$TMPDIR");
+        yield return (slot.ScratchHome, "$HOME");
+        yield return (_session.Layout.SandboxPackagesDirectory, "$NUGET_PACKAGES");
+        yield return (_session.Root, "$CHECKOUT");
+        if (Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } packages) yield return (packages, "$NUGET_FALLBACK_PACKAGES");
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        if (home.Length > 1) yield return (home, "~");
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && Path.GetDirectoryName(host) is { Length: > 1 } dotnetRoot) yield return (dotnetRoot, "$DOTNET_ROOT");
+    }
 
     private static string FirstLine(string text)
     {

@@ -53,6 +53,8 @@ public sealed class CostLedger
                 Directory.CreateDirectory(directory);
             }
 
+            var kind = IO.FileKinds.Of(Path);
+            if (kind is not (IO.FileKind.Missing or IO.FileKind.Regular)) throw new IO.ToolStateException($"the ledger '{Path}' {IO.FileKinds.Describe(kind)}");
             await using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.None);
 
             // The line is written whatever the caller's token says: the money is already spent.

@@ -38,18 +38,22 @@ public sealed record LlmResponse
 /// <summary>Either a response or the E3xx diagnostic that explains why there is none.</summary>
 public sealed record LlmResult
 {
-    private LlmResult(LlmResponse? response, Diagnostic? error)
+    private LlmResult(LlmResponse? response, Diagnostic? error, string? cassetteKey)
     {
         Response = response;
         Error = error;
+        CassetteKey = cassetteKey;
     }
 
     public LlmResponse? Response { get; }
     public Diagnostic? Error { get; }
     public bool Success => Response is not null;
 
-    public static LlmResult Ok(LlmResponse response) => new(response, null);
-    public static LlmResult Fail(Diagnostic error) => new(null, error);
+    /// <summary>The cassette this call was replayed from or recorded to (failures included), or null.</summary>
+    public string? CassetteKey { get; }
+
+    public static LlmResult Ok(LlmResponse response) => new(response, null, response.CassetteKey.Length == 0 ? null : response.CassetteKey);
+    public static LlmResult Fail(Diagnostic error, string? cassetteKey = null) => new(null, error, cassetteKey);
 }
 
 /// <summary>

@@ -183,7 +183,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
         }, null).ConfigureAwait(false);
 
         return error is not null
-            ? LlmResult.Fail(error)
+            ? LlmResult.Fail(error, cassette.Key)
             : LlmResult.Ok(new LlmResponse
             {
                 Text = cassette.Text,
@@ -300,7 +300,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
 
         if (error is not null)
         {
-            return LlmResult.Fail(error with { Message = new SecretRedactor([apiKey]).Redact(error.Message) });
+            return LlmResult.Fail(error with { Message = new SecretRedactor([apiKey]).Redact(error.Message) }, recorded ? key : null);
         }
 
         return LlmResult.Ok(new LlmResponse
@@ -312,7 +312,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
             OutputTokens = outputTokens,
             CostUsd = cost,
             Latency = latency,
-            CassetteKey = key,
+            CassetteKey = recorded || _cassettes is null ? key : "",
             FromCassette = false,
         });
     }
@@ -476,6 +476,8 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
             if (settings.LedgerPath is not null)
             {
                 var full = Path.GetFullPath(settings.LedgerPath);
+                var kind = IO.FileKinds.Of(full);
+                if (kind is not (IO.FileKind.Missing or IO.FileKind.Regular)) throw new IO.ToolStateException($"'{full}' {IO.FileKinds.Describe(kind)}");
                 Directory.CreateDirectory(Path.GetDirectoryName(full)!);
                 using var _ = new FileStream(full, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
             }

@@ -42,7 +42,6 @@ public sealed record LlmSettings
             ? name
             : "named by the API-key setting (its name looks like a key, so it is not shown)";
 
-    public static string DefaultLedgerPath(string root) => Path.Combine(root, ".llmc", "ledger.jsonl");
     public const string EndpointVariable = "LLMC_ENDPOINT";
     public const string OpenAiBaseUrlVariable = "OPENAI_BASE_URL";
     public static readonly Uri OpenAiEndpoint = new("https://api.openai.com/v1");

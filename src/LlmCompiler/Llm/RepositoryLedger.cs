@@ -1,3 +1,4 @@
+using LlmCompiler.Diagnostics;
 using LlmCompiler.Git;
 
 namespace LlmCompiler.Llm;
@@ -9,9 +10,22 @@ namespace LlmCompiler.Llm;
 /// </summary>
 public static class RepositoryLedger
 {
-    public static async Task<string> PrepareAsync(string repoRoot, CancellationToken cancellationToken)
+    /// <summary>
+    /// The ledger path of <paramref name="repoRoot"/> once <c>.llmc/</c> is excluded from git and proven to be a real
+    /// folder (a committed <c>.llmc</c> link would send every ledger line elsewhere), or the E200 that says why not.
+    /// </summary>
+    public static async Task<(string? Path, Diagnostic? Error)> PrepareAsync(string repoRoot, CancellationToken cancellationToken)
     {
-        await GitExclude.EnsureArtifactsExcludedAsync(new GitCli(), repoRoot, cancellationToken).ConfigureAwait(false);
-        return LlmSettings.DefaultLedgerPath(repoRoot);
+        var ledger = IO.RepositoryLayout.LedgerPathOf(repoRoot);
+        try
+        {
+            IO.SafeFile.EnsureNoLinksBelow(repoRoot, ledger);
+            await GitExclude.EnsureArtifactsExcludedAsync(new GitCli(), repoRoot, cancellationToken).ConfigureAwait(false);
+            return (ledger, null);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return (null, DiagnosticCatalog.Create("E200", $"cannot prepare the cost ledger in '{repoRoot}': {ex.Message}"));
+        }
     }
 }

@@ -109,7 +109,9 @@ public sealed class PlanCompiler
         try
         {
             var defaultRoot = options.RepoRoot ?? Directory.GetCurrentDirectory();
-            var directory = Path.Combine(options.ArtifactsDir ?? Path.Combine(defaultRoot, PlannerArtifacts.DefaultRoot, "runs", "plan"), runId);
+            var directory = Path.Combine(options.ArtifactsDir ?? RepositoryLayout.PlanRunsDirectoryOf(defaultRoot), runId);
+            // The tool's folder must not be a link (a committed .llmc pointing elsewhere would receive every artifact).
+            if (options.ArtifactsDir is null) SafeFile.EnsureNoLinksBelow(defaultRoot, directory, FileKind.Directory);
             artifacts = PlannerArtifacts.Create(directory);
             // The CLI keeps its cost ledger under .llmc/ too, so the folder is excluded even with --artifacts-dir.
             await PlannerArtifacts.ExcludeFromGitAsync(defaultRoot, cancellationToken).ConfigureAwait(false);

@@ -88,8 +88,6 @@ internal sealed partial class PlanningJsonContext : JsonSerializerContext
 /// </summary>
 internal sealed class PlannerArtifacts
 {
-    public const string DefaultRoot = ".llmc";
-
     private PlannerArtifacts(string directory) => RunDirectory = directory;
 
     public string RunDirectory { get; }

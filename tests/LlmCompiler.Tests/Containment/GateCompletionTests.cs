@@ -101,7 +101,7 @@ public sealed class GateCompletionTests
             var commit = await CommitAddingAsync(session.Git, repo, baseline, ("new.txt", "from the work order\n"));
             repo.Write("new.txt", "the user's own file\n");
 
-            var result = await new Lander(session).LandAsync(baseline, commit, ["new.txt"], () => { }, CancellationToken.None);
+            var result = await new Lander(session).LandAsync(baseline, commit, ["new.txt"], new Dictionary<string, string>(), () => { }, CancellationToken.None);
 
             Assert.IsFalse(result.Landed);
             StringAssert.Contains(result.Refusal, "new.txt");
@@ -138,7 +138,7 @@ public sealed class GateCompletionTests
             var baseline = repo.Head;
             var commit = await CommitAddingAsync(session.Git, repo, baseline, ("README.md", "# changed\n"), ("brand-new.txt", "new\n"));
 
-            var result = await new Lander(session).LandAsync(baseline, commit, ["README.md", "brand-new.txt"], () => { }, CancellationToken.None);
+            var result = await new Lander(session).LandAsync(baseline, commit, ["README.md", "brand-new.txt"], new Dictionary<string, string>(), () => { }, CancellationToken.None);
 
             Assert.IsFalse(result.Landed);
             StringAssert.Contains(result.Refusal, "restored");

@@ -14,8 +14,11 @@ internal sealed record LandedWork(IReadOnlyDictionary<string, string> CommitByHa
 /// <c>allowed_files</c>. Anything else that claims a work order (a hand-written commit, a forged trailer) is named in a
 /// warning (W219) and the work order counts as not landed.
 /// </summary>
-internal static class LandedWorkOrders
+internal static partial class LandedWorkOrders
 {
+    /// <summary>Names the repository folder of the cassettes a landed commit carries besides the work order's files.</summary>
+    public const string CassettesTrailer = "Llmc-Cassettes";
+
     private const char Unit = '\u001f';
 
     public static async Task<LandedWork> FindAsync(GitCli git, string root, IReadOnlyList<WorkOrder> plan, CancellationToken ct)
@@ -24,19 +27,21 @@ internal static class LandedWorkOrders
         var landed = new Dictionary<string, string>(StringComparer.Ordinal);
         var warnings = new List<Diagnostic>();
         var log = await git.RunAsync(root,
-            ["log", "-z", "--grep=^Work-Order-Sha256:", $"--format=%H{Unit}%P{Unit}%(trailers:key=Work-Order-Sha256,valueonly,separator=%x2C){Unit}%(trailers:key=Llmc-Run,valueonly,separator=%x2C)", "HEAD", "--"],
+            ["log", "-z", "--grep=^Work-Order-Sha256:", $"--format=%H{Unit}%P{Unit}%(trailers:key=Work-Order-Sha256,valueonly,separator=%x2C){Unit}%(trailers:key=Llmc-Run,valueonly,separator=%x2C){Unit}%(trailers:key={CassettesTrailer},valueonly,separator=%x2C)", "HEAD", "--"],
             ct).ConfigureAwait(false);
         foreach (var record in log.Split('\0', StringSplitOptions.RemoveEmptyEntries))
         {
             var fields = record.Trim('\n').Split(Unit);
-            if (fields.Length < 4) continue;
+            if (fields.Length < 5) continue;
             var (commit, parents, hashes, runs) = (fields[0], fields[1].Split(' ', StringSplitOptions.RemoveEmptyEntries), Values(fields[2]), Values(fields[3]));
+            var cassettes = Values(fields[4]);
             foreach (var hash in hashes)
             {
                 if (!byHash.TryGetValue(hash, out var wo) || landed.ContainsKey(hash)) continue;
                 var reason = runs.Count != 1 ? "it has no Llmc-Run trailer"
                     : parents.Length != 1 ? $"it has {parents.Length} parents"
-                    : await OutsideScopeAsync(git, root, parents[0], commit, wo, ct).ConfigureAwait(false);
+                    : cassettes.Count > 1 ? "it names several cassette folders"
+                    : await OutsideScopeAsync(git, root, parents[0], commit, wo, cassettes.FirstOrDefault(), ct).ConfigureAwait(false);
                 if (reason is null)
                 {
                     landed[hash] = commit;
@@ -53,13 +58,20 @@ internal static class LandedWorkOrders
     public static Condition? BrokenPostcondition(WorkOrder wo, IReadOnlyDictionary<string, TreeEntry> headTree) =>
         wo.Postconditions.FirstOrDefault(c => c.Kind == ConditionKind.FileExists && !headTree.ContainsKey(c.Path));
 
-    private static async Task<string?> OutsideScopeAsync(GitCli git, string root, string parent, string commit, WorkOrder wo, CancellationToken ct)
+    private static async Task<string?> OutsideScopeAsync(GitCli git, string root, string parent, string commit, WorkOrder wo, string? cassetteFolder, CancellationToken ct)
     {
         var changed = await git.ChangedPathsAsync(root, parent, commit, ct).ConfigureAwait(false);
         var allowed = wo.AllowedFiles.Select(a => RepoPath.NormalizeOrNull(a) ?? a).ToHashSet(StringComparer.Ordinal);
-        var outside = changed.Where(p => !allowed.Contains(p)).ToList();
+        var outside = changed.Where(p => !allowed.Contains(p) && !IsCassette(p, cassetteFolder)).ToList();
         return outside.Count == 0 ? null : $"it changes {string.Join(", ", outside.Take(10))}{(outside.Count > 10 ? ", …" : "")}, outside the work order's allowed_files";
     }
+
+    /// <summary>A recorded executor cassette directly in the folder the commit names (the only extra files the factory lands).</summary>
+    private static bool IsCassette(string path, string? folder) =>
+        folder is not null && path.StartsWith(folder + "/", StringComparison.Ordinal) && CassetteName().IsMatch(path[(folder.Length + 1)..]);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^executor-[0-9a-f]{16}\\.json$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex CassetteName();
 
     private static List<string> Values(string trailer) =>
         [.. trailer.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];

@@ -19,7 +19,10 @@ internal sealed class Lander(FactorySession session)
 
     private static readonly Dictionary<string, string?> LiteralPathspecs = new(StringComparer.Ordinal) { ["GIT_LITERAL_PATHSPECS"] = "1" };
 
-    public async Task<LandingResult> LandAsync(string baseline, string commit, IReadOnlyList<string> changedPaths, Action beforeMove, CancellationToken ct)
+    /// <param name="ownFiles">Files of the commit that already sit untracked in the checkout because the tool itself
+    /// wrote them there (recorded cassettes), by path and blob id: moved aside for the fast-forward when their bytes
+    /// are exactly the commit's, and put back if it fails.</param>
+    public async Task<LandingResult> LandAsync(string baseline, string commit, IReadOnlyList<string> changedPaths, IReadOnlyDictionary<string, string> ownFiles, Action beforeMove, CancellationToken ct)
     {
         var git = session.Git;
         var head = await git.HeadCommitAsync(session.Root, ct).ConfigureAwait(false);
@@ -28,18 +31,35 @@ internal sealed class Lander(FactorySession session)
         if (head != baseline) return new(false, $"branch '{session.Branch}' moved during the run ({Short(baseline)} → {Short(head)})");
 
         var baselineTree = await git.TreeEntriesAsync(session.Root, baseline, ct).ConfigureAwait(false);
-        if (await BlockingPathsAsync(changedPaths, baselineTree, ct).ConfigureAwait(false) is { Count: > 0 } blocked)
+        var format = await git.ObjectFormatAsync(session.Root, ct).ConfigureAwait(false);
+        var movedAside = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (path, blob) in ownFiles)
+        {
+            var full = Path.Combine(session.Root, path.Replace('/', Path.DirectorySeparatorChar));
+            if (baselineTree.ContainsKey(path) || FileKinds.Of(full) != FileKind.Regular) continue;
+            var bytes = File.ReadAllBytes(full);
+            if (GitObjectId.Blob(bytes, format) == blob) movedAside[path] = bytes;
+        }
+        if (await BlockingPathsAsync(changedPaths.Where(p => !movedAside.ContainsKey(p)).ToList(), baselineTree, ct).ConfigureAwait(false) is { Count: > 0 } blocked)
         {
             return new(false, $"these paths in your checkout would be overwritten or are in the way: {Name(blocked)}; nothing was changed");
         }
 
         beforeMove();
+        foreach (var path in movedAside.Keys) File.Delete(Path.Combine(session.Root, path.Replace('/', Path.DirectorySeparatorChar)));
         var (ok, why) = await git.FastForwardAsync(session.Root, commit, CancellationToken.None).ConfigureAwait(false);
         if (ok) return new(true, null);
 
         var now = await git.HeadCommitAsync(session.Root, CancellationToken.None).ConfigureAwait(false);
         if (now == commit) return new(true, null);
         var restored = now == baseline ? await RestoreAsync(changedPaths, baselineTree).ConfigureAwait(false) : [];
+        foreach (var (path, bytes) in movedAside)
+        {
+            // The tool's own files go back exactly as they were (git may or may not have written them before failing).
+            var full = Path.Combine(session.Root, path.Replace('/', Path.DirectorySeparatorChar));
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            AtomicFile.WriteAllBytes(full, bytes);
+        }
         var firstLine = why.Split('\n').FirstOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "no reason given";
         return new(false, $"git refused to fast-forward: {firstLine}" + (restored.Count == 0 ? "" : $"; restored {Name(restored)} to the baseline"));
     }

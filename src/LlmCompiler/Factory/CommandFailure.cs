@@ -1,0 +1,166 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace LlmCompiler.Factory;
+
+/// <summary>
+/// Turns the output of a failed verify or acceptance command into what a person and a model need: the first real
+/// error line (an MSBuild/compiler error, a failed test, an assertion) for the diagnostic, and an excerpt that keeps
+/// every error line and the tail within the brief's budget. The excerpt is made deterministic — worktree and
+/// scratch paths repository-relative or named, durations and timestamps masked — so a retry prompt is the same on
+/// every machine and checkout folder, and a recorded retry replays (Grpc.Tools' error filters, design-review §5.5).
+/// </summary>
+public sealed partial class CommandFailure
+{
+    private const int MaxErrorLines = 40;
+    private const int ErrorSectionBudget = 1200;
+
+    private readonly IReadOnlyList<(string Literal, string Token)> _paths;
+
+    /// <param name="paths">Machine-specific folders and the token each becomes (longest first is not required).</param>
+    public CommandFailure(IEnumerable<(string Literal, string Token)> paths) =>
+        _paths = [.. paths.Where(p => p.Literal.Length > 1).OrderByDescending(p => p.Literal.Length)];
+
+    /// <summary>The first line that says what went wrong, or null when none is recognised.</summary>
+    public string? FirstError(string stdout, string stderr)
+    {
+        var lines = Lines(Normalize(stdout)).Concat(Lines(Normalize(stderr))).ToList();
+        foreach (var rank in new[] { 0, 1, 2 })
+        {
+            for (var i = 0; i < lines.Count; i++)
+            {
+                if (Rank(lines[i]) != rank) continue;
+                var line = lines[i].Trim();
+                // A failed-test line alone says which test; the assertion below it says why.
+                if (rank == 1 && FollowingAssertion(lines, i) is { } why) line += " — " + why;
+                return Shorten(line, 400);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The brief's excerpt: the error lines (deduplicated, at most <see cref="ErrorSectionBudget"/> characters), then
+    /// the tail of stderr and stdout in what is left of <paramref name="budget"/>.
+    /// </summary>
+    public string Excerpt(string stdout, string stderr, int budget)
+    {
+        var normalizedOut = Normalize(stdout);
+        var normalizedErr = Normalize(stderr);
+        var errors = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var all = Lines(normalizedOut).Concat(Lines(normalizedErr)).ToList();
+        for (var i = 0; i < all.Count && errors.Count < MaxErrorLines; i++)
+        {
+            if (Rank(all[i]) < 0 && !IsAssertionDetail(all[i])) continue;
+            var line = StripProjectSuffix(all[i].Trim());
+            if (line.Length > 0 && seen.Add(line)) errors.Add(Shorten(line, 300));
+        }
+        var sb = new StringBuilder();
+        if (errors.Count > 0)
+        {
+            sb.Append("[errors]\n");
+            foreach (var line in errors)
+            {
+                if (sb.Length + line.Length + 1 > ErrorSectionBudget) break;
+                sb.Append(line).Append('\n');
+            }
+        }
+        var remaining = Math.Max(200, budget - sb.Length);
+        var streams = new List<(string Name, string Text)>();
+        if (normalizedErr.Trim().Length > 0) streams.Add(("stderr", normalizedErr.TrimEnd()));
+        if (normalizedOut.Trim().Length > 0) streams.Add(("stdout", normalizedOut.TrimEnd()));
+        foreach (var (name, text) in streams)
+        {
+            var share = remaining / streams.Count;
+            sb.Append('[').Append(name).Append(text.Length > share ? ", last part" : "").Append("]\n");
+            sb.Append(text.Length > share ? "…" + text[^Math.Max(0, share - 1)..] : text).Append('\n');
+        }
+        return sb.ToString().TrimEnd();
+    }
+
+    /// <summary>Machine- and run-specific text replaced by stable tokens.</summary>
+    public string Normalize(string text)
+    {
+        if (text.Length == 0) return text;
+        foreach (var (literal, token) in _paths)
+        {
+            text = text.Replace(literal + "/", token.Length == 0 ? "" : token + "/", StringComparison.Ordinal).Replace(literal, token.Length == 0 ? "." : token, StringComparison.Ordinal);
+        }
+        text = XunitTimestamp().Replace(text, "[xUnit.net 00:00:00.00]");
+        text = RestoreTiming().Replace(text, "(in N ms)");
+        text = ElapsedTime().Replace(text, "Time Elapsed 00:00:00.00");
+        text = DurationField().Replace(text, "${label}N ms");
+        text = BracketDuration().Replace(text, "[N ms]");
+        text = IsoTimestamp().Replace(text, "<timestamp>");
+        text = Guid().Replace(text, "<guid>");
+        return text;
+    }
+
+    /// <summary>0: compiler or MSBuild error; 1: a failed test; 2: an assertion or exception line; −1: anything else.</summary>
+    private static int Rank(string line)
+    {
+        if (CanonicalError().IsMatch(line)) return 0;
+        if (FailedTest().IsMatch(line)) return 1;
+        if (AssertionLine().IsMatch(line)) return 2;
+        return -1;
+    }
+
+    private static bool IsAssertionDetail(string line) => AssertionDetail().IsMatch(line);
+
+    private static string? FollowingAssertion(List<string> lines, int index)
+    {
+        for (var j = index + 1; j < Math.Min(lines.Count, index + 6); j++)
+        {
+            var text = lines[j].Trim();
+            if (text.Length == 0 || text.StartsWith("Error Message:", StringComparison.Ordinal) || text.StartsWith("Stack Trace:", StringComparison.Ordinal)) continue;
+            if (Rank(lines[j]) == 1) return null;
+            return Shorten(text, 250);
+        }
+        return null;
+    }
+
+    private static IEnumerable<string> Lines(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+
+    private static string StripProjectSuffix(string line) => ProjectSuffix().Replace(line, "");
+
+    private static string Shorten(string text, int max) => text.Length <= max ? text : text[..max] + "…";
+
+    // file(line,col): error CS0103: …   /   MSBUILD : error MSB1009: …   /   error NU1101: …
+    [GeneratedRegex(@"(^|\s|\))(error|fatal error) [A-Z]{1,9}\d{2,6}\s*:", RegexOptions.CultureInvariant)]
+    private static partial Regex CanonicalError();
+
+    // VSTest "  Failed Ns.Class.Method [12 ms]", xUnit "[FAIL]", MSTest/VSTest "Failed!  - Failed: 1"
+    [GeneratedRegex(@"^\s*(Failed\s+\S+(\s+\[|\s*$)|.*\[FAIL\]|Failed!\s+-\s+Failed:\s*[1-9])", RegexOptions.CultureInvariant)]
+    private static partial Regex FailedTest();
+
+    [GeneratedRegex(@"(Assert\.\w+ failed|Assertion failed|Expected[: ].*(but|Actual)|AssertFailedException|Exception: |panicked at|AssertionError|^\s*(FAIL|ERROR):? )", RegexOptions.CultureInvariant)]
+    private static partial Regex AssertionLine();
+
+    [GeneratedRegex(@"^\s*(Expected|Actual|But was|expected:|actual:|at .+:line \d+|.*\.cs:line \d+)", RegexOptions.CultureInvariant)]
+    private static partial Regex AssertionDetail();
+
+    [GeneratedRegex(@"\s+\[[^\]]+\.(cs|vb|fs|sln|slnx)proj\]\s*$|\s+\[[^\]]+\.sln\]\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex ProjectSuffix();
+
+    [GeneratedRegex(@"\[xUnit\.net \d\d:\d\d:\d\d\.\d+\]", RegexOptions.CultureInvariant)]
+    private static partial Regex XunitTimestamp();
+
+    [GeneratedRegex(@"\(in \d+(\.\d+)? (ms|sec)\)", RegexOptions.CultureInvariant)]
+    private static partial Regex RestoreTiming();
+
+    [GeneratedRegex(@"Time Elapsed \d\d:\d\d:\d\d(\.\d+)?", RegexOptions.CultureInvariant)]
+    private static partial Regex ElapsedTime();
+
+    [GeneratedRegex(@"(?<label>Duration:\s*)\d+(\.\d+)?\s*(ms|s|m|sec)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex DurationField();
+
+    [GeneratedRegex(@"\[(< )?\d+(\.\d+)?\s*(ms|s)\]", RegexOptions.CultureInvariant)]
+    private static partial Regex BracketDuration();
+
+    [GeneratedRegex(@"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?", RegexOptions.CultureInvariant)]
+    private static partial Regex IsoTimestamp();
+
+    [GeneratedRegex(@"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b", RegexOptions.CultureInvariant)]
+    private static partial Regex Guid();
+}

@@ -10,8 +10,9 @@ namespace LlmCompiler.Build.Tasks;
 
 /// <summary>
 /// Executes the plan's work orders in order with the factory's run-all semantics: work orders already landed
-/// (their canonical hash is in a <c>Work-Order-Sha256:</c> trailer) are skipped without an LLM call, the run stops
-/// at the first failure, and a cancelled build restores the checkout. One message per work order.
+/// (their canonical hash is in a <c>Work-Order-Sha256:</c> trailer of a commit the factory made) are skipped without
+/// an LLM call, the run stops at the first failure, and a cancelled build restores the checkout. Progress (each
+/// attempt, each command) and one result line per work order are shown at the terminal logger's default verbosity.
 /// </summary>
 public sealed class ExecuteWorkOrder : LlmcEngineTask
 {
@@ -22,6 +23,9 @@ public sealed class ExecuteWorkOrder : LlmcEngineTask
     [Required]
     public string WorkOrdersDirectory { get; set; } = "";
 
+    /// <summary>Work-order ids to execute again even though they landed (<c>$(LlmcRerun)</c>, ';'-separated).</summary>
+    public string? Rerun { get; set; }
+
     /// <summary>One item per work order looked at, with Verdict, Attempts, InputTokens, OutputTokens, CostUsd, Commit metadata.</summary>
     [Output]
     public ITaskItem[] Outcomes { get; private set; } = [];
@@ -31,10 +35,13 @@ public sealed class ExecuteWorkOrder : LlmcEngineTask
         var settings = ReadSettings();
         if (settings is null) return false;
         var projectDirectory = string.IsNullOrWhiteSpace(ProjectDirectory) ? Directory.GetCurrentDirectory() : ProjectDirectory!;
+        var files = WorkOrders.ToDictionary(i => Path.GetFileNameWithoutExtension(i.ItemSpec), i => i.GetMetadata("FullPath"), StringComparer.Ordinal);
+        // Run-level findings (a dirty tree, a held lock) belong to the plan, not to the package's targets file.
+        var planFile = files.Values.OrderBy(f => f, StringComparer.Ordinal).FirstOrDefault();
         var repo = RepositoryLocator.FindAsync(RepoRoot, projectDirectory, CancellationToken).GetAwaiter().GetResult();
         if (repo.Error is not null)
         {
-            Log.LogError(null, "E200", "E200", DiagnosticCatalog.HelpLinkFor("E200"), null, 0, 0, 0, 0, "{0}", repo.Error);
+            Log.LogError(null, "E200", "E200", DiagnosticCatalog.HelpLinkFor("E200"), planFile, 0, 0, 0, 0, "{0}", repo.Error);
             return false;
         }
 
@@ -42,15 +49,16 @@ public sealed class ExecuteWorkOrder : LlmcEngineTask
         var llmSettings = settings.ToLlmSettings(repo.Root, out var ledgerError);
         if (ledgerError is not null)
         {
-            MSBuildDiagnosticLogger.Report(Log, ledgerError);
+            MSBuildDiagnosticLogger.Report(Log, ledgerError, fallbackFile: planFile);
             return false;
         }
         var (session, sessionErrors) = LlmSession.Create(llmSettings);
         if (session is null)
         {
-            foreach (var d in sessionErrors) MSBuildDiagnosticLogger.Report(Log, d);
+            foreach (var d in sessionErrors) MSBuildDiagnosticLogger.Report(Log, d, fallbackFile: planFile);
             return false;
         }
+        LogInputs(repo.Root!, llmSettings, settings);
 
         var options = new FactoryOptions
         {
@@ -63,13 +71,13 @@ public sealed class ExecuteWorkOrder : LlmcEngineTask
             Temperature = llmSettings.Temperature,
             Sandbox = settings.Sandbox,
             CassettesDirectory = settings.CassettesDirectory,
+            Rerun = (Rerun ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase),
         };
         if (settings.VerifyCommand is not null && options.VerifyCommandOverride is null) return false;
 
-        var files = WorkOrders.ToDictionary(i => Path.GetFileNameWithoutExtension(i.ItemSpec), i => i.GetMetadata("FullPath"), StringComparer.Ordinal);
         var outcomes = new List<ITaskItem>();
         var engine3 = BuildEngine as IBuildEngine3;
-        using var log = new TaskLogWriter(Log, MessageImportance.Low);
+        using var log = new TaskLogWriter(Log, MessageImportance.High, BuildEngine);
         engine3?.Yield();
         RunAllOutcome result;
         try
@@ -82,16 +90,20 @@ public sealed class ExecuteWorkOrder : LlmcEngineTask
             engine3?.Reacquire();
         }
         Outcomes = [.. outcomes];
-        foreach (var d in result.Diagnostics.Where(d => !outcomes.Any(o => o.GetMetadata("Diagnostics").Contains(d.Code, StringComparison.Ordinal))))
-        {
-            MSBuildDiagnosticLogger.Report(Log, d);
-        }
+        var reported = outcomes.SelectMany(o => o.GetMetadata("Diagnostics").Split(';', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
+        foreach (var d in result.Diagnostics.Where(d => !reported.Contains(d.Code))) MSBuildDiagnosticLogger.Report(Log, d, fallbackFile: planFile);
 
-        Log.LogMessage(MessageImportance.High,
-            "Factory: {0} landed, {1} already landed, {2} LLM call(s) ({3} from cassettes), {4} tokens in / {5} out, ${6}.",
-            outcomes.Count(o => o.GetMetadata("Verdict") == "PASS"), outcomes.Count(o => o.GetMetadata("Verdict") == "DONE"),
-            session.Calls, session.CassetteHits, session.InputTokens, session.OutputTokens, session.CostUsd.ToString("0.0000", CultureInfo.InvariantCulture));
+        TerminalVisibleLog.Line(BuildEngine, string.Create(CultureInfo.InvariantCulture,
+            $"Factory: {outcomes.Count(o => o.GetMetadata("Verdict") == "PASS")} landed, {outcomes.Count(o => o.GetMetadata("Verdict") == "DONE")} already landed, {session.Calls} LLM call(s) ({session.CassetteHits} from cassettes), {session.InputTokens} tokens in / {session.OutputTokens} out, {CostText.Describe(session.CostUsd, session.UnpricedModels)}."));
         return result.ExitCode == FactoryExitCodes.Pass;
+    }
+
+    /// <summary>What the task resolved, at detailed verbosity (MinVer's [input] lines): a -v:d log shows what it saw. Never the key.</summary>
+    private void LogInputs(string root, LlmSettings llm, LlmcSettings settings)
+    {
+        Log.LogMessage(MessageImportance.Low, "Factory: [input] repository={0}", root);
+        Log.LogMessage(MessageImportance.Low, "Factory: [input] model={0} endpoint={1} key variable={2} mode={3}", llm.Model, LlmSettings.Display(llm.ResolveEndpoint()), llm.ApiKeyEnvironmentVariable, LlmSettings.FormatMode(llm.Mode));
+        Log.LogMessage(MessageImportance.Low, "Factory: [input] cassettes={0} attempts={1} sandbox={2}", settings.CassettesDirectory ?? "(none)", settings.MaxAttempts?.ToString(CultureInfo.InvariantCulture) ?? "(default)", LlmCompiler.Sandbox.SandboxModes.Format(settings.Sandbox.Mode));
     }
 
     private void Report(RunOutcome outcome, IReadOnlyDictionary<string, string> files, List<ITaskItem> outcomes)
@@ -103,20 +115,12 @@ public sealed class ExecuteWorkOrder : LlmcEngineTask
         item.SetMetadata("Attempts", outcome.Attempts.ToString(CultureInfo.InvariantCulture));
         item.SetMetadata("InputTokens", outcome.InputTokens.ToString(CultureInfo.InvariantCulture));
         item.SetMetadata("OutputTokens", outcome.OutputTokens.ToString(CultureInfo.InvariantCulture));
-        item.SetMetadata("CostUsd", outcome.CostUsd.ToString("0.0000", CultureInfo.InvariantCulture));
+        item.SetMetadata("CostUsd", outcome.CostKnown ? outcome.CostUsd.ToString("0.0000", CultureInfo.InvariantCulture) : "");
         item.SetMetadata("Commit", outcome.LandedCommit ?? "");
         item.SetMetadata("Diagnostics", string.Join(";", outcome.Diagnostics.Select(d => d.Code)));
         outcomes.Add(item);
 
-        if (outcome.Skipped)
-        {
-            Log.LogMessage(MessageImportance.High, "Factory: {0} already landed; skipped.", outcome.WorkOrderId);
-            return;
-        }
-        Log.LogMessage(MessageImportance.High, "Factory: {0} {1} after {2} attempt(s), {3} tokens in / {4} out, ${5}{6}.",
-            outcome.WorkOrderId, outcome.Verdict, outcome.Attempts, outcome.InputTokens, outcome.OutputTokens,
-            outcome.CostUsd.ToString("0.0000", CultureInfo.InvariantCulture),
-            outcome.LandedCommit is null ? outcome.KeptBranch is null ? "" : $"; commit kept on {outcome.KeptBranch}" : $"; landed {outcome.LandedCommit[..Math.Min(12, outcome.LandedCommit.Length)]}");
+        TerminalVisibleLog.Line(BuildEngine, "Factory: " + OutcomeText.Line(outcome));
         foreach (var d in outcome.Diagnostics) MSBuildDiagnosticLogger.Report(Log, d, fallbackFile: file);
         if (outcome.ExitCode != FactoryExitCodes.Pass && !outcome.Diagnostics.Any(d => d.IsError))
         {

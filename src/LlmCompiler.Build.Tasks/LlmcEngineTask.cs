@@ -25,6 +25,8 @@ public abstract class LlmcEngineTask : LlmcTask
     public string? PassEnvironment { get; set; }
     public string? NetworkTimeoutSeconds { get; set; }
     public string? CallDeadlineSeconds { get; set; }
+    public string? PriceTable { get; set; }
+    public string? MaxTokens { get; set; }
 
     /// <summary>Validates the settings, logging each problem as E500; null when any was invalid.</summary>
     internal LlmcSettings? ReadSettings()
@@ -36,6 +38,7 @@ public abstract class LlmcEngineTask : LlmcTask
             {
                 Sandbox = Sandbox, SandboxNetwork = SandboxNetwork, PassEnvironment = PassEnvironment,
                 NetworkTimeoutSeconds = NetworkTimeoutSeconds, CallDeadlineSeconds = CallDeadlineSeconds,
+                PriceTable = PriceTable, MaxTokens = MaxTokens,
             },
             projectDirectory);
         foreach (var diagnostic in diagnostics) MSBuildDiagnosticLogger.Report(Log, diagnostic);

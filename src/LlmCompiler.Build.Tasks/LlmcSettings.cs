@@ -25,6 +25,8 @@ internal sealed record LlmcSettings
     public Sandbox.SandboxOptions Sandbox { get; init; } = new();
     public TimeSpan? NetworkTimeout { get; init; }
     public TimeSpan? CallDeadline { get; init; }
+    public string? PriceTablePath { get; init; }
+    public long? MaxTokens { get; init; }
 
     /// <summary>The default cassette folder, relative to the repository root.</summary>
     public const string DefaultCassettesFolder = "llmc/cassettes";
@@ -54,6 +56,8 @@ internal sealed record LlmcSettings
             MaxCostUsd = MaxCostUsd,
             NetworkTimeout = NetworkTimeout ?? defaults.NetworkTimeout,
             CallDeadline = CallDeadline ?? defaults.CallDeadline,
+            PriceTablePath = PriceTablePath,
+            MaxTokens = MaxTokens,
         };
     }
 }
@@ -68,6 +72,8 @@ internal sealed record LlmcRawSettings(
     public string? PassEnvironment { get; init; }
     public string? NetworkTimeoutSeconds { get; init; }
     public string? CallDeadlineSeconds { get; init; }
+    public string? PriceTable { get; init; }
+    public string? MaxTokens { get; init; }
 }
 
 /// <summary>
@@ -148,6 +154,8 @@ internal static partial class LlmcSettingsParser
             Sandbox = new LlmCompiler.Sandbox.SandboxOptions(sandboxMode, network, [.. passNames.Where(n => VariableName().IsMatch(n))]),
             NetworkTimeout = PositiveInt(raw.NetworkTimeoutSeconds, "LlmcNetworkTimeoutSeconds", 24 * 3600, Fail) is { } nt ? TimeSpan.FromSeconds(nt) : null,
             CallDeadline = PositiveInt(raw.CallDeadlineSeconds, "LlmcCallDeadlineSeconds", 24 * 3600, Fail) is { } cd ? TimeSpan.FromSeconds(cd) : null,
+            PriceTablePath = IsEmpty(raw.PriceTable) ? null : Path.GetFullPath(Path.Combine(projectDirectory, raw.PriceTable!.Trim())),
+            MaxTokens = PositiveInt(raw.MaxTokens, "LlmcMaxTokens", int.MaxValue, Fail),
         };
         return (settings, diagnostics);
     }

@@ -4,8 +4,8 @@ using Microsoft.Build.Utilities;
 
 namespace LlmCompiler.Build.Tasks;
 
-/// <summary>Forwards the engine's progress log, line by line, to MSBuild messages.</summary>
-internal sealed class TaskLogWriter(TaskLoggingHelper log, MessageImportance importance) : TextWriter
+/// <summary>Forwards the engine's progress log, line by line, to MSBuild messages (or to the terminal-visible channel).</summary>
+internal sealed class TaskLogWriter(TaskLoggingHelper log, MessageImportance importance, IBuildEngine? visibleTo = null) : TextWriter
 {
     private readonly StringBuilder _line = new();
     private readonly object _gate = new();
@@ -40,7 +40,8 @@ internal sealed class TaskLogWriter(TaskLoggingHelper log, MessageImportance imp
 
     private void FlushLine()
     {
-        log.LogMessage(importance, "{0}", _line.ToString());
+        if (visibleTo is not null) TerminalVisibleLog.Line(visibleTo, _line.ToString());
+        else log.LogMessage(importance, "{0}", _line.ToString());
         _line.Clear();
     }
 }

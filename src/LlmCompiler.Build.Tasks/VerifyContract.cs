@@ -51,27 +51,20 @@ public sealed class VerifyContract : LlmcTask
 
         var document = loaded.Document!;
         var start = string.IsNullOrWhiteSpace(ProjectDirectory) ? Path.GetDirectoryName(files[0])! : ProjectDirectory!;
-        var plan = document.WorkOrders.Select(w => w.Value).ToList();
-        var (baseline, baselineError) = PlanBaseline.ResolveAsync(RepoRoot, start, plan, CancellationToken).GetAwaiter().GetResult();
+        var (verification, baselineError) = PlanVerifier.VerifyAsync(document, RepoRoot, start, new ValidationOptions { CheckPythonSyntax = CheckPythonSyntax }, CancellationToken).GetAwaiter().GetResult();
         if (baselineError is not null)
         {
             Log.LogError(null, "E500", "E500", DiagnosticCatalog.HelpLinkFor("E500"), null, 0, 0, 0, 0, "LlmcRepoRoot: {0}", baselineError);
             return false;
         }
+        var (_, result, baseline) = verification!;
         Log.LogMessage(MessageImportance.Low, "VerifyContract: repository files from the {0} ({1} files).", baseline.Description, baseline.Files.Count);
-        CancellationToken.ThrowIfCancellationRequested();
-
-        var result = PlanValidator.Validate(document, new ValidationOptions
-        {
-            RepoFiles = baseline.Files,
-            CheckPythonSyntax = CheckPythonSyntax,
-        });
         CancellationToken.ThrowIfCancellationRequested();
 
         foreach (var diagnostic in result.Diagnostics) MSBuildDiagnosticLogger.Report(Log, diagnostic);
         ErrorCount = result.Diagnostics.Count(d => d.Severity == DiagnosticSeverity.Error);
         WarningCount = result.Diagnostics.Count(d => d.Severity == DiagnosticSeverity.Warning);
-        Log.LogMessage(MessageImportance.Normal, "VerifyContract: {0} work order(s){1}: {2} error(s), {3} warning(s).",
+        Log.LogMessage(MessageImportance.High, "VerifyContract: {0} work order(s){1}: {2} error(s), {3} warning(s).",
             document.WorkOrders.Count, manifest is null ? "" : " and the manifest", ErrorCount, WarningCount);
         return ErrorCount == 0;
     }

@@ -97,6 +97,7 @@ public sealed partial class DocsTests
         ["E106", "\"requires\": [{\"kind\": \"file_exists\", \"path\": \"tests/Calc.Tests/Calc.Tests.csproj\"}]", "\"requires\": [{\"kind\": \"file_exists\", \"path\": \"tests/Calc.Tests/Integration.cs\"}]"],
         ["W101", "\"dotnet build src/Calc/Calc.csproj\"", "\"dotnet build tests/Calc.Tests/Calc.Tests.csproj\""],
         ["W102", "\"forbidden\": [\"network access\"]", "\"postcondition\": [], \"forbidden\": [\"network access\"]"],
+        ["W105", "\"context_files\": [\"src/Calc/Calc.csproj\", \"src/Calc/Adder.cs\"]", "\"context_files\": [\"src/Calc/Calc.csproj\", \"src/Calc/Adder.cs\", \"src/Calc/Calc.cproj\"]"],
     ];
 
     /// <summary>

@@ -53,6 +53,8 @@ internal static class LlmClients
             Temperature = options.Temperature ?? defaults.Temperature,
             NetworkTimeout = options.NetworkTimeout ?? defaults.NetworkTimeout,
             CallDeadline = options.CallDeadline ?? defaults.CallDeadline,
+            PriceTablePath = options.PriceTablePath,
+            MaxTokens = options.MaxTokens,
         };
     }
 }

@@ -17,6 +17,10 @@ internal sealed record LlmOptions(string? Model, string? Endpoint, string ApiKey
     public TimeSpan? NetworkTimeout { get; init; }
 
     public TimeSpan? CallDeadline { get; init; }
+
+    public string? PriceTablePath { get; init; }
+
+    public long? MaxTokens { get; init; }
 }
 
 /// <summary>Builds the model client for a run, or the diagnostics (E3xx/E500) that say why it cannot.</summary>

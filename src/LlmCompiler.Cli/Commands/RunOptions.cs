@@ -26,10 +26,12 @@ internal sealed class RunOptions
     public Option<string[]> PassEnv { get; } = new("--pass-env") { Description = "An environment variable verify/acceptance commands may see besides the allow-list (repeatable).", AllowMultipleArgumentsPerToken = false, HelpName = "NAME" };
     public Option<double?> NetworkTimeoutSeconds { get; } = new("--network-timeout-seconds") { Description = "Per network operation of a model call, per try (default 120)." };
     public Option<double?> CallDeadlineSeconds { get; } = new("--call-deadline-seconds") { Description = "Overall limit of one model call including retries (default 600)." };
+    public Option<string?> PriceTable { get; } = new("--price-table") { Description = "A JSON price table overriding or extending the built-in prices (needed for a USD budget on unlisted models).", HelpName = "FILE" };
+    public Option<long?> MaxTokens { get; } = new("--max-tokens") { Description = "Stop before a call that could take the run's live tokens (input + output) over this.", HelpName = "N" };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Repo, Out, Model, Endpoint, ApiKeyEnv, LlmMode, Cassettes, MaxAttempts, Temperature, TimeoutSeconds, VerifyCommand, AllowVerifyExempt, MaxCostUsd, Sandbox, SandboxNetwork, PassEnv, NetworkTimeoutSeconds, CallDeadlineSeconds })
+        foreach (var option in new Option[] { Repo, Out, Model, Endpoint, ApiKeyEnv, LlmMode, Cassettes, MaxAttempts, Temperature, TimeoutSeconds, VerifyCommand, AllowVerifyExempt, MaxCostUsd, Sandbox, SandboxNetwork, PassEnv, NetworkTimeoutSeconds, CallDeadlineSeconds, PriceTable, MaxTokens })
         {
             command.Options.Add(option);
         }
@@ -55,6 +57,7 @@ internal sealed class RunOptions
         if (passEnv.FirstOrDefault(n => !IsVariableName(n)) is { } badName) return (null, null, $"--pass-env '{badName}' is not an environment variable name");
         if (parse.GetValue(NetworkTimeoutSeconds) is <= 0) return (null, null, "--network-timeout-seconds must be positive");
         if (parse.GetValue(CallDeadlineSeconds) is <= 0) return (null, null, "--call-deadline-seconds must be positive");
+        if (parse.GetValue(MaxTokens) is <= 0) return (null, null, "--max-tokens must be positive");
         var keyEnv = parse.GetValue(ApiKeyEnv)!;
         var options = new FactoryOptions
         {
@@ -74,6 +77,8 @@ internal sealed class RunOptions
             Temperature = (float)parse.GetValue(Temperature),
             NetworkTimeout = parse.GetValue(NetworkTimeoutSeconds) is { } nt ? TimeSpan.FromSeconds(nt) : null,
             CallDeadline = parse.GetValue(CallDeadlineSeconds) is { } cd ? TimeSpan.FromSeconds(cd) : null,
+            PriceTablePath = parse.GetValue(PriceTable) is { } pt ? Path.GetFullPath(pt) : null,
+            MaxTokens = parse.GetValue(MaxTokens),
         };
         return (options, llm, null);
     }

@@ -69,20 +69,23 @@ internal static class VerifyCommand
             return ExitCodes.Usage;
         }
 
-        var options = ValidationOptions.Default;
-        if (repoDir is not null)
+        // Without --repo, the repository is the git work tree the plan sits in (as under MSBuild); outside git the
+        // plan starts from an empty tree. Either way the files are those the plan started from, so a re-check after
+        // work orders landed stays green.
+        var start = Directory.Exists(planPath) ? Path.GetFullPath(planPath) : Path.GetDirectoryName(Path.GetFullPath(planPath))!;
+        var (verification, error) = PlanVerifier.VerifyAsync(loaded.Document!, repoDir, start).GetAwaiter().GetResult();
+        if (error is not null)
         {
-            // The files the plan started from, so a re-check after work orders landed stays green.
-            var plan = loaded.Document!.WorkOrders.Select(w => w.Value).ToList();
-            var (baseline, error) = PlanBaseline.ResolveAsync(repoDir, repoDir, plan).GetAwaiter().GetResult();
-            if (error is not null)
-            {
-                stderr.WriteLine($"llmc verify: {error}");
-                return ExitCodes.Usage;
-            }
-            options = options with { RepoFiles = baseline.Files };
+            stderr.WriteLine($"llmc verify: {error}");
+            return ExitCodes.Usage;
         }
-        var result = PlanValidator.Validate(loaded.Document!, options);
+        var result = verification!.Result;
+        if (loaded.FocusFile is { } focus)
+        {
+            // Only what is about the named file: findings in it, or about its work order.
+            var id = loaded.Document!.WorkOrders.FirstOrDefault(w => w.Map.Source.Path is { } p && Path.GetFullPath(p) == focus)?.DisplayId;
+            result = result with { Diagnostics = [.. result.Diagnostics.Where(d => d.File is { } f && Path.GetFullPath(f) == focus || id is not null && d.WoId == id)] };
+        }
         var report = VerifyReport.Create(loaded.Document!, result, warnAsError);
 
         ReportFormats.CreateReporter(format).Write(report, stdout);

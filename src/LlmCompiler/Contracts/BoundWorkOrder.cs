@@ -27,6 +27,12 @@ public sealed record PlanDocument(
     IReadOnlyList<Diagnostic> DocumentDiagnostics,
     IReadOnlyDictionary<string, System.Text.Json.JsonElement>? UnknownProperties = null)
 {
+    /// <summary>
+    /// Positions (in plan order) of work-order files that could not be read at all (E000): the work orders after the
+    /// first of them cannot be judged by the chain checks, which need every earlier work order.
+    /// </summary>
+    public IReadOnlyList<int> UnreadableIndexes { get; init; } = [];
+
     /// <summary>True when the document was too malformed to yield work orders (an E000 stopped binding).</summary>
     public bool IsStructurallyBroken => DocumentDiagnostics.Any(d => d.Code == "E000" && d.Field != "verify_contract" && !(d.Field?.StartsWith("verify_contract", StringComparison.Ordinal) ?? false));
 

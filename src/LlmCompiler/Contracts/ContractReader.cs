@@ -103,11 +103,13 @@ public static class ContractReader
     {
         var diagnostics = new List<Diagnostic>();
         var workOrders = new List<BoundWorkOrder>();
+        var unreadable = new List<int>();
         for (var i = 0; i < files.Count; i++)
         {
             var (wo, error) = ReadWorkOrderFile(files[i], i);
             if (error is not null) diagnostics.Add(error);
             if (wo is not null) workOrders.Add(wo);
+            else unreadable.Add(i);
         }
         if (files.Count == 0)
         {
@@ -135,7 +137,7 @@ public static class ContractReader
                 diagnostics.Add(E000(manifest, parsed.Root.Start, null, null, $"top level is {parsed.Root.TypeName}, expected an object"));
             }
         }
-        return new PlanDocument(workOrders, verifyContract, overview, diagnostics);
+        return new PlanDocument(workOrders, verifyContract, overview, diagnostics) { UnreadableIndexes = unreadable };
     }
 
     internal static BoundWorkOrder BindWorkOrder(SourceText source, JsonObjectSyntax obj, int index)

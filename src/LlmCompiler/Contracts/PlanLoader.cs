@@ -6,6 +6,10 @@ namespace LlmCompiler.Contracts;
 public sealed record PlanLoadResult(PlanDocument? Document, string? IoError)
 {
     public bool Success => Document is not null;
+
+    /// <summary>Set when the path named one work-order file: it was read with the plan folder around it, and only its
+    /// findings are about it.</summary>
+    public string? FocusFile { get; init; }
 }
 
 /// <summary>
@@ -27,9 +31,15 @@ public static class PlanLoader
         }
         if (File.Exists(path))
         {
-            return TryRead(path, out var source, out var error)
-                ? new PlanLoadResult(ContractReader.ReadManifest(source!), null)
-                : new PlanLoadResult(null, error);
+            if (!TryRead(path, out var source, out var error)) return new PlanLoadResult(null, error);
+            if (LooksLikeWorkOrder(source!) && Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder)
+            {
+                // One WO-NN.json: its chain checks need the plan it belongs to (the files and manifest beside it).
+                var siblings = Directory.GetFiles(folder, WorkOrderFilePattern, SearchOption.TopDirectoryOnly).Select(Path.GetFullPath).Append(Path.GetFullPath(path)).Distinct(StringComparer.Ordinal);
+                var manifest = Path.Combine(folder, Manifest.FileName);
+                return LoadFiles(siblings, File.Exists(manifest) && !SamePath(manifest, path) ? manifest : null) with { FocusFile = Path.GetFullPath(path) };
+            }
+            return new PlanLoadResult(ContractReader.ReadManifest(source!), null);
         }
         return new PlanLoadResult(null, $"'{path}' does not exist");
     }
@@ -50,6 +60,24 @@ public static class PlanLoader
         }
         return new PlanLoadResult(ContractReader.ReadWorkOrderFiles(sources, manifest), null);
     }
+
+    /// <summary>A JSON object with an <c>id</c> and no <c>work_orders</c>: a work order, not a manifest.</summary>
+    private static bool LooksLikeWorkOrder(Json.SourceText source)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(source.Utf8, new System.Text.Json.JsonDocumentOptions { MaxDepth = 64 });
+            var root = document.RootElement;
+            return root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("id", out _) && !root.TryGetProperty("work_orders", out _);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Unparseable: the manifest reader reports it with its position.
+            return false;
+        }
+    }
+
+    private static bool SamePath(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
 
     /// <summary>Orders <c>WO-2.json</c> before <c>WO-10.json</c>; names without a number go last, by name.</summary>
     public static IEnumerable<string> SortByWorkOrderNumber(IEnumerable<string> files) =>

@@ -33,6 +33,8 @@ public static class DiagnosticCatalog
         new("E106", DiagnosticSeverity.Error, "Verify contract never satisfied by the plan", "contract"),
         new("W101", DiagnosticSeverity.Warning, "Acceptance command refers to a file the plan never creates", "contract"),
         new("W102", DiagnosticSeverity.Warning, "Unknown property", "contract"),
+        new("W104", DiagnosticSeverity.Warning, "Work order differs from the version that landed", "contract"),
+        new("W105", DiagnosticSeverity.Warning, "Context file never exists", "contract"),
         // Factory (run time)
         new("E200", DiagnosticSeverity.Error, "Repository is not usable by the factory", "factory"),
         new("E201", DiagnosticSeverity.Error, "Working tree is not clean", "factory"),

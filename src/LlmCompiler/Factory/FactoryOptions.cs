@@ -29,6 +29,9 @@ public sealed record FactoryOptions
     /// <summary>The cassette folder (absolute); no proposal may write inside it when it lies in the repository.</summary>
     public string? CassettesDirectory { get; init; }
 
+    /// <summary>Work-order ids to execute again although they landed (<c>--force</c>, <c>LlmcRerun</c>).</summary>
+    public IReadOnlySet<string> Rerun { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Tests only: a git executable to use instead of the one on PATH (to make git fail part-way).</summary>
     internal string? GitExecutable { get; init; }
 
@@ -61,9 +64,13 @@ public sealed record RunOutcome
     public long InputTokens { get; init; }
     public long OutputTokens { get; init; }
     public decimal CostUsd { get; init; }
+
+    /// <summary>False when a call's model had no price: <see cref="CostUsd"/> is then a lower bound, shown as unknown.</summary>
+    public bool CostKnown { get; init; } = true;
     public string? RunDirectory { get; init; }
     public IReadOnlyList<Diagnostic> Diagnostics { get; init; } = [];
 
+    /// <summary>A work order that was not run at all (a refusal before any attempt): verdict <c>REFUSED</c>, zero attempts.</summary>
     public static RunOutcome Refused(string woId, IEnumerable<Diagnostic> diagnostics) =>
-        new() { WorkOrderId = woId, Verdict = "FAIL", ExitCode = FactoryExitCodes.Fail, Diagnostics = [.. diagnostics] };
+        new() { WorkOrderId = woId, Verdict = "REFUSED", ExitCode = FactoryExitCodes.Fail, Diagnostics = [.. diagnostics] };
 }

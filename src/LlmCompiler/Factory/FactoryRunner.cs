@@ -52,12 +52,18 @@ public static class FactoryRunner
         var mine = errors.Where(d => d.WoId == bound.DisplayId || d.File is { } f && Path.GetFullPath(f) == full).ToList();
         if (mine.Count > 0) return RunOutcome.Refused(bound.DisplayId, mine);
 
+        var llm = llmFactory();
+        if (Preflight(llm) is { } noKey) return RunOutcome.Refused(bound.Value.Id, [noKey]);
         var (session, diagnostics) = await OpenAsync(repo, options, log, ct).ConfigureAwait(false);
         if (session is null) return RunOutcome.Refused(bound.Value.Id, diagnostics);
         using (session)
         {
-            var outcome = await session.RunWorkOrderAsync(bound.Value, verify, llmFactory(), ct, directory).ConfigureAwait(false);
-            return outcome with { Diagnostics = [.. session.Warnings, .. outcome.Diagnostics] };
+            // `llmc run` of a landed work order is "already landed", as in run-all; --force runs it again.
+            var landed = await Landing.LandedWorkOrders.FindAsync(session.Git, session.Root, [bound.Value], ct).ConfigureAwait(false);
+            var headTree = await session.Git.TreeEntriesAsync(session.Root, "HEAD", ct).ConfigureAwait(false);
+            if (Decide(bound.Value, landed, headTree, options) is { } decided) return decided with { Diagnostics = [.. session.Warnings, .. landed.Warnings, .. decided.Diagnostics] };
+            var outcome = await session.RunWorkOrderAsync(bound.Value, verify, llm, ct, directory).ConfigureAwait(false);
+            return outcome with { Diagnostics = [.. session.Warnings, .. landed.Warnings, .. outcome.Diagnostics] };
         }
     }
 
@@ -98,22 +104,15 @@ public static class FactoryRunner
             var landed = await Landing.LandedWorkOrders.FindAsync(session.Git, session.Root, workOrders, ct).ConfigureAwait(false);
             IReadOnlyList<Diagnostic> runWarnings = [.. session.Warnings, .. landed.Warnings];
             foreach (var warning in landed.Warnings) log.WriteLine(warning.ToCanonicalString());
-            var headTree = landed.CommitByHash.Count == 0 ? null : await session.Git.TreeEntriesAsync(session.Root, "HEAD", ct).ConfigureAwait(false);
+            var headTree = await session.Git.TreeEntriesAsync(session.Root, "HEAD", ct).ConfigureAwait(false);
             ILlmClient? llm = null;
             foreach (var wo in workOrders)
             {
-                RunOutcome outcome;
-                if (landed.CommitByHash.TryGetValue(WorkOrderIdentity.Sha256(wo), out var landedIn))
-                {
-                    // Landed once is not enough: what it created must still be there, or this is not DONE.
-                    outcome = Landing.LandedWorkOrders.BrokenPostcondition(wo, headTree!) is { } broken
-                        ? RunOutcome.Refused(wo.Id, [DiagnosticCatalog.Create(DiagnosticCodes.LandedWorkMismatch,
-                            $"{wo.Id} landed in {landedIn[..12]}, but its postcondition {broken} no longer holds at HEAD; restore the file or re-run the work order with a changed plan", wo.Id)])
-                        : new RunOutcome { WorkOrderId = wo.Id, Verdict = "DONE", ExitCode = FactoryExitCodes.Pass, Skipped = true, LandedCommit = landedIn };
-                }
-                else
+                var outcome = Decide(wo, landed, headTree, options);
+                if (outcome is null)
                 {
                     llm ??= llmFactory();
+                    if (Preflight(llm) is { } noKey) return new(outcomes, FactoryExitCodes.Fail, [.. runWarnings, noKey]);
                     outcome = await session.RunWorkOrderAsync(wo, verify, llm, ct, Path.GetFullPath(workOrdersDir)).ConfigureAwait(false);
                 }
                 outcomes.Add(outcome);
@@ -123,6 +122,35 @@ public static class FactoryRunner
             return new(outcomes, FactoryExitCodes.Pass, runWarnings);
         }
     }
+
+    /// <summary>
+    /// What to do with a work order before running it: DONE when the factory landed it (and what it created is still at
+    /// HEAD; otherwise E219), DONE with W104 when an earlier version of it landed, null to run it — always null for a
+    /// work order named in <see cref="FactoryOptions.Rerun"/>.
+    /// </summary>
+    private static RunOutcome? Decide(WorkOrder wo, Landing.LandedWork landed, IReadOnlyDictionary<string, Git.TreeEntry> headTree, FactoryOptions options)
+    {
+        if (options.Rerun.Contains(wo.Id) || options.Rerun.Contains("*")) return null;
+        if (landed.CommitByHash.TryGetValue(WorkOrderIdentity.Sha256(wo), out var landedIn))
+        {
+            // Landed once is not enough: what it created must still be there, or this is not DONE.
+            return Landing.LandedWorkOrders.BrokenPostcondition(wo, headTree) is { } broken
+                ? RunOutcome.Refused(wo.Id, [DiagnosticCatalog.Create(DiagnosticCodes.LandedWorkMismatch,
+                    $"{wo.Id} landed in {landedIn[..12]}, but its postcondition {broken} no longer holds at HEAD; restore the file, or run the work order again with --force / LlmcRerun={wo.Id}", wo.Id)])
+                : new RunOutcome { WorkOrderId = wo.Id, Verdict = "DONE", ExitCode = FactoryExitCodes.Pass, Skipped = true, LandedCommit = landedIn };
+        }
+        if (landed.EditedById.TryGetValue(wo.Id, out var earlier))
+        {
+            return new RunOutcome
+            {
+                WorkOrderId = wo.Id, Verdict = "DONE", ExitCode = FactoryExitCodes.Pass, Skipped = true, LandedCommit = earlier,
+                Diagnostics = [DiagnosticCatalog.Create("W104", $"{wo.Id} differs from the version that landed in {earlier[..12]}; the landed version counts. To apply the change, revert that commit and run again with --force / LlmcRerun={wo.Id}", wo.Id)],
+            };
+        }
+        return null;
+    }
+
+    private static Diagnostic? Preflight(ILlmClient llm) => (llm as ILlmPreflight)?.Preflight();
 
     private static async Task<(FactorySession? Session, IReadOnlyList<Diagnostic> Diagnostics)> OpenAsync(string repo, FactoryOptions options, TextWriter log, CancellationToken ct)
     {
@@ -151,9 +179,9 @@ public static class FactoryRunner
     {
         var fullRepo = Path.GetFullPath(repo);
         var plan = document.WorkOrders.Select(w => w.Value).ToList();
-        var (baseline, baselineError) = await PlanBaseline.ResolveAsync(fullRepo, fullRepo, plan, ct).ConfigureAwait(false);
+        var (verification, baselineError) = await PlanVerifier.VerifyAsync(document, fullRepo, fullRepo, ValidationOptions.Default, ct).ConfigureAwait(false);
         if (baselineError is not null) return (plan, document.VerifyContract?.Value, [DiagnosticCatalog.Create("E200", baselineError)]);
-        var validation = PlanValidator.Validate(document, ValidationOptions.Default with { RepoFiles = baseline.Files });
+        var validation = verification!.Result;
         var errors = validation.Errors.ToList();
         var workOrders = document.WorkOrders.Select(w => w.Value).OrderBy(w => IdNumber(w.Id)).ThenBy(w => w.Id, StringComparer.Ordinal).ToList();
         if (errors.Count == 0 && workOrders.Count == 0) errors.Add(DiagnosticCatalog.Create("E000", "no work orders to run"));

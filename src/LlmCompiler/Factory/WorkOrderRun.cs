@@ -55,6 +55,7 @@ internal sealed class WorkOrderRun
     private long _inputTokens;
     private long _outputTokens;
     private decimal _cost;
+    private bool _costKnown = true;
     private int _llmCalls;
     private Journal? _journal;
 
@@ -207,6 +208,7 @@ internal sealed class WorkOrderRun
             }
         }
 
+        _log.WriteLine($"llmc: {_wo.Id} attempt {attempt}/{Options.MaxAttempts}: asking the model{(previous is null ? "" : $" (retry after {previous.Code})")}");
         var prompt = ExecutorPrompt.Build(_wo, worktree, previous, Options.ContextBudgetBytes, _session.Redactor);
         _artifacts.WriteText($"{attemptDir}/executor_prompt.md", prompt);
         _journal!.Append(JournalEvents.LlmCall, new JsonObject { ["attempt"] = attempt });
@@ -226,6 +228,7 @@ internal sealed class WorkOrderRun
         _inputTokens += response.InputTokens;
         _outputTokens += response.OutputTokens;
         _cost += response.CostUsd;
+        _costKnown &= response.PriceKnown;
 
         var rawPath = _artifacts.PathOf($"{attemptDir}/raw_llm_response.txt");
         _artifacts.WriteText($"{attemptDir}/raw_llm_response.txt", Redact(response.Text));
@@ -401,6 +404,7 @@ internal sealed class WorkOrderRun
     private async Task<(ProcessResult Result, FailureBrief? Outside)> RunCommandAsync(AttemptCommands commands, IReadOnlyList<string> argv, string stem, CancellationToken ct)
     {
         _journal!.Append(JournalEvents.Command, new JsonObject { ["argv"] = new JsonArray([.. argv.Select(a => (JsonNode)Redact(a))]) });
+        _log.WriteLine($"llmc: {_wo.Id}: running {Redact(string.Join(' ', argv))}{(_session.Sandboxed ? " (sandboxed)" : "")}");
         var remaining = MaxRunFolderBytes - _artifacts.SizeOnDisk();
         var storeOutput = remaining > 1024 * 1024;
         if (!storeOutput) Warn(DiagnosticCodes.OutputCapped, $"{_wo.Id}: the run folder reached {MaxRunFolderBytes / (1024 * 1024)} MiB; the output of '{string.Join(' ', argv)}' is kept in memory only (its tail is in the summary)");
@@ -451,6 +455,7 @@ internal sealed class WorkOrderRun
         var model = OneLine(response.Model, 100);
         return $"{_wo.Id}: {title}\n\n{body}Work-Order: {_wo.Id}\nLlmc-Run: {_runId}\nWork-Order-Sha256: {_woSha256}\n"
             + (model.Length == 0 ? "" : $"Llmc-Model: {model}\n")
+            + (_wo.Provenance?.PlannerRunId is { Length: > 0 } planRun && planRun.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') ? $"{PlanBaseline.PlanTrailer}: {planRun}\n" : "")
             + (cassetteDirectory is null ? "" : $"{LandedWorkOrders.CassettesTrailer}: {cassetteDirectory}\n");
     }
 
@@ -470,7 +475,7 @@ internal sealed class WorkOrderRun
             ["landed_commit"] = landed, ["kept_branch"] = keptBranch, ["commit"] = commit,
             ["started"] = _started.ToString("O"), ["finished"] = DateTimeOffset.UtcNow.ToString("O"),
             ["duration_seconds"] = Math.Round(_clock.Elapsed.TotalSeconds, 3),
-            ["llm"] = new JsonObject { ["calls"] = _llmCalls, ["input_tokens"] = _inputTokens, ["output_tokens"] = _outputTokens, ["cost_usd"] = _cost },
+            ["llm"] = new JsonObject { ["calls"] = _llmCalls, ["input_tokens"] = _inputTokens, ["output_tokens"] = _outputTokens, ["cost_usd"] = _cost, ["cost_known"] = _costKnown },
             ["config"] = new JsonObject
             {
                 ["llm_model"] = Options.Model, ["llm_temperature"] = Options.Temperature, ["max_attempts"] = Options.MaxAttempts,
@@ -497,7 +502,7 @@ internal sealed class WorkOrderRun
         return new RunOutcome
         {
             WorkOrderId = _wo.Id, Verdict = verdict, ExitCode = exitCode, RunId = _runId, LandedCommit = landed, KeptBranch = keptBranch,
-            Attempts = _attempts.Count, Duration = _clock.Elapsed, InputTokens = _inputTokens, OutputTokens = _outputTokens, CostUsd = _cost,
+            Attempts = _attempts.Count, Duration = _clock.Elapsed, InputTokens = _inputTokens, OutputTokens = _outputTokens, CostUsd = _cost, CostKnown = _costKnown,
             RunDirectory = _artifacts.Directory, Diagnostics = all,
         };
     }

@@ -30,6 +30,9 @@ public sealed record LlmResponse
     public int InputTokens { get; init; }
     public int OutputTokens { get; init; }
     public decimal CostUsd { get; init; }
+
+    /// <summary>False when the price table has no price for the model: <see cref="CostUsd"/> is then 0 but unknown.</summary>
+    public bool PriceKnown { get; init; } = true;
     public TimeSpan Latency { get; init; }
     public string CassetteKey { get; init; } = "";
     public bool FromCassette { get; init; }
@@ -65,6 +68,13 @@ public interface ILlmClient
     Task<LlmResult> CompleteAsync(LlmRequest request, CancellationToken cancellationToken);
 }
 
+/// <summary>What a client can tell before the first call: that no call can succeed (no key for a live endpoint).</summary>
+public interface ILlmPreflight
+{
+    /// <summary>E300 when every live call would fail for lack of credentials and the mode needs live calls; else null.</summary>
+    Diagnostic? Preflight();
+}
+
 /// <summary>Running totals of one run's model use, for summaries and MSBuild messages.</summary>
 public interface ILlmUsage
 {
@@ -74,4 +84,7 @@ public interface ILlmUsage
     long OutputTokens { get; }
     decimal CostUsd { get; }
     IReadOnlyList<string> CassetteKeys { get; }
+
+    /// <summary>Models that were called but have no price: totals that include them are lower bounds, shown as unknown.</summary>
+    IReadOnlyList<string> UnpricedModels { get; }
 }

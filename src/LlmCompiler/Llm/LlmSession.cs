@@ -17,7 +17,7 @@ namespace LlmCompiler.Llm;
 /// </para>
 /// Thread-safe: parallel callers share the budget through reservations.
 /// </summary>
-public sealed class LlmSession : ILlmClient, ILlmUsage
+public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
 {
     private static readonly HashSet<string> Roles = ["system", "user", "assistant"];
 
@@ -32,6 +32,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
     private readonly List<string> _cassetteKeys = [];
     private readonly HashSet<string> _cassetteKeySet = new(StringComparer.Ordinal);
     private readonly List<Diagnostic> _recordingErrors = [];
+    private readonly SortedSet<string> _unpriced = new(StringComparer.Ordinal);
 
     private int _calls;
     private int _hits;
@@ -112,8 +113,25 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
     /// </summary>
     public IReadOnlyList<Diagnostic> RecordingErrors { get { lock (_gate) { return [.. _recordingErrors]; } } }
 
+    public IReadOnlyList<string> UnpricedModels { get { lock (_gate) { return [.. _unpriced]; } } }
+
     /// <summary>Cassette keys used (replayed or recorded), first use first, without duplicates.</summary>
     public IReadOnlyList<string> CassetteKeys { get { lock (_gate) { return [.. _cassetteKeys]; } } }
+
+    /// <summary>
+    /// In <c>live</c> and <c>record</c> mode every call goes to the endpoint, so a missing key fails them all: say so
+    /// before anything starts. <c>auto</c> and <c>replay</c> may never need the key.
+    /// </summary>
+    public Diagnostic? Preflight()
+    {
+        if (_settings.Mode is not (LlmMode.Live or LlmMode.Record)) return null;
+        var endpoint = _settings.ResolveEndpoint(_environment);
+        if (!string.IsNullOrEmpty(_environment(_settings.ApiKeyEnvironmentVariable)) || LlmSettings.IsPrivateEndpoint(endpoint)) return null;
+        return DiagnosticCatalog.Create("E300",
+            $"The environment variable {LlmSettings.DescribeKeyVariable(_settings.ApiKeyEnvironmentVariable)} is not set, and {LlmSettings.Display(endpoint)} is not a loopback or "
+            + $"private endpoint that could work without a key. Mode '{LlmSettings.FormatMode(_settings.Mode)}' calls the model every time, so nothing was started. "
+            + "Set the variable, or use mode 'replay' (or 'auto') with recorded cassettes.");
+    }
 
     public async Task<LlmResult> CompleteAsync(LlmRequest request, CancellationToken cancellationToken)
     {
@@ -164,6 +182,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
             _inputTokens += cassette.InputTokens;
             _outputTokens += cassette.OutputTokens;
             _cost += cost;
+            if (!known) _unpriced.Add(cassette.Request.Model);
             RememberKey(cassette.Key);
         }
 
@@ -192,6 +211,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
                 InputTokens = cassette.InputTokens,
                 OutputTokens = cassette.OutputTokens,
                 CostUsd = cost,
+                PriceKnown = known,
                 Latency = TimeSpan.Zero,
                 CassetteKey = cassette.Key,
                 FromCassette = true,
@@ -218,6 +238,13 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
         }
 
         var known = _prices.TryGetPrice(canonical.Model, out var price);
+        if (!known && _settings.MaxCostUsd is { } limit)
+        {
+            // A USD budget that cannot be priced is not a budget: refuse rather than let the call through uncounted.
+            return LlmResult.Fail(DiagnosticCatalog.Create("E306",
+                $"The cost budget (${limit:0.######}) cannot be enforced: the price table has no price for model '{canonical.Model}'. "
+                + "Add the model to a price table (--price-table / LlmcPriceTable), or limit tokens instead (--max-tokens / LlmcMaxTokens). The call was not sent."));
+        }
         var worstTokens = canonical.EstimateInputTokens() + canonical.MaxOutputTokens;
         var worstCost = known ? price.Cost(canonical.EstimateInputTokens(), canonical.MaxOutputTokens) : 0m;
         if (Reserve(purpose, worstTokens, worstCost) is { } overBudget)
@@ -276,6 +303,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
             _cost += cost;
             _liveTokens += inputTokens + outputTokens;
             _liveCost += cost;
+            if (!known && exchange is not null) _unpriced.Add(canonical.Model);
         }
 
         var recorded = exchange is not null && _cassettes is not null && _settings.Mode is LlmMode.Record or LlmMode.Auto
@@ -311,6 +339,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage
             InputTokens = inputTokens,
             OutputTokens = outputTokens,
             CostUsd = cost,
+            PriceKnown = known,
             Latency = latency,
             CassetteKey = recorded || _cassettes is null ? key : "",
             FromCassette = false,

@@ -6,11 +6,37 @@ namespace LlmCompiler.Validation;
 /// <summary>
 /// Checks across work orders (original §2.3 with CONTRACT.md §3). The file state starts as the repository
 /// listing and grows by each work order's file_exists postconditions; per work order the emission order is
-/// E105, E102, E101, E103, E104, W101; after the last one, E106 per unmet verify-contract requirement.
+/// E105, E102, E101, E103, E104, W101, W105; after the last one, E106 per unmet verify-contract requirement.
 /// </summary>
 internal static class ChainValidator
 {
     private const string LegacyVerifyScript = "scripts/verify.sh";
+
+    /// <summary>" (did you mean 'x'?)" for the known file with the same name, or the closest path, when one is close.</summary>
+    private static string Suggestion(string path, FileState state)
+    {
+        var best = state.Files.Select(f => (File: f, Distance: Distance(f, path))).Where(c => c.Distance <= Math.Max(2, path.Length / 5))
+            .OrderBy(c => c.Distance).ThenBy(c => c.File, StringComparer.Ordinal).FirstOrDefault();
+        return best.File is null ? "" : $"; did you mean '{best.File}'?";
+    }
+
+    private static int Distance(string a, string b)
+    {
+        if (Math.Abs(a.Length - b.Length) > 8) return int.MaxValue;
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++) previous[j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
 
     public static void Validate(IReadOnlyList<BoundWorkOrder> workOrders, IReadOnlyList<AcceptanceCommand[]> commands,
         BoundVerifyContract? verifyContract, IReadOnlySet<string> repoFiles, List<Diagnostic> errors, List<Diagnostic> warnings)
@@ -124,6 +150,15 @@ internal static class ChainValidator
                     }
                 }
             }
+
+            // A context file is shown to the model as it is; one that never exists is most likely misspelled.
+            for (var c = 0; c < value.ContextFiles.Count; c++)
+            {
+                var path = value.ContextFiles[c];
+                if (after.ContainsFile(path) || after.ContainsDirectory(path) || value.AllowedFiles.Contains(path)) continue;
+                warnings.Add(map.Create("W105", id, map.ElementField("context_files", c),
+                    $"context file '{path}' does not exist in the repository and no earlier work order (nor this one) creates it; the model will see it as missing{Suggestion(path, after)}"));
+            }
         }
 
         if (verifyContract is not null)
@@ -163,6 +198,9 @@ internal sealed class FileState
     public FileState(IReadOnlySet<string> repo) => _repo = repo;
 
     public bool ContainsFile(string path) => _created.Contains(path) || _repo.Contains(path);
+
+    /// <summary>Every file known at this point (the repository's and the created ones).</summary>
+    public IEnumerable<string> Files => _repo.Concat(_created);
 
     public bool ContainsDirectory(string path)
     {

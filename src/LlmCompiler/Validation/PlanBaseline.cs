@@ -1,6 +1,5 @@
 using System.Text;
 using LlmCompiler.Contracts;
-using LlmCompiler.Factory;
 using LlmCompiler.Git;
 
 namespace LlmCompiler.Validation;
@@ -19,7 +18,16 @@ public sealed record PlanBaseline(string? RepoRoot, IReadOnlySet<string> Files, 
     /// <summary>Read-only queries: a minute is far more than any listing needs, and a build must never hang on git.</summary>
     internal static readonly TimeSpan GitTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>The trailer naming the planner run a landed work order came from (its provenance).</summary>
+    public const string PlanTrailer = "Llmc-Plan";
+
     private const char UnitSeparator = '\u001f';
+
+    /// <summary>
+    /// Work orders of this plan that landed in an earlier version (same id and planner run, different content): id →
+    /// landing commit. They count as landed for the baseline, and validation warns (W104) instead of failing.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> EditedAfterLanding { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     public static PlanBaseline None(string description) => new(null, new HashSet<string>(StringComparer.Ordinal), description);
 
@@ -31,14 +39,16 @@ public sealed record PlanBaseline(string? RepoRoot, IReadOnlySet<string> Files, 
     /// <param name="explicitRepoRoot">The repository the caller named, or null/empty to look above <paramref name="startDirectory"/>.</param>
     public static Task<(PlanBaseline Baseline, string? Error)> ResolveAsync(
         string? explicitRepoRoot, string startDirectory, IReadOnlyList<WorkOrder> plan, CancellationToken ct = default) =>
-        ResolveAsync(explicitRepoRoot, startDirectory, [.. plan.Select(w => w.Id).Where(id => id.Length > 0)],
-            [.. plan.Select(WorkOrderIdentity.Sha256)], ct);
+        ResolveAsync(explicitRepoRoot, startDirectory, PlanIdentity.Of(plan), ct);
 
     /// <param name="planIds">The plan's work-order ids (fallback for commits without a hash trailer).</param>
     /// <param name="planHashes">The factory's canonical hashes (<see cref="WorkOrderIdentity.Sha256"/>) of the plan's work orders.</param>
+    public static Task<(PlanBaseline Baseline, string? Error)> ResolveAsync(
+        string? explicitRepoRoot, string startDirectory, IReadOnlyCollection<string> planIds, IReadOnlyCollection<string> planHashes, CancellationToken ct = default) =>
+        ResolveAsync(explicitRepoRoot, startDirectory, new PlanIdentity(planIds.ToHashSet(StringComparer.Ordinal), planHashes.ToHashSet(StringComparer.OrdinalIgnoreCase), new Dictionary<string, string>()), ct);
+
     public static async Task<(PlanBaseline Baseline, string? Error)> ResolveAsync(
-        string? explicitRepoRoot, string startDirectory, IReadOnlyCollection<string> planIds, IReadOnlyCollection<string> planHashes,
-        CancellationToken ct = default)
+        string? explicitRepoRoot, string startDirectory, PlanIdentity plan, CancellationToken ct = default)
     {
         var git = new GitCli(timeout: GitTimeout);
         var probeDirectory = string.IsNullOrWhiteSpace(explicitRepoRoot) ? startDirectory : explicitRepoRoot!;
@@ -54,61 +64,68 @@ public sealed record PlanBaseline(string? RepoRoot, IReadOnlySet<string> Files, 
                 : (new PlanBaseline(Path.GetFullPath(explicitRepoRoot!), RepoListing.Load(explicitRepoRoot!), $"directory {explicitRepoRoot} (not a git repository)"), null);
         }
 
-        var firstLanded = await FindFirstLandedCommitAsync(git, root, planIds, planHashes, ct).ConfigureAwait(false);
-        if (firstLanded is null) return (new PlanBaseline(root, RepoListing.Load(root), $"working tree of {root}"), null);
+        if (!string.IsNullOrWhiteSpace(explicitRepoRoot) && !SameDirectory(explicitRepoRoot!, root))
+        {
+            // A folder inside a larger work tree, named on purpose: its files, relative to it (a plan for a product kept
+            // in a subfolder, such as the samples of this repository).
+            var folder = Path.GetFullPath(explicitRepoRoot!);
+            return (new PlanBaseline(folder, RepoListing.Load(folder), $"folder {folder} of the git work tree {root}"), null);
+        }
+        var landed = await FindLandedAsync(git, root, plan, ct).ConfigureAwait(false);
+        if (landed.First is null) return (new PlanBaseline(root, RepoListing.Load(root), $"working tree of {root}"), null);
 
-        var (commit, parent) = firstLanded.Value;
-        if (parent is null) return (new PlanBaseline(root, ToSet([]), $"empty tree before {Short(commit)}"), null);
+        var (commit, parent) = landed.First.Value;
+        if (parent is null) return (new PlanBaseline(root, ToSet([]), $"empty tree before {Short(commit)}") { EditedAfterLanding = landed.Edited }, null);
         var tree = await git.TryRunAsync(root, ["ls-tree", "-r", "-z", "--name-only", parent], ct).ConfigureAwait(false);
         if (!tree.Succeeded || tree.Stdout is null || tree.StdoutOverflowed)
         {
             return (None("no repository"), $"git ls-tree {Short(parent)} failed in '{root}': {Why(tree)}");
         }
         return (new PlanBaseline(root, ToSet(SplitNul(Encoding.UTF8.GetString(tree.Stdout))),
-            $"tree of {Short(parent)}, before the first landed work order ({Short(commit)})"), null);
+            $"tree of {Short(parent)}, before the first landed work order ({Short(commit)})") { EditedAfterLanding = landed.Edited }, null);
     }
 
     /// <summary>
-    /// The oldest landed commit of this plan. The factory's <c>Work-Order-Sha256:</c> trailer identifies a work order
-    /// exactly, so when any landed commit carries the hash of one of the plan's work orders, only those count.
-    /// Commits without that trailer fall back to their <c>Work-Order:</c> ids, walked from HEAD backwards and the
-    /// walk stops at the first id seen twice, which marks an earlier plan.
+    /// The oldest landed commit of this plan, walking the history from HEAD backwards. A commit belongs to the plan
+    /// when its <c>Work-Order-Sha256:</c> trailer is one of the plan's hashes; or when its work-order id and its
+    /// <c>Llmc-Plan:</c> trailer match a work order of the plan (an edited work order of the same planner run); or,
+    /// without a hash trailer, when its id is one of the plan's (commits of older versions). The walk stops at the
+    /// first id seen twice, which marks an earlier plan.
     /// </summary>
-    internal static async Task<(string Commit, string? Parent)?> FindFirstLandedCommitAsync(
-        GitCli git, string root, IReadOnlyCollection<string> planIds, IReadOnlyCollection<string> planHashes, CancellationToken ct)
+    internal static async Task<(( string Commit, string? Parent)? First, IReadOnlyDictionary<string, string> Edited)> FindLandedAsync(
+        GitCli git, string root, PlanIdentity plan, CancellationToken ct)
     {
-        if (planIds.Count == 0 && planHashes.Count == 0) return null;
+        var edited = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (plan.Ids.Count == 0 && plan.Hashes.Count == 0) return (null, edited);
         var log = await git.TryRunAsync(root,
-            ["log", "-z", "--grep=^Work-Order", $"--format=%H{UnitSeparator}%P{UnitSeparator}%(trailers:key=Work-Order,valueonly,separator=%x2C){UnitSeparator}%(trailers:key=Work-Order-Sha256,valueonly,separator=%x2C)", "HEAD", "--"],
+            ["log", "-z", "--grep=^Work-Order", $"--format=%H{UnitSeparator}%P{UnitSeparator}%(trailers:key=Work-Order,valueonly,separator=%x2C){UnitSeparator}%(trailers:key=Work-Order-Sha256,valueonly,separator=%x2C){UnitSeparator}%(trailers:key={PlanTrailer},valueonly,separator=%x2C)", "HEAD", "--"],
             ct).ConfigureAwait(false);
-        if (!log.Succeeded || log.Stdout is null) return null; // No commits yet.
+        if (!log.Succeeded || log.Stdout is null) return (null, edited); // No commits yet.
 
         var commits = SplitNul(Encoding.UTF8.GetString(log.Stdout))
             .Select(record => record.Trim('\n').Split(UnitSeparator))
-            .Where(fields => fields.Length >= 4)
+            .Where(fields => fields.Length >= 5)
             .Select(fields => new LandedCommit(fields[0], fields[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(),
-                Values(fields[2]), Values(fields[3])))
+                Values(fields[2]), Values(fields[3]), Values(fields[4])))
             .ToList();
 
-        var hashes = new HashSet<string>(planHashes, StringComparer.OrdinalIgnoreCase);
-        var byHash = commits.Where(c => c.Hashes.Any(hashes.Contains)).ToList();
-        if (byHash.Count > 0) return (byHash[^1].Commit, byHash[^1].Parent);
-
-        var ids = new HashSet<string>(planIds, StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         (string, string?)? oldest = null;
-        // A commit that carries a hash was judged by it above; ids only decide for commits without one.
-        foreach (var commit in commits.Where(c => hashes.Count == 0 || c.Hashes.Count == 0))
+        foreach (var commit in commits)
         {
-            var woIds = commit.Ids.Where(ids.Contains).ToList();
-            if (woIds.Count == 0) continue;
-            if (woIds.Any(id => !seen.Add(id))) break;
+            var ids = commit.Ids.Where(plan.Ids.Contains).ToList();
+            var byHash = commit.Hashes.Any(plan.Hashes.Contains);
+            var byPlan = ids.Where(id => plan.PlannerRuns.TryGetValue(id, out var run) && commit.Plans.Contains(run)).ToList();
+            var belongs = byHash || byPlan.Count > 0 || (commit.Hashes.Count == 0 && ids.Count > 0);
+            if (!belongs) continue;
+            if (ids.Any(id => !seen.Add(id))) break;
+            if (!byHash) foreach (var id in byPlan) edited.TryAdd(id, commit.Commit);
             oldest = (commit.Commit, commit.Parent);
         }
-        return oldest;
+        return (oldest, edited);
     }
 
-    private sealed record LandedCommit(string Commit, string? Parent, IReadOnlyList<string> Ids, IReadOnlyList<string> Hashes);
+    private sealed record LandedCommit(string Commit, string? Parent, IReadOnlyList<string> Ids, IReadOnlyList<string> Hashes, IReadOnlyList<string> Plans);
 
     private static string[] Values(string trailer) =>
         trailer.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -119,8 +136,21 @@ public sealed record PlanBaseline(string? RepoRoot, IReadOnlySet<string> Files, 
 
     private static string Short(string commit) => commit.Length > 12 ? commit[..12] : commit;
 
+    private static bool SameDirectory(string a, string b) =>
+        string.Equals(Path.GetFullPath(a).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(b).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
+
     internal static string Why(Processes.ProcessResult result) =>
         result.LaunchError ?? (result.TimedOut ? $"timed out after {GitTimeout.TotalSeconds:0}s" : result.StderrTail.Split('\n', 2)[0].Trim());
+}
+
+/// <summary>What identifies a plan's work orders in git history: ids, canonical hashes, and the planner run of each id.</summary>
+public sealed record PlanIdentity(IReadOnlySet<string> Ids, IReadOnlySet<string> Hashes, IReadOnlyDictionary<string, string> PlannerRuns)
+{
+    public static PlanIdentity Of(IReadOnlyList<WorkOrder> plan) => new(
+        plan.Select(w => w.Id).Where(id => id.Length > 0).ToHashSet(StringComparer.Ordinal),
+        plan.Select(WorkOrderIdentity.Sha256).ToHashSet(StringComparer.OrdinalIgnoreCase),
+        plan.Where(w => w.Id.Length > 0 && w.Provenance?.PlannerRunId is { Length: > 0 })
+            .GroupBy(w => w.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Provenance!.PlannerRunId!, StringComparer.Ordinal));
 }
 
 /// <summary>Finds the repository a project belongs to: the root the caller named, else the git top level.</summary>

@@ -23,8 +23,26 @@ public static class PlanValidator
         var workOrders = document.WorkOrders;
         var commands = workOrders.Select(w => w.Value.AcceptanceCommands.Select(c => new AcceptanceCommand(c)).ToArray()).ToList();
         var python = options.CheckPythonSyntax ? new PythonSyntaxChecker(options.PythonInterpreter) : null;
-        StructuralValidator.Validate(workOrders, commands, python, structural, warnings);
-        ChainValidator.Validate(workOrders, commands, document.VerifyContract, options.RepoFiles, chain, warnings);
+        StructuralValidator.Validate(workOrders, commands, python, structural, warnings, document.UnreadableIndexes);
+        if (document.UnreadableIndexes.Count == 0)
+        {
+            ChainValidator.Validate(workOrders, commands, document.VerifyContract, options.RepoFiles, chain, warnings);
+        }
+        else
+        {
+            // Every work order after an unreadable one would be judged without it (a false E101 for what it creates):
+            // the chain is checked only up to the first unreadable file, and the verify contract not at all.
+            var readable = workOrders.TakeWhile(w => w.Index < document.UnreadableIndexes[0]).ToList();
+            ChainValidator.Validate(readable, commands.Take(readable.Count).ToList(), null, options.RepoFiles, chain, warnings);
+        }
+        foreach (var wo in workOrders)
+        {
+            if (options.EditedAfterLanding.TryGetValue(wo.DisplayId, out var commit))
+            {
+                warnings.Add(wo.Map.Create("W104", wo.DisplayId, "id",
+                    $"{wo.DisplayId} differs from the version that landed in {commit[..Math.Min(12, commit.Length)]}; the landed version counts (run it again with --force or LlmcRerun={wo.DisplayId} after reverting that commit)"));
+            }
+        }
 
         var exempt = VerifyExemptCalculator.Compute([.. workOrders.Select(w => w.Value)], document.VerifyContract?.Value, options.RepoFiles);
         var exemptById = new Dictionary<string, bool>(StringComparer.Ordinal);

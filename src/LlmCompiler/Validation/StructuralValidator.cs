@@ -11,10 +11,12 @@ namespace LlmCompiler.Validation;
 /// </summary>
 internal static partial class StructuralValidator
 {
+    /// <param name="unreadable">Plan positions of work-order files that could not be read: they keep their slot, so the
+    /// files after them are not reported as renumbered.</param>
     public static void Validate(IReadOnlyList<BoundWorkOrder> workOrders, IReadOnlyList<AcceptanceCommand[]> commands,
-        PythonSyntaxChecker? python, List<Diagnostic> errors, List<Diagnostic> warnings)
+        PythonSyntaxChecker? python, List<Diagnostic> errors, List<Diagnostic> warnings, IReadOnlyList<int>? unreadable = null)
     {
-        for (var i = 0; i < workOrders.Count; i++) CheckId(workOrders[i], i, errors);
+        for (var i = 0; i < workOrders.Count; i++) CheckId(workOrders[i], unreadable is { Count: > 0 } ? workOrders[i].Index : i, errors);
 
         var syntax = CheckPython(commands, python, warnings);
         for (var w = 0; w < workOrders.Count; w++)

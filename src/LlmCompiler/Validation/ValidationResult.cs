@@ -27,5 +27,11 @@ public sealed record ValidationOptions
     /// <summary>The interpreter for E006; null = the first <c>python3</c>/<c>python</c> on PATH.</summary>
     public string? PythonInterpreter { get; init; }
 
+    /// <summary>Work orders that landed in an earlier version (id → landing commit): W104, judged as landed.</summary>
+    public IReadOnlyDictionary<string, string> EditedAfterLanding { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Options for validating against <paramref name="baseline"/>: its files and its edited landed work orders.</summary>
+    public ValidationOptions With(PlanBaseline baseline) => this with { RepoFiles = baseline.Files, EditedAfterLanding = baseline.EditedAfterLanding };
+
     public static ValidationOptions Default { get; } = new();
 }

@@ -137,7 +137,7 @@ public sealed class VerifyCommandTests
         while (!File.Exists(Path.Combine(root, "LlmCompiler.sln"))) root = Path.GetDirectoryName(root)!;
         var plan = Path.Combine(root, "samples", "TextKit", "transcript", "planner", "attempt-1.json");
 
-        var run = await CliRun.RunAsync("verify", plan, "--format", "json", "--warnaserror");
+        var run = await CliRun.RunAsync("verify", plan, "--repo", Path.Combine(root, "samples", "TextKit", "product"), "--format", "json", "--warnaserror");
 
         Assert.AreEqual(0, run.ExitCode, run.Stdout);
         using var doc = JsonDocument.Parse(run.Stdout);

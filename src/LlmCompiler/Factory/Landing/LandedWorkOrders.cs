@@ -6,7 +6,8 @@ using LlmCompiler.Git;
 namespace LlmCompiler.Factory.Landing;
 
 /// <summary>The plan's work orders that have landed, by canonical hash, and what was found suspicious on the way.</summary>
-internal sealed record LandedWork(IReadOnlyDictionary<string, string> CommitByHash, IReadOnlyList<Diagnostic> Warnings);
+/// <param name="EditedById">Work orders whose earlier version (same id and planner run) the factory landed: id → commit.</param>
+internal sealed record LandedWork(IReadOnlyDictionary<string, string> CommitByHash, IReadOnlyDictionary<string, string> EditedById, IReadOnlyList<Diagnostic> Warnings);
 
 /// <summary>
 /// Which work orders of a plan have landed. A <c>Work-Order-Sha256:</c> trailer is trusted only on a commit the factory
@@ -24,17 +25,26 @@ internal static partial class LandedWorkOrders
     public static async Task<LandedWork> FindAsync(GitCli git, string root, IReadOnlyList<WorkOrder> plan, CancellationToken ct)
     {
         var byHash = plan.GroupBy(WorkOrderIdentity.Sha256, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var byId = plan.Where(w => w.Provenance?.PlannerRunId is { Length: > 0 }).GroupBy(w => w.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var landed = new Dictionary<string, string>(StringComparer.Ordinal);
+        var edited = new Dictionary<string, string>(StringComparer.Ordinal);
         var warnings = new List<Diagnostic>();
         var log = await git.RunAsync(root,
-            ["log", "-z", "--grep=^Work-Order-Sha256:", $"--format=%H{Unit}%P{Unit}%(trailers:key=Work-Order-Sha256,valueonly,separator=%x2C){Unit}%(trailers:key=Llmc-Run,valueonly,separator=%x2C){Unit}%(trailers:key={CassettesTrailer},valueonly,separator=%x2C)", "HEAD", "--"],
+            ["log", "-z", "--grep=^Work-Order-Sha256:", $"--format=%H{Unit}%P{Unit}%(trailers:key=Work-Order-Sha256,valueonly,separator=%x2C){Unit}%(trailers:key=Llmc-Run,valueonly,separator=%x2C){Unit}%(trailers:key={CassettesTrailer},valueonly,separator=%x2C){Unit}%(trailers:key=Work-Order,valueonly,separator=%x2C){Unit}%(trailers:key={Validation.PlanBaseline.PlanTrailer},valueonly,separator=%x2C)", "HEAD", "--"],
             ct).ConfigureAwait(false);
         foreach (var record in log.Split('\0', StringSplitOptions.RemoveEmptyEntries))
         {
             var fields = record.Trim('\n').Split(Unit);
-            if (fields.Length < 5) continue;
+            if (fields.Length < 7) continue;
             var (commit, parents, hashes, runs) = (fields[0], fields[1].Split(' ', StringSplitOptions.RemoveEmptyEntries), Values(fields[2]), Values(fields[3]));
             var cassettes = Values(fields[4]);
+            // An edited work order: an earlier version, recognised by its id and its planner run, landed.
+            if (!hashes.Any(byHash.ContainsKey) && Values(fields[5]) is [var woId] && byId.TryGetValue(woId, out var current)
+                && Values(fields[6]).Contains(current.Provenance!.PlannerRunId!) && !edited.ContainsKey(woId) && !landed.Values.Contains(commit)
+                && runs.Count == 1 && parents.Length == 1)
+            {
+                edited[woId] = commit;
+            }
             foreach (var hash in hashes)
             {
                 if (!byHash.TryGetValue(hash, out var wo) || landed.ContainsKey(hash)) continue;
@@ -51,7 +61,8 @@ internal static partial class LandedWorkOrders
                     $"commit {commit[..12]} claims to have landed {wo.Id} (Work-Order-Sha256 trailer), but the factory did not make it: {reason}. {wo.Id} is treated as not landed.", wo.Id));
             }
         }
-        return new LandedWork(landed, warnings);
+        foreach (var wo in plan.Where(w => landed.ContainsKey(WorkOrderIdentity.Sha256(w)))) edited.Remove(wo.Id);
+        return new LandedWork(landed, edited, warnings);
     }
 
     /// <summary>The first file-exists postcondition of <paramref name="wo"/> that does not hold in HEAD's tree, or null.</summary>

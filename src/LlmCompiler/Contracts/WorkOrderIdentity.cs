@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using LlmCompiler.Contracts;
 
-namespace LlmCompiler.Factory;
+namespace LlmCompiler.Contracts;
 
 /// <summary>
 /// The canonical form of a work order, whose SHA-256 goes into the <c>Work-Order-Sha256:</c> trailer: the contract

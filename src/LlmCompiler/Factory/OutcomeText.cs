@@ -1,0 +1,22 @@
+using System.Globalization;
+using LlmCompiler.Llm;
+
+namespace LlmCompiler.Factory;
+
+/// <summary>One line per work order, the same in the CLI and in MSBuild output.</summary>
+public static class OutcomeText
+{
+    public static string Line(RunOutcome o) => o.Verdict switch
+    {
+        "DONE" => $"{o.WorkOrderId} already landed{(o.LandedCommit is null ? "" : $" in {Short(o.LandedCommit)}")}; skipped",
+        "REFUSED" => $"{o.WorkOrderId} not run: {FirstDiagnostic(o)}",
+        _ => string.Create(CultureInfo.InvariantCulture,
+            $"{o.WorkOrderId} {o.Verdict} after {o.Attempts} attempt(s) in {o.Duration.TotalSeconds:0.0} s, {o.InputTokens} tokens in / {o.OutputTokens} out, {CostText.Describe(o.CostUsd, o.CostKnown)}")
+            + (o.LandedCommit is not null ? $"; landed {Short(o.LandedCommit)}" : o.KeptBranch is not null ? $"; commit kept on {o.KeptBranch}" : ""),
+    };
+
+    private static string FirstDiagnostic(RunOutcome o) =>
+        o.Diagnostics.FirstOrDefault(d => d.IsError) is { } d ? $"{d.Code} {d.Message}" : "refused";
+
+    public static string Short(string sha) => sha[..Math.Min(12, sha.Length)];
+}

@@ -26,7 +26,8 @@ public abstract class LlmcEngineTask : LlmcTask
     public string? NetworkTimeoutSeconds { get; set; }
     public string? CallDeadlineSeconds { get; set; }
     public string? PriceTable { get; set; }
-    public string? MaxTokens { get; set; }
+    /// <summary>Live tokens (input + output) the run may use, from <c>$(LlmcMaxTokens)</c>; named so no parameter looks like a secret.</summary>
+    public string? UsageBudget { get; set; }
 
     /// <summary>Validates the settings, logging each problem as E500; null when any was invalid.</summary>
     internal LlmcSettings? ReadSettings()
@@ -38,7 +39,7 @@ public abstract class LlmcEngineTask : LlmcTask
             {
                 Sandbox = Sandbox, SandboxNetwork = SandboxNetwork, PassEnvironment = PassEnvironment,
                 NetworkTimeoutSeconds = NetworkTimeoutSeconds, CallDeadlineSeconds = CallDeadlineSeconds,
-                PriceTable = PriceTable, MaxTokens = MaxTokens,
+                PriceTable = PriceTable, MaxTokens = UsageBudget,
             },
             projectDirectory);
         foreach (var diagnostic in diagnostics) MSBuildDiagnosticLogger.Report(Log, diagnostic);

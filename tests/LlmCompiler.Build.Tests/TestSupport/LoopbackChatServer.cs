@@ -12,14 +12,19 @@ namespace LlmCompiler.Build.Tests.TestSupport;
 internal sealed class LoopbackChatServer : IDisposable
 {
     private readonly HttpListener _listener = new();
-    private readonly string _answer;
+    private readonly Func<string, int, string> _answer;
     private readonly TimeSpan _delay;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
     private int _requests;
 
     /// <param name="delay">How long each answer takes (to cancel a build mid-call).</param>
-    public LoopbackChatServer(string answer, TimeSpan delay = default)
+    public LoopbackChatServer(string answer, TimeSpan delay = default) : this((_, _) => answer, delay)
+    {
+    }
+
+    /// <param name="answer">The assistant message for a request, from its last user message and its 1-based number.</param>
+    public LoopbackChatServer(Func<string, int, string> answer, TimeSpan delay = default)
     {
         _answer = answer;
         _delay = delay;
@@ -37,6 +42,9 @@ internal sealed class LoopbackChatServer : IDisposable
     /// <summary>Authorization headers seen, to prove the key really was sent (and so really was read).</summary>
     public List<string> AuthorizationHeaders { get; } = [];
 
+    /// <summary>The last user message of every request, in order.</summary>
+    public List<string> Prompts { get; } = [];
+
     private async Task ServeAsync()
     {
         while (_listener.IsListening)
@@ -50,9 +58,12 @@ internal sealed class LoopbackChatServer : IDisposable
             {
                 return;
             }
-            Interlocked.Increment(ref _requests);
+            var number = Interlocked.Increment(ref _requests);
             lock (AuthorizationHeaders) AuthorizationHeaders.Add(context.Request.Headers["Authorization"] ?? "");
-            using (var reader = new StreamReader(context.Request.InputStream)) await reader.ReadToEndAsync().ConfigureAwait(false);
+            string requestBody;
+            using (var reader = new StreamReader(context.Request.InputStream)) requestBody = await reader.ReadToEndAsync().ConfigureAwait(false);
+            var prompt = LastUserMessage(requestBody);
+            lock (Prompts) Prompts.Add(prompt);
             if (_delay > TimeSpan.Zero)
             {
                 try { await Task.Delay(_delay, _stopping.Token).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
@@ -63,7 +74,7 @@ internal sealed class LoopbackChatServer : IDisposable
                 @object = "chat.completion",
                 created = 1_700_000_000,
                 model = "loopback-model",
-                choices = new[] { new { index = 0, message = new { role = "assistant", content = _answer }, finish_reason = "stop" } },
+                choices = new[] { new { index = 0, message = new { role = "assistant", content = _answer(prompt, number) }, finish_reason = "stop" } },
                 usage = new { prompt_tokens = 1200, completion_tokens = 300, total_tokens = 1500 },
             });
             context.Response.StatusCode = 200;
@@ -71,6 +82,19 @@ internal sealed class LoopbackChatServer : IDisposable
             context.Response.ContentLength64 = body.Length;
             await context.Response.OutputStream.WriteAsync(body).ConfigureAwait(false);
             context.Response.Close();
+        }
+    }
+
+    private static string LastUserMessage(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.GetProperty("messages").EnumerateArray().Last().GetProperty("content").GetString() ?? "";
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return "";
         }
     }
 
@@ -85,6 +109,8 @@ internal sealed class LoopbackChatServer : IDisposable
 
     public void Dispose()
     {
+        // Tests stop the server early to prove a replay needs no endpoint, then `using` disposes it again.
+        if (_stopping.IsCancellationRequested) return;
         _stopping.Cancel();
         _listener.Stop();
         _listener.Close();

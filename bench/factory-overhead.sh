@@ -83,7 +83,7 @@ for n in $(seq 1 "$RUNS"); do
 {"id":"$id","title":"Add bench $n","intent":"Create bench/b$n.txt.","preconditions":[{"kind":"file_absent","path":"bench/b$n.txt"}],"postconditions":[{"kind":"file_exists","path":"bench/b$n.txt"}],"allowed_files":["bench/b$n.txt"],"forbidden":[],"acceptance_commands":["true"],"context_files":[],"notes":null,"verify_exempt":false}
 JSON
   start=$(date +%s.%N)
-  /usr/bin/time -f "%M" -o "$WORK/rss" dotnet "$LLMC" run --repo "$REPO" --work-order "$PLAN/$id.json" \
+  /usr/bin/time -f "%M" -o "$WORK/rss" dotnet "$LLMC" run --repo "$REPO" "$PLAN/$id.json" \
     --endpoint "$ENDPOINT" --api-key-env LLMC_BENCH_KEY --model bench --max-attempts 1 >/dev/null 2>"$WORK/stderr" \
     || { echo "run $n failed:" >&2; cat "$WORK/stderr" >&2; exit 1; }
   end=$(date +%s.%N)

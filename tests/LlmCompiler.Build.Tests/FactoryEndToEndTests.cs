@@ -63,4 +63,66 @@ public sealed class FactoryEndToEndTests
         Assert.AreEqual(1, server.Requests, "the second build must not call the model:\n" + second);
         StringAssert.Contains(second.Output, "WO-01 already landed");
     }
+
+    [TestMethod]
+    public void Rewording_a_landed_work_order_warns_without_failing_and_revert_plus_LlmcRerun_applies_the_edit()
+    {
+        var greeter = "namespace Product;\n\npublic static class Greeter\n{\n    public static string Hello(string name) => $\"Hello, {name}!\";\n}\n";
+        var answer = JsonSerializer.Serialize(new
+        {
+            summary = "Add Greeter.",
+            writes = new[] { new { path = "src/Greeter.cs", base_sha256 = EmptySha256, content = greeter } },
+        });
+        using var server = new LoopbackChatServer(answer);
+        using var product = new ProductRepo(PackageFeed.Get(),
+            $"<PropertyGroup><LlmcMode>live</LlmcMode><LlmcEndpoint>{server.Endpoint}</LlmcEndpoint><LlmcModel>loopback-model</LlmcModel><LlmcMaxAttempts>1</LlmcMaxAttempts></PropertyGroup>");
+        const string wo = """
+            {
+              "id": "WO-01",
+              "title": "Add Greeter",
+              "intent": "Create src/Greeter.cs with a static Hello(name) method.",
+              "preconditions": [{"kind": "file_absent", "path": "src/Greeter.cs"}],
+              "postconditions": [{"kind": "file_exists", "path": "src/Greeter.cs"}],
+              "allowed_files": ["src/Greeter.cs"],
+              "forbidden": [],
+              "acceptance_commands": ["git --version"],
+              "context_files": [],
+              "notes": null
+            }
+            """;
+        product.Write("workorders/WO-01.json", wo);
+        ChildProcess.GitOk(product.Root, "add", "-A");
+        ChildProcess.GitOk(product.Root, "commit", "-q", "-m", "plan");
+        var env = new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "sk-CANARY-m7" };
+        var landedRun = product.Build(env, "-t:Factory");
+        Assert.AreEqual(0, landedRun.ExitCode, landedRun.ToString());
+        var landed = ChildProcess.Git(product.Root, "rev-parse", "HEAD").Output.Trim();
+
+        product.Write("workorders/WO-01.json", wo.Replace("with a static Hello(name) method.", "with a static Hello(name) method that greets by name.", StringComparison.Ordinal));
+        ChildProcess.GitOk(product.Root, "commit", "-q", "-am", "Reword WO-01");
+        var build = product.Build(env, "--no-restore");
+        var factory = product.Build(env, "--no-restore", "-t:Factory");
+
+        Assert.AreEqual(0, build.ExitCode, "an edited landed work order must not fail the build:\n" + build);
+        var w104 = ProductRepo.Diagnostics(build.Output).Where(d => d.Code == "W104").ToList();
+        Assert.HasCount(1, w104, build.ToString());
+        StringAssert.Contains(w104[0].Message, $"landed in {landed[..12]}");
+        StringAssert.EndsWith(w104[0].File.Replace('\\', '/'), "workorders/WO-01.json");
+        Assert.IsFalse(ProductRepo.Diagnostics(build.Output).Any(d => d.Code.StartsWith('E')), build.ToString());
+        Assert.AreEqual(0, factory.ExitCode, factory.ToString());
+        StringAssert.Contains(factory.Output, "WO-01 already landed");
+        Assert.AreEqual(1, server.Requests, "the landed version counts: no new call");
+
+        // The documented way to apply the edit: revert what the old version did, then run that work order again.
+        ChildProcess.GitOk(product.Root, "revert", "--no-edit", landed);
+        var refused = product.Build(env, "--no-restore", "-t:Factory");
+        var rerun = product.Build(env, "--no-restore", "-t:Factory", "-p:LlmcRerun=WO-01");
+
+        Assert.AreNotEqual(0, refused.ExitCode, "reverted work is not done:\n" + refused);
+        StringAssert.Contains(refused.Output, "WO-01.json : error E219: an earlier version of WO-01 landed in");
+        Assert.AreEqual(0, rerun.ExitCode, rerun.ToString());
+        Assert.AreEqual(2, server.Requests);
+        Assert.AreEqual(greeter, File.ReadAllText(product.PathOf("src/Greeter.cs")));
+        StringAssert.Contains(ChildProcess.Git(product.Root, "log", "-1", "--format=%B").Output, "Work-Order: WO-01");
+    }
 }

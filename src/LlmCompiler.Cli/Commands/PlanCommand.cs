@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Llm;
+using LlmCompiler.Cli.Output;
 using LlmCompiler.Planning;
+using LlmCompiler.Validation;
 
 namespace LlmCompiler.Cli.Commands;
 
@@ -27,9 +29,8 @@ internal sealed record LlmOptions(string? Model, string? Endpoint, string ApiKey
 internal delegate ILlmClient? PlanClientFactory(LlmOptions options, out IReadOnlyList<Diagnostic> errors);
 
 /// <summary>
-/// <c>llmc plan --spec FILE --outdir DIR [--repo DIR] [--template FILE] [--artifacts-dir DIR] [--overwrite]
-/// [--print-summary] [--model NAME] [--endpoint URL] [--api-key-env NAME] [--llm-mode live|record|replay|auto]
-/// [--cassettes DIR] [--max-attempts N] [--max-cost-usd X]</c>.
+/// <c>llmc plan --spec FILE [--outdir DIR] [--repo DIR] [--template FILE] [--artifacts-dir DIR] [--overwrite]
+/// [--print-summary] [model options]</c>.
 /// Exit codes: 0 success, 1 input/I/O error, 2 plan still invalid, 3 LLM/transport/budget error, 4 last answer not JSON.
 /// </summary>
 internal static class PlanCommand
@@ -37,58 +38,62 @@ internal static class PlanCommand
     public const int ExitLlmError = 3;
     public const int ExitUnparseable = 4;
 
-    public static Command Create(TextWriter stdout, TextWriter stderr) => Create(stdout, stderr, LlmClients.Create);
+    public static Command Create(CliContext context) => Create(context, LlmClients.Create);
 
-    internal static Command Create(TextWriter stdout, TextWriter stderr, PlanClientFactory clientFactory)
+    internal static Command Create(CliContext context, PlanClientFactory clientFactory)
     {
-        var spec = new Option<FileInfo>("--spec") { Description = "The product specification (Markdown or text).", Required = true };
-        var outdir = new Option<DirectoryInfo>("--outdir") { Description = "Where WO-NN.json and WORK_ORDERS_MANIFEST.json are written.", Required = true };
-        var repo = new Option<DirectoryInfo?>("--repo") { Description = "The target repository: its files feed the chain checks and the prompt." };
-        var template = new Option<FileInfo?>("--template") { Description = "A prompt template to use instead of the built-in one; must contain {{PRODUCT_SPEC}}." };
-        var artifacts = new Option<DirectoryInfo?>("--artifacts-dir") { Description = "Folder that receives one <run-id> folder per run with its prompts, responses, diagnostics and summary (default <repo or cwd>/.llmc/runs/plan)." };
+        var spec = new Option<FileInfo>("--spec") { Description = "The product specification (Markdown or text).", Required = true, HelpName = "FILE" };
+        var outdir = new Option<DirectoryInfo>("--outdir") { Description = $"Where WO-NN.json and WORK_ORDERS_MANIFEST.json are written (default ./{RunAllCommand.DefaultPlanFolder}).", HelpName = "DIR", DefaultValueFactory = _ => new DirectoryInfo(RunAllCommand.DefaultPlanFolder) };
+        var repo = new Option<DirectoryInfo?>("--repo") { Description = "The target repository: its files feed the chain checks and the prompt (default: the git repository of the output folder, if any).", HelpName = "DIR" };
+        var template = new Option<FileInfo?>("--template") { Description = "A prompt template to use instead of the built-in one; must contain {{PRODUCT_SPEC}}.", HelpName = "FILE" };
+        var artifacts = new Option<DirectoryInfo?>("--artifacts-dir") { Description = "Write each run's artifacts (prompts, answers, diagnostics, summary) to DIR/<run-id> instead of .llmc/runs/plan.", HelpName = "DIR" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace work orders already in --outdir." };
         var printSummary = new Option<bool>("--print-summary") { Description = "Print one line per work order on stdout." };
-        var model = new Option<string?>("--model") { Description = $"Model name (default {new LlmSettings().Model})." };
-        var endpoint = new Option<string?>("--endpoint") { Description = "OpenAI-compatible base URL (default: LLMC_ENDPOINT, OPENAI_BASE_URL, then OpenAI)." };
-        var apiKeyEnv = new Option<string>("--api-key-env") { Description = "Name of the environment variable holding the API key.", DefaultValueFactory = _ => "OPENAI_API_KEY" };
-        var mode = new Option<string?>("--llm-mode") { Description = "live, record, replay or auto (default: auto with --cassettes, else live)." };
-        mode.AcceptOnlyFromAmong("live", "record", "replay", "auto");
-        var cassettes = new Option<DirectoryInfo?>("--cassettes") { Description = "Folder of recorded LLM exchanges." };
-        var maxAttempts = new Option<int>("--max-attempts") { Description = "Compile attempts, including corrections (1-10).", DefaultValueFactory = _ => 3 };
-        var maxCost = new Option<decimal?>("--max-cost-usd") { Description = "Stop the run before a call that would exceed this live spend." };
+        var maxAttempts = new Option<int>("--max-attempts") { Description = "Compile attempts, corrections included (1-10).", DefaultValueFactory = _ => new PlanCompileOptions { SpecPath = "", OutDir = "" }.MaxAttempts, HelpName = "N" };
+        var model = new ModelOptions();
 
         var command = new Command("plan", "Compile a product spec into validated work orders, asking the model to correct its own mistakes.");
-        foreach (var option in new Option[] { spec, outdir, repo, template, artifacts, overwrite, printSummary, model, endpoint, apiKeyEnv, mode, cassettes, maxAttempts, maxCost })
+        foreach (var option in new Option[] { spec, outdir, repo, template, artifacts, overwrite, printSummary, maxAttempts })
         {
             command.Options.Add(option);
         }
+        model.AddTo(command);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var repoDir = parse.GetValue(repo)?.FullName;
+            var output = context.OutputFor(parse);
+            if (parse.GetValue(maxAttempts) is < 1 or > 10)
+            {
+                output.Fail("plan", "--max-attempts must be between 1 and 10 (see 'llmc plan --help')");
+                return ExitCodes.Usage;
+            }
+            var (bound, bindError) = model.Bind(parse);
+            if (bound is null)
+            {
+                output.Fail("plan", bindError + " (see 'llmc plan --help')");
+                return ExitCodes.Usage;
+            }
+            var outDir = parse.GetValue(outdir)!.FullName;
+            var repoDir = parse.GetValue(repo)?.FullName ?? await DefaultRepositoryAsync(outDir, cancellationToken);
             var (ledger, ledgerError) = await RepositoryLedger.PrepareAsync(repoDir ?? Directory.GetCurrentDirectory(), cancellationToken);
             if (ledgerError is not null)
             {
-                await stderr.WriteLineAsync(ledgerError.ToCanonicalString());
+                output.Report(ledgerError);
                 return ExitCodes.Usage;
             }
-            var llmOptions = new LlmOptions(
-                parse.GetValue(model), parse.GetValue(endpoint), parse.GetValue(apiKeyEnv)!, parse.GetValue(mode),
-                parse.GetValue(cassettes)?.FullName, parse.GetValue(maxCost))
-            {
-                LedgerPath = ledger,
-            };
+            var llmOptions = bound with { LedgerPath = ledger };
             var client = clientFactory(llmOptions, out var clientErrors);
             if (client is null)
             {
-                foreach (var error in clientErrors) await stderr.WriteLineAsync(error.ToCanonicalString());
+                output.Report(clientErrors);
                 return clientErrors.Any(e => e.Code.StartsWith("E3", StringComparison.Ordinal)) ? ExitLlmError : ExitCodes.Usage;
             }
+            output.Info($"llmc plan: repository {repoDir ?? "(none: the plan starts from an empty tree)"}; output {outDir}");
 
             var options = new PlanCompileOptions
             {
                 SpecPath = parse.GetValue(spec)!.FullName,
-                OutDir = parse.GetValue(outdir)!.FullName,
+                OutDir = outDir,
                 RepoRoot = repoDir,
                 TemplatePath = parse.GetValue(template)?.FullName,
                 ArtifactsDir = parse.GetValue(artifacts)?.FullName,
@@ -98,11 +103,11 @@ internal static class PlanCommand
                 // Recording a cassette must not change the next request's repo hints (and so its cassette key).
                 HintExclusions = llmOptions.CassettesDirectory is null ? [] : [llmOptions.CassettesDirectory],
             };
-            var compiler = new PlanCompiler(client, progress: report => stderr.WriteLine(FormatProgress(report)));
+            var compiler = new PlanCompiler(client, progress: report => output.Progress.WriteLine(FormatProgress(report)));
             try
             {
                 var result = await compiler.CompileAsync(options, cancellationToken);
-                return Report(result, parse.GetValue(printSummary), stdout, stderr);
+                return Report(result, parse.GetValue(printSummary), output);
             }
             finally
             {
@@ -112,9 +117,18 @@ internal static class PlanCommand
         return command;
     }
 
-    private static int Report(PlanCompileResult result, bool printSummary, TextWriter stdout, TextWriter stderr)
+    /// <summary>The git top level of the output folder (or of its nearest existing parent), or none.</summary>
+    private static async Task<string?> DefaultRepositoryAsync(string outDir, CancellationToken ct)
     {
-        foreach (var diagnostic in result.Diagnostics) stderr.WriteLine(diagnostic.ToCanonicalString());
+        var probe = outDir;
+        while (!Directory.Exists(probe) && Path.GetDirectoryName(probe) is { } parent) probe = parent;
+        var (root, _) = await RepositoryLocator.FindAsync(null, probe, ct);
+        return root;
+    }
+
+    private static int Report(PlanCompileResult result, bool printSummary, CliOutput output)
+    {
+        output.Report(result.Diagnostics);
         if (result.Success)
         {
             var manifest = result.Manifest!;
@@ -122,16 +136,16 @@ internal static class PlanCommand
             {
                 foreach (var wo in manifest.WorkOrders)
                 {
-                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{wo.Id}\t{(wo.VerifyExempt ? "exempt" : "verify")}\t{wo.AllowedFiles.Count} file(s)\t{wo.Title}"));
                 }
             }
             var summary = result.Summary!;
-            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"llmc plan: wrote {manifest.WorkOrders.Count} work order(s) to {Path.GetDirectoryName(result.WrittenFiles[^1])} after {summary.Attempts} attempt(s); {summary.InputTokens + summary.OutputTokens} tokens, ${summary.CostUsd:0.####}; artifacts in {result.ArtifactsDir}"));
+            output.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"llmc plan: wrote {manifest.WorkOrders.Count} work order(s) to {Path.GetDirectoryName(result.WrittenFiles[^1])} after {summary.Attempts} attempt(s); {summary.InputTokens + summary.OutputTokens} tokens, {CostText.Describe(summary.CostUsd, summary.CostKnown)}; artifacts in {result.ArtifactsDir}"));
             return ExitCodes.Success;
         }
-        if (result.ArtifactsDir is not null) stderr.WriteLine($"llmc plan: no work orders written; artifacts in {result.ArtifactsDir}");
+        if (result.ArtifactsDir is not null) output.Error.WriteLine($"llmc plan: no work orders written; artifacts in {result.ArtifactsDir}");
         return result.Outcome switch
         {
             PlanOutcome.ValidationFailed => ExitCodes.ValidationFailed,

@@ -1,28 +1,35 @@
 using System.CommandLine;
+using LlmCompiler.Cli.Output;
 using LlmCompiler.Factory;
 
 namespace LlmCompiler.Cli.Commands;
 
-/// <summary><c>llmc run --repo DIR --work-order FILE [options]</c>: execute one work order in an isolated worktree.</summary>
+/// <summary><c>llmc run WORK_ORDER [--force] [options]</c>: execute one work order in an isolated worktree.</summary>
 internal static class RunCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliContext context)
     {
         var shared = new RunOptions();
-        var workOrder = new Option<string>("--work-order") { Description = "The WO-NN.json file to execute.", Required = true };
+        var workOrder = new Argument<string>("WORK_ORDER") { Description = "The WO-NN.json file to execute; the plan is the folder it is in." };
+        var force = new Option<bool>("--force") { Description = "Run the work order even if it already landed (after editing it, say)." };
         var command = new Command("run", "Execute one work order: propose, check, write, verify, accept, then commit and fast-forward the branch.");
-        command.Options.Add(workOrder);
+        command.Arguments.Add(workOrder);
+        command.Options.Add(force);
         shared.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var (options, session) = await shared.OpenAsync(parse, "run", stderr, ct);
-            if (session is null) return FactoryExitCodes.Fail;
-            var outcome = await FactoryRunner.RunOneAsync(parse.GetValue(shared.Repo)!, parse.GetValue(workOrder)!,
-                () => session, options!, stderr, ct);
-            RunOptions.Report(stderr, outcome.Diagnostics);
-            stdout.WriteLine(RunAllCommand.Line(outcome));
-            if (outcome.RunDirectory is not null) stdout.WriteLine($"Artifacts: {outcome.RunDirectory}");
-            stdout.WriteLine($"Verdict: {outcome.Verdict}");
+            var output = context.OutputFor(parse);
+            var path = parse.GetValue(workOrder)!;
+            // `run` executes exactly one work order, so forcing it is forcing every id.
+            IReadOnlySet<string> rerun = parse.GetValue(force) ? new HashSet<string> { "*" } : new HashSet<string>();
+            var setup = await shared.OpenAsync(parse, "run", path, rerun, output, ct);
+            if (setup is null) return FactoryExitCodes.Fail;
+            using var session = setup.Session as IDisposable;
+            var outcome = await FactoryRunner.RunOneAsync(setup.Repository, path, () => setup.Session, setup.Options, output.Progress, ct);
+            output.Report(outcome.Diagnostics);
+            output.Out.WriteLine(OutcomeText.Line(outcome, output.OutStyle.Verdict));
+            if (outcome.RunDirectory is not null) output.Info($"llmc run: artifacts in {outcome.RunDirectory}");
+            output.Out.WriteLine($"Verdict: {output.OutStyle.Verdict(outcome.Verdict)}");
             return outcome.ExitCode;
         });
         return command;

@@ -11,21 +11,24 @@ namespace LlmCompiler.Cli.Commands;
 /// </summary>
 internal static class VerifyCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliContext context)
     {
         var path = new Argument<string>("PATH")
         {
-            Description = "A manifest file ({system_overview, verify_contract, work_orders}) or a directory of WO-*.json files.",
+            Description = $"A plan folder of WO-*.json files, a manifest file, or one work-order file (default ./{RunAllCommand.DefaultPlanFolder}).",
+            Arity = ArgumentArity.ZeroOrOne,
+            DefaultValueFactory = _ => RunAllCommand.DefaultPlanFolder,
         };
         var repo = new Option<string?>("--repo")
         {
-            Description = "Repository the plan will run against; its files are what exists before WO-01.",
+            Description = "Repository the plan will run against; its files are what exists before WO-01 (default: the git repository holding the plan).",
             HelpName = "DIR",
         };
         var format = new Option<string>("--format")
         {
-            Description = "Output format.",
+            Description = "Output format (SARIF 2.1.0 for code scanning).",
             DefaultValueFactory = _ => "text",
+            HelpName = string.Join('|', ReportFormats.Names),
         };
         format.AcceptOnlyFromAmong([.. ReportFormats.Names]);
         var warnAsError = new Option<bool>("--warnaserror")
@@ -39,7 +42,14 @@ internal static class VerifyCommand
         };
         command.SetAction(parse =>
         {
+            var stdout = context.Out;
+            var stderr = context.Error;
             ReportFormats.TryParse(parse.GetValue(format), out var reportFormat);
+            if (!Path.Exists(parse.GetValue(path)))
+            {
+                stderr.WriteLine($"llmc verify: {RunAllCommand.MissingPlan(parse, path, "verify")}");
+                return ExitCodes.Usage;
+            }
             try
             {
                 return Run(parse.GetValue(path)!, parse.GetValue(repo), reportFormat, parse.GetValue(warnAsError), stdout, stderr);

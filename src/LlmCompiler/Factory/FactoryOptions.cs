@@ -5,7 +5,8 @@ namespace LlmCompiler.Factory;
 /// <summary>Settings of one factory run (one work order, or a plan with run-all).</summary>
 public sealed record FactoryOptions
 {
-    public int MaxAttempts { get; init; } = 5;
+    /// <summary>Attempts per work order, the first included; the planner uses the same default.</summary>
+    public int MaxAttempts { get; init; } = 3;
 
     /// <summary>Per child command (verify, acceptance): on expiry the whole process tree is killed.</summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(600);

@@ -141,10 +141,16 @@ public static class FactoryRunner
         }
         if (landed.EditedById.TryGetValue(wo.Id, out var earlier))
         {
+            // Reverted since (the documented way to apply an edit): not done, and not silently re-run either.
+            if (Landing.LandedWorkOrders.BrokenPostcondition(wo, headTree) is { } undone)
+            {
+                return RunOutcome.Refused(wo.Id, [DiagnosticCatalog.Create(DiagnosticCodes.LandedWorkMismatch,
+                    $"an earlier version of {wo.Id} landed in {earlier[..12]}, but its postcondition {undone} no longer holds at HEAD; to apply the edited work order, run it again with --force / LlmcRerun={wo.Id}", wo.Id)]);
+            }
             return new RunOutcome
             {
                 WorkOrderId = wo.Id, Verdict = "DONE", ExitCode = FactoryExitCodes.Pass, Skipped = true, LandedCommit = earlier,
-                Diagnostics = [DiagnosticCatalog.Create("W104", $"{wo.Id} differs from the version that landed in {earlier[..12]}; the landed version counts. To apply the change, revert that commit and run again with --force / LlmcRerun={wo.Id}", wo.Id)],
+                Diagnostics = [DiagnosticCatalog.Create("W104", EditedWorkOrderText.Message(wo.Id, earlier), wo.Id)],
             };
         }
         return null;

@@ -6,12 +6,15 @@ namespace LlmCompiler.Factory;
 /// <summary>One line per work order, the same in the CLI and in MSBuild output.</summary>
 public static class OutcomeText
 {
-    public static string Line(RunOutcome o) => o.Verdict switch
+    public static string Line(RunOutcome o) => Line(o, static verdict => verdict);
+
+    /// <param name="verdict">Styles the verdict word (a terminal colours it); the rest of the line stays as is.</param>
+    public static string Line(RunOutcome o, Func<string, string> verdict) => o.Verdict switch
     {
         "DONE" => $"{o.WorkOrderId} already landed{(o.LandedCommit is null ? "" : $" in {Short(o.LandedCommit)}")}; skipped",
-        "REFUSED" => $"{o.WorkOrderId} not run: {FirstDiagnostic(o)}",
+        "REFUSED" => $"{o.WorkOrderId} {verdict("not run")}: {FirstDiagnostic(o)}",
         _ => string.Create(CultureInfo.InvariantCulture,
-            $"{o.WorkOrderId} {o.Verdict} after {o.Attempts} attempt(s) in {o.Duration.TotalSeconds:0.0} s, {o.InputTokens} tokens in / {o.OutputTokens} out, {CostText.Describe(o.CostUsd, o.CostKnown)}")
+            $"{o.WorkOrderId} {verdict(o.Verdict)} after {o.Attempts} attempt(s) in {o.Duration.TotalSeconds:0.0} s, {o.InputTokens} tokens in / {o.OutputTokens} out, {CostText.Describe(o.CostUsd, o.CostKnown)}")
             + (o.LandedCommit is not null ? $"; landed {Short(o.LandedCommit)}" : o.KeptBranch is not null ? $"; commit kept on {o.KeptBranch}" : ""),
     };
 

@@ -21,8 +21,10 @@ namespace LlmCompiler.Factory;
 /// </summary>
 internal sealed class WorkOrderRun
 {
-    // LLM failures that retrying cannot fix: no key, cassette miss, budget gone, broken cassette file.
-    private static readonly HashSet<string> FatalLlmCodes = ["E300", "E305", "E306", "E309"];
+    // LLM failures another attempt cannot fix: no key, cassette miss, budget gone, broken cassette file, and a
+    // transport failure or deadline the call already retried with back-off (retrying the attempt as well would
+    // multiply the calls against a failing endpoint: 3 attempts × 4 tries).
+    private static readonly HashSet<string> FatalLlmCodes = ["E300", "E301", "E305", "E306", "E308", "E309"];
 
     /// <summary>The whole run folder (every attempt's prompts, answers and command output) stays below this.</summary>
     internal const long MaxRunFolderBytes = 256L * 1024 * 1024;

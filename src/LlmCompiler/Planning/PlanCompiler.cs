@@ -255,6 +255,7 @@ public sealed class PlanCompiler
         public long InputTokens { get; private set; }
         public long OutputTokens { get; private set; }
         public decimal CostUsd { get; private set; }
+        public bool CostKnown { get; private set; } = true;
         public string? Model { get; private set; }
 
         public void Record(LlmResponse response)
@@ -262,6 +263,7 @@ public sealed class PlanCompiler
             InputTokens += response.InputTokens;
             OutputTokens += response.OutputTokens;
             CostUsd += response.CostUsd;
+            CostKnown &= response.PriceKnown;
             Model = string.IsNullOrEmpty(response.Model) ? Model : response.Model;
             ResponseHashes.Add(ContentHash.Sha256Hex(response.Text));
             if (!string.IsNullOrEmpty(response.CassetteKey) && !CassetteKeys.Contains(response.CassetteKey)) CassetteKeys.Add(response.CassetteKey);
@@ -379,6 +381,7 @@ public sealed class PlanCompiler
         InputTokens = loop.InputTokens,
         OutputTokens = loop.OutputTokens,
         CostUsd = loop.CostUsd,
+        CostKnown = loop.CostKnown,
         OutDir = Path.GetFullPath(options.OutDir),
         WrittenFiles = [.. written.Select(Path.GetFullPath)],
         StartedAt = started,

@@ -54,6 +54,9 @@ public sealed record CompileSummary
     public long InputTokens { get; init; }
     public long OutputTokens { get; init; }
     public decimal CostUsd { get; init; }
+
+    /// <summary>False when a call's model had no price: <see cref="CostUsd"/> is then a lower bound.</summary>
+    public bool CostKnown { get; init; } = true;
     public string? OutDir { get; init; }
     public IReadOnlyList<string> WrittenFiles { get; init; } = [];
     public DateTimeOffset StartedAt { get; init; }

@@ -15,27 +15,9 @@ internal static class ChainValidator
     /// <summary>" (did you mean 'x'?)" for the known file with the same name, or the closest path, when one is close.</summary>
     private static string Suggestion(string path, FileState state)
     {
-        var best = state.Files.Select(f => (File: f, Distance: Distance(f, path))).Where(c => c.Distance <= Math.Max(2, path.Length / 5))
+        var best = state.Files.Select(f => (File: f, Distance: NameSuggester.Distance(f, path, maxLengthGap: 8))).Where(c => c.Distance <= Math.Max(2, path.Length / 5))
             .OrderBy(c => c.Distance).ThenBy(c => c.File, StringComparer.Ordinal).FirstOrDefault();
         return best.File is null ? "" : $"; did you mean '{best.File}'?";
-    }
-
-    private static int Distance(string a, string b)
-    {
-        if (Math.Abs(a.Length - b.Length) > 8) return int.MaxValue;
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++) previous[j] = j;
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
     }
 
     public static void Validate(IReadOnlyList<BoundWorkOrder> workOrders, IReadOnlyList<AcceptanceCommand[]> commands,

@@ -22,6 +22,7 @@ public sealed record PlanBaseline(string? RepoRoot, IReadOnlySet<string> Files, 
     public const string PlanTrailer = "Llmc-Plan";
 
     private const char UnitSeparator = '\u001f';
+    private const char RecordSeparator = '\u001e';
 
     /// <summary>
     /// Work orders of this plan that landed in an earlier version (same id and planner run, different content): id →
@@ -88,7 +89,8 @@ public sealed record PlanBaseline(string? RepoRoot, IReadOnlySet<string> Files, 
     /// <summary>
     /// The oldest landed commit of this plan, walking the history from HEAD backwards. A commit belongs to the plan
     /// when its <c>Work-Order-Sha256:</c> trailer is one of the plan's hashes; or when its work-order id and its
-    /// <c>Llmc-Plan:</c> trailer match a work order of the plan (an edited work order of the same planner run); or,
+    /// <c>Llmc-Plan:</c> trailer make it an earlier version of one of the plan's work orders
+    /// (<see cref="PlanIdentity.IsEarlierVersion"/>); or,
     /// without a hash trailer, when its id is one of the plan's (commits of older versions). The walk stops at the
     /// first id seen twice, which marks an earlier plan.
     /// </summary>
@@ -97,16 +99,21 @@ public sealed record PlanBaseline(string? RepoRoot, IReadOnlySet<string> Files, 
     {
         var edited = new Dictionary<string, string>(StringComparer.Ordinal);
         if (plan.Ids.Count == 0 && plan.Hashes.Count == 0) return (null, edited);
+        // One record per commit (after a record separator): the fields, then with --name-only the paths it changed.
         var log = await git.TryRunAsync(root,
-            ["log", "-z", "--grep=^Work-Order", $"--format=%H{UnitSeparator}%P{UnitSeparator}%(trailers:key=Work-Order,valueonly,separator=%x2C){UnitSeparator}%(trailers:key=Work-Order-Sha256,valueonly,separator=%x2C){UnitSeparator}%(trailers:key={PlanTrailer},valueonly,separator=%x2C)", "HEAD", "--"],
+            ["log", "-z", "--name-only", "--no-renames", "--grep=^Work-Order", $"--format={RecordSeparator}%H{UnitSeparator}%P{UnitSeparator}%(trailers:key=Work-Order,valueonly,separator=%x2C){UnitSeparator}%(trailers:key=Work-Order-Sha256,valueonly,separator=%x2C){UnitSeparator}%(trailers:key={PlanTrailer},valueonly,separator=%x2C)", "HEAD", "--"],
             ct).ConfigureAwait(false);
         if (!log.Succeeded || log.Stdout is null) return (null, edited); // No commits yet.
 
-        var commits = SplitNul(Encoding.UTF8.GetString(log.Stdout))
-            .Select(record => record.Trim('\n').Split(UnitSeparator))
-            .Where(fields => fields.Length >= 5)
-            .Select(fields => new LandedCommit(fields[0], fields[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(),
-                Values(fields[2]), Values(fields[3]), Values(fields[4])))
+        var commits = Encoding.UTF8.GetString(log.Stdout).Split(RecordSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(record => record.Split('\0').Select(part => part.Trim('\n')).Where(part => part.Length > 0).ToList())
+            .Where(parts => parts.Count > 0 && parts[0].Split(UnitSeparator).Length >= 5)
+            .Select(parts =>
+            {
+                var fields = parts[0].Split(UnitSeparator);
+                return new LandedCommit(fields[0], fields[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(),
+                    Values(fields[2]), Values(fields[3]), Values(fields[4]), parts.Skip(1).ToList());
+            })
             .ToList();
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -115,7 +122,7 @@ public sealed record PlanBaseline(string? RepoRoot, IReadOnlySet<string> Files, 
         {
             var ids = commit.Ids.Where(plan.Ids.Contains).ToList();
             var byHash = commit.Hashes.Any(plan.Hashes.Contains);
-            var byPlan = ids.Where(id => plan.PlannerRuns.TryGetValue(id, out var run) && commit.Plans.Contains(run)).ToList();
+            var byPlan = commit.Hashes.Count == 0 ? [] : ids.Where(id => plan.IsEarlierVersion(id, commit.Plans, commit.Changed)).ToList();
             var belongs = byHash || byPlan.Count > 0 || (commit.Hashes.Count == 0 && ids.Count > 0);
             if (!belongs) continue;
             if (ids.Any(id => !seen.Add(id))) break;
@@ -125,7 +132,7 @@ public sealed record PlanBaseline(string? RepoRoot, IReadOnlySet<string> Files, 
         return (oldest, edited);
     }
 
-    private sealed record LandedCommit(string Commit, string? Parent, IReadOnlyList<string> Ids, IReadOnlyList<string> Hashes, IReadOnlyList<string> Plans);
+    private sealed record LandedCommit(string Commit, string? Parent, IReadOnlyList<string> Ids, IReadOnlyList<string> Hashes, IReadOnlyList<string> Plans, IReadOnlyList<string> Changed);
 
     private static string[] Values(string trailer) =>
         trailer.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -143,14 +150,38 @@ public sealed record PlanBaseline(string? RepoRoot, IReadOnlySet<string> Files, 
         result.LaunchError ?? (result.TimedOut ? $"timed out after {GitTimeout.TotalSeconds:0}s" : result.StderrTail.Split('\n', 2)[0].Trim());
 }
 
-/// <summary>What identifies a plan's work orders in git history: ids, canonical hashes, and the planner run of each id.</summary>
+/// <summary>
+/// What identifies a plan's work orders in git history: ids, canonical hashes, the planner run of each id, and the
+/// allowed files of each id (what tells an edited hand-written work order from a new one reusing its id).
+/// </summary>
 public sealed record PlanIdentity(IReadOnlySet<string> Ids, IReadOnlySet<string> Hashes, IReadOnlyDictionary<string, string> PlannerRuns)
 {
+    public IReadOnlyDictionary<string, IReadOnlySet<string>> AllowedFiles { get; init; } = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
+
     public static PlanIdentity Of(IReadOnlyList<WorkOrder> plan) => new(
         plan.Select(w => w.Id).Where(id => id.Length > 0).ToHashSet(StringComparer.Ordinal),
         plan.Select(WorkOrderIdentity.Sha256).ToHashSet(StringComparer.OrdinalIgnoreCase),
         plan.Where(w => w.Id.Length > 0 && w.Provenance?.PlannerRunId is { Length: > 0 })
-            .GroupBy(w => w.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Provenance!.PlannerRunId!, StringComparer.Ordinal));
+            .GroupBy(w => w.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Provenance!.PlannerRunId!, StringComparer.Ordinal))
+    {
+        AllowedFiles = plan.Where(w => w.Id.Length > 0).GroupBy(w => w.Id, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlySet<string>)AllowedSet(g.First()), StringComparer.Ordinal),
+    };
+
+    /// <summary>
+    /// Whether a factory commit that landed work order <paramref name="id"/> (with these <c>Llmc-Plan:</c> values,
+    /// changing these paths) landed an earlier version of this plan's <paramref name="id"/>: the same planner run; or,
+    /// for a hand-written work order (no planner run on either side), a commit that changed one of the files it may
+    /// write — a rewording keeps them, a new plan that reuses the id for other work does not.
+    /// </summary>
+    public bool IsEarlierVersion(string id, IReadOnlyCollection<string> commitPlans, IReadOnlyCollection<string> changedPaths)
+    {
+        if (PlannerRuns.TryGetValue(id, out var run)) return commitPlans.Contains(run);
+        return commitPlans.Count == 0 && AllowedFiles.TryGetValue(id, out var allowed) && changedPaths.Any(allowed.Contains);
+    }
+
+    private static HashSet<string> AllowedSet(WorkOrder wo) =>
+        wo.AllowedFiles.Select(a => RepoPath.NormalizeOrNull(a) ?? a).ToHashSet(StringComparer.Ordinal);
 }
 
 /// <summary>Finds the repository a project belongs to: the root the caller named, else the git top level.</summary>
@@ -165,5 +196,21 @@ public static class RepositoryLocator
         return topLevel.Succeeded && topLevel.Stdout is not null
             ? (Path.GetFullPath(Encoding.UTF8.GetString(topLevel.Stdout).Trim()), null)
             : (null, $"'{probe}' is not inside a git repository: {PlanBaseline.Why(topLevel)}");
+    }
+
+    /// <summary>
+    /// The repository a command-line run changes when none is named: the one holding the plan, else the one holding the
+    /// current directory (as git itself decides), so <c>llmc run-all workorders</c> works from anywhere in the checkout.
+    /// </summary>
+    public static async Task<(string? Root, string? Error)> ForPlanAsync(string? explicitRoot, string planPath, CancellationToken ct = default)
+    {
+        if (!string.IsNullOrWhiteSpace(explicitRoot)) return await FindAsync(explicitRoot, explicitRoot!, ct).ConfigureAwait(false);
+        var full = Path.GetFullPath(planPath);
+        var planFolder = Directory.Exists(full) ? full : Path.GetDirectoryName(full)!;
+        if (Directory.Exists(planFolder) && await FindAsync(null, planFolder, ct).ConfigureAwait(false) is ({ } root, null)) return (root, null);
+        var (cwdRoot, _) = await FindAsync(null, Directory.GetCurrentDirectory(), ct).ConfigureAwait(false);
+        return cwdRoot is not null
+            ? (cwdRoot, null)
+            : (null, "neither the plan's folder nor the current directory is inside a git repository; run llmc inside the repository to change, or pass --repo DIR");
     }
 }

@@ -39,8 +39,7 @@ public static class PlanValidator
         {
             if (options.EditedAfterLanding.TryGetValue(wo.DisplayId, out var commit))
             {
-                warnings.Add(wo.Map.Create("W104", wo.DisplayId, "id",
-                    $"{wo.DisplayId} differs from the version that landed in {commit[..Math.Min(12, commit.Length)]}; the landed version counts (run it again with --force or LlmcRerun={wo.DisplayId} after reverting that commit)"));
+                warnings.Add(wo.Map.Create("W104", wo.DisplayId, "id", EditedWorkOrderText.Message(wo.DisplayId, commit)));
             }
         }
 

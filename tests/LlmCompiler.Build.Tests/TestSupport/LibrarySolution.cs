@@ -44,7 +44,7 @@ internal sealed class LibrarySolution : IDisposable
                 <ImplicitUsings>enable</ImplicitUsings>
                 <TreatWarningsAsErrors>false</TreatWarningsAsErrors>
               </PropertyGroup>
-              {(packageInDirectoryBuildProps ? $"<PropertyGroup><LlmcWorkOrdersDir>$(MSBuildThisFileDirectory)workorders/</LlmcWorkOrdersDir></PropertyGroup>\n  <ItemGroup>{packageReference}</ItemGroup>" : "")}
+              {(packageInDirectoryBuildProps ? $"<ItemGroup>{packageReference}</ItemGroup>" : "")}
             </Project>
             """);
         Write("src/Lib/Lib.csproj", $"""

@@ -23,7 +23,7 @@ public sealed class GateCompletionTests
         f.AnswerAlways(("bin/tool.dll", "not a dll\n"));
         var wo = f.WorkOrder("WO-01", ["bin/tool.dll"], $"touch {ran}");
 
-        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common("off", "--work-order", wo, "--max-attempts", "1")]);
+        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common("off", wo, "--max-attempts", "1")]);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         StringAssert.Contains(stderr, "E205");
@@ -44,7 +44,7 @@ public sealed class GateCompletionTests
         f.AnswerAlways(("vendor/lib/x.c", "int x;\n"));
         var wo = f.WorkOrder("WO-01", ["vendor/lib/x.c"], "true");
 
-        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common("required", "--work-order", wo, "--max-attempts", "1")]);
+        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common("required", wo, "--max-attempts", "1")]);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         StringAssert.Contains(stderr, "E205");
@@ -65,7 +65,7 @@ public sealed class GateCompletionTests
         var before = File.ReadAllBytes(Path.Combine(plan, "WO-02.json"));
         f.AnswerAlways(("workorders/WO-02.json", "{\"acceptance_commands\":[\"true\"]}"), ("hello.txt", "hello\n"));
 
-        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common("required", "--work-order", Path.Combine(plan, "WO-01.json"), "--max-attempts", "1")]);
+        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common("required", Path.Combine(plan, "WO-01.json"), "--max-attempts", "1")]);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         StringAssert.Contains(stderr, "E205");
@@ -81,7 +81,7 @@ public sealed class GateCompletionTests
         f.AnswerAlways(("llmc/cassettes/executor-forged.json", "{}"));
         var wo = f.WorkOrder("WO-01", ["llmc/cassettes/executor-forged.json"], "true");
 
-        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common("required", "--work-order", wo, "--max-attempts", "1", "--cassettes", cassettes, "--llm-mode", "live")]);
+        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common("required", wo, "--max-attempts", "1", "--cassettes", cassettes, "--llm-mode", "live")]);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         StringAssert.Contains(stderr, "E205");

@@ -70,7 +70,7 @@ public sealed class InputRobustnessTests
         AssertNoStackTrace(stdout + stderr, "verify <dir with FIFO manifest>");
     }
 
-    // Finding: `llmc run --work-order <fifo>` blocked before preflight.
+    // Finding: `llmc run <fifo>` blocked before preflight.
     [TestMethod]
     public async Task A_fifo_given_as_the_work_order_is_refused_without_hanging_or_calling_the_model()
     {
@@ -83,12 +83,12 @@ public sealed class InputRobustnessTests
         var head = repo.Head;
         var before = repo.CheckoutHash();
 
-        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, "--work-order", fifo, "--max-attempts", "1")], fifo);
+        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, fifo, "--max-attempts", "1")], fifo);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         StringAssert.Contains(stderr, "E200");
         StringAssert.Contains(stderr, "WO-01.json");
-        AssertNoStackTrace(stdout + stderr, "run --work-order <fifo>");
+        AssertNoStackTrace(stdout + stderr, "run <fifo>");
         Assert.AreEqual(0, server.RequestCount, "no model call may happen for an unreadable work order");
         Assert.AreEqual(head, repo.Head);
         Assert.AreEqual(before, repo.CheckoutHash());
@@ -245,7 +245,7 @@ public sealed class InputRobustnessTests
         var before = repo.CheckoutHash();
         var outsideBefore = TestRepo.TreeHash(repo.Outside);
 
-        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, "--work-order", wo, "--max-attempts", "1")]);
+        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, wo, "--max-attempts", "1")]);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         AssertNoStackTrace(stdout + stderr, "run");
@@ -285,7 +285,7 @@ public sealed class InputRobustnessTests
         var key = NewKey(out _);
         var baseline = repo.Head;
 
-        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, "--work-order", wo, "--max-attempts", "1")]);
+        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, wo, "--max-attempts", "1")]);
 
         Assert.AreEqual(0, exit, stdout + (stderr.Length > 20_000 ? stderr[..20_000] : stderr));
         StringAssert.Contains(stdout, "Verdict: PASS");

@@ -30,7 +30,7 @@ public sealed class LlmRobustnessTests
         var key = NewKey(out _);
         var wo = FactoryEndToEndTests.Plan(repo, "WO-01", FactoryEndToEndTests.WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
 
-        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, "--work-order", wo, "--max-attempts", "1")]);
+        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, wo, "--max-attempts", "1")]);
 
         Assert.AreEqual(0, exit, stdout + stderr);
         Assert.AreEqual(1, server.RequestCount);
@@ -67,7 +67,7 @@ public sealed class LlmRobustnessTests
         var endpoint = server.BaseUrl.ToString().TrimEnd('/') + "?api-key=" + QuerySecret;
         var before = repo.CheckoutHash();
 
-        var (exit, stdout, stderr) = await LlmcAsync(["run", "--repo", repo.Root, "--endpoint", endpoint, "--api-key-env", key, "--model", "loopback", "--work-order", wo, "--max-attempts", "1"]);
+        var (exit, stdout, stderr) = await LlmcAsync(["run", "--repo", repo.Root, "--endpoint", endpoint, "--api-key-env", key, "--model", "loopback", wo, "--max-attempts", "1"]);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         Assert.IsGreaterThanOrEqualTo(1, server.RequestCount, "the endpoint was never called");
@@ -92,7 +92,7 @@ public sealed class LlmRobustnessTests
         var head = repo.Head;
         var before = repo.CheckoutHash();
 
-        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, "--work-order", wo, "--max-attempts", "1", "--call-deadline-seconds", "2")]);
+        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, wo, "--max-attempts", "1", "--call-deadline-seconds", "2")]);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         StringAssert.Contains(stderr, "E308");
@@ -118,7 +118,7 @@ public sealed class LlmRobustnessTests
         var head = repo.Head;
         var before = repo.CheckoutHash();
 
-        var (exit, stdout, stderr) = await LlmcAsync(["run", "--repo", repo.Root, "--endpoint", server.BaseUrl.ToString(), "--api-key-env", key, "--model", "loopback", "--work-order", wo, "--max-attempts", "1"]);
+        var (exit, stdout, stderr) = await LlmcAsync(["run", "--repo", repo.Root, "--endpoint", server.BaseUrl.ToString(), "--api-key-env", key, "--model", "loopback", wo, "--max-attempts", "1"]);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         StringAssert.Contains(stderr, "E307");

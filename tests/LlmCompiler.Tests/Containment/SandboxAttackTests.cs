@@ -43,7 +43,7 @@ public sealed class SandboxAttackTests
             """));
         var wo = f.WorkOrder("WO-01", ["hello.txt", Attack], "sh " + Attack);
 
-        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common(sandbox, "--work-order", wo, "--max-attempts", "1")]);
+        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common(sandbox, wo, "--max-attempts", "1")]);
 
         Assert.AreEqual(0, exit, stdout + stderr);
         Assert.AreEqual(baseline, f.Repo.Git("rev-parse", "HEAD~1").Trim(), "exactly one commit on the baseline");
@@ -74,7 +74,7 @@ public sealed class SandboxAttackTests
             ? FactoryEndToEndTests.Proposal(("one.txt", AttackFixture.Empty, "one\n"))
             : FactoryEndToEndTests.Proposal(("two.txt", AttackFixture.Empty, "two\n")));
 
-        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run-all", .. f.Common(Sandboxed, "--work-orders", f.PlanDirectory)]);
+        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run-all", .. f.Common(Sandboxed, f.PlanDirectory)]);
 
         Assert.AreEqual(0, exit, stdout + stderr);
         StringAssert.Contains(stderr, "W219");
@@ -105,7 +105,7 @@ public sealed class SandboxAttackTests
             """));
         var wo = f.WorkOrder("WO-01", ["hello.txt", Attack], "sh " + Attack);
 
-        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common(sandbox, "--work-order", wo, "--max-attempts", "2")]);
+        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common(sandbox, wo, "--max-attempts", "2")]);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         Assert.AreEqual(before, f.GitState(), "refs, HEAD, config, hooks, info/ or objects/info/ changed");
@@ -142,7 +142,7 @@ public sealed class SandboxAttackTests
         var wo = f.WorkOrder("WO-01", ["hello.txt", Attack], "sh " + Attack);
 
         var result = await LlmcProcess.RunAsync(f.Repo.Root, new Dictionary<string, string?> { ["HOME"] = home, [f.KeyVariable] = f.Key },
-            ["run", .. f.Common(sandbox, "--work-order", wo, "--max-attempts", "2")]);
+            ["run", .. f.Common(sandbox, wo, "--max-attempts", "2")]);
 
         Assert.AreEqual(1, result.ExitCode, result.ToString());
         Assert.AreEqual(checkout, f.Repo.CheckoutHash(), "the checkout (ignored files included) changed");
@@ -166,7 +166,7 @@ public sealed class SandboxAttackTests
             """));
         var wo = f.WorkOrder("WO-01", ["hello.txt", Attack], "sh " + Attack);
 
-        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common(sandbox, "--work-order", wo, "--max-attempts", "1")]);
+        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common(sandbox, wo, "--max-attempts", "1")]);
 
         Assert.AreEqual(0, exit, stdout + stderr);
         var markers = f.CommandMarkers();
@@ -204,7 +204,7 @@ public sealed class SandboxAttackTests
             [f.KeyVariable] = f.Key, ["GITHUB_TOKEN"] = github, ["AWS_SECRET_ACCESS_KEY"] = aws, ["OPENAI_API_KEY"] = otherKey,
         };
 
-        var result = await LlmcProcess.RunAsync(f.Repo.Root, environment, ["run", .. f.Common(sandbox, "--work-order", wo, "--max-attempts", "2")]);
+        var result = await LlmcProcess.RunAsync(f.Repo.Root, environment, ["run", .. f.Common(sandbox, wo, "--max-attempts", "2")]);
 
         Assert.AreEqual(0, result.ExitCode, result.ToString());
         Assert.AreEqual(2, f.Server.RequestCount, "the first attempt failed, the second passed");
@@ -233,7 +233,7 @@ public sealed class SandboxAttackTests
         f.AnswerAlways(("hello.txt", $"hello {f.Key}\n"));
         var wo = f.WorkOrder("WO-01", ["hello.txt"], "grep -q hello hello.txt");
 
-        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common(Sandboxed, "--work-order", wo, "--max-attempts", "1")]);
+        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common(Sandboxed, wo, "--max-attempts", "1")]);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         StringAssert.Contains(stderr, "E214");
@@ -257,7 +257,7 @@ public sealed class SandboxAttackTests
             : FactoryEndToEndTests.Proposal(("hello.txt", AttackFixture.Empty, "hello\n"), ("newdir/file.txt", AttackFixture.Empty, "escaped?\n"), (Attack, AttackFixture.Empty, "exit 1\n")));
         var wo = f.WorkOrder("WO-01", ["hello.txt", "newdir/file.txt", Attack], "sh " + Attack);
 
-        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common(sandbox, "--work-order", wo, "--max-attempts", "3")]);
+        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common(sandbox, wo, "--max-attempts", "3")]);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         Assert.AreEqual(outside, TestRepo.TreeHash(f.Repo.Outside), "a write escaped into the folder next to the repository");
@@ -284,7 +284,7 @@ public sealed class SandboxAttackTests
         };
 
         var verify = await LlmcProcess.RunAsync(f.Repo.Root, environment, "verify", f.PlanDirectory, "--repo", f.Repo.Root);
-        var run = await LlmcProcess.RunAsync(f.Repo.Root, environment, ["run", .. f.Common(Sandboxed, "--work-order", wo, "--max-attempts", "1")]);
+        var run = await LlmcProcess.RunAsync(f.Repo.Root, environment, ["run", .. f.Common(Sandboxed, wo, "--max-attempts", "1")]);
 
         Assert.AreEqual(0, verify.ExitCode, verify.ToString());
         Assert.AreEqual(0, run.ExitCode, run.ToString());
@@ -304,7 +304,7 @@ public sealed class SandboxAttackTests
         var wo = f.WorkOrder("WO-01", ["tools/check.sh"], "tools/check.sh");
 
         var result = await LlmcProcess.RunAsync(f.Repo.Root, new Dictionary<string, string?> { [f.KeyVariable] = f.Key },
-            ["run", .. f.Common(sandbox, "--work-order", wo, "--max-attempts", "1")]);
+            ["run", .. f.Common(sandbox, wo, "--max-attempts", "1")]);
 
         Assert.AreEqual(0, result.ExitCode, result.ToString());
         Assert.AreEqual("#!/bin/sh\nexit 0\n", File.ReadAllText(f.Repo.PathOf("tools/check.sh")));
@@ -321,7 +321,7 @@ public sealed class SandboxAttackTests
         f.AnswerAlways(("hello.txt", "hello\n"), (Attack, "setsid sleep 1000 </dev/null >/dev/null 2>&1 &\nsleep 1000\n"));
         var wo = f.WorkOrder("WO-01", ["hello.txt", Attack], "sh " + Attack);
         using var process = LlmcProcess.Start(f.Repo.Root, new Dictionary<string, string?> { [f.KeyVariable] = f.Key },
-            ["run", .. f.Common(Sandboxed, "--work-order", wo, "--max-attempts", "1")]);
+            ["run", .. f.Common(Sandboxed, wo, "--max-attempts", "1")]);
         for (var i = 0; i < 600 && f.CommandMarkers().Count == 0; i++) await Task.Delay(100);
         Assert.IsNotEmpty(f.CommandMarkers(), "the acceptance command never started");
         await Task.Delay(300);
@@ -345,7 +345,7 @@ public sealed class SandboxAttackTests
         var wo = f.WorkOrder("WO-01", ["hello.txt", Attack], "sh " + Attack);
 
         var result = await LlmcProcess.RunAsync(f.Repo.Root, new Dictionary<string, string?> { [f.KeyVariable] = f.Key, [LlmCompiler.Sandbox.Bubblewrap.OverrideVariable] = "none" },
-            ["run", .. f.Common("auto", "--work-order", wo, "--max-attempts", "2")]);
+            ["run", .. f.Common("auto", wo, "--max-attempts", "2")]);
 
         Assert.AreEqual(1, result.ExitCode, result.ToString());
         StringAssert.Contains(result.Stderr, "W217");
@@ -363,7 +363,7 @@ public sealed class SandboxAttackTests
         var wo = f.WorkOrder("WO-01", ["hello.txt"], "grep -q hello hello.txt");
 
         var result = await LlmcProcess.RunAsync(f.Repo.Root, new Dictionary<string, string?> { [f.KeyVariable] = f.Key, [LlmCompiler.Sandbox.Bubblewrap.OverrideVariable] = "none" },
-            ["run", .. f.Common("required", "--work-order", wo)]);
+            ["run", .. f.Common("required", wo)]);
 
         Assert.AreEqual(1, result.ExitCode, result.ToString());
         StringAssert.Contains(result.Stderr, "E217");
@@ -381,7 +381,7 @@ public sealed class SandboxAttackTests
         f.AnswerAlways(("hello.txt", "hello\n"), (Attack, $"exec 3<>/dev/tcp/127.0.0.1/{port} || exit 7\nexit 0\n"));
         var wo = f.WorkOrder("WO-01", ["hello.txt", Attack], "bash " + Attack);
 
-        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common(Sandboxed, "--work-order", wo, "--max-attempts", "1", "--sandbox-network", network ? "true" : "false")]);
+        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common(Sandboxed, wo, "--max-attempts", "1", "--sandbox-network", network ? "true" : "false")]);
 
         Assert.AreEqual(network ? 0 : 1, exit, stdout + stderr);
     }
@@ -410,7 +410,7 @@ public sealed class SandboxAttackTests
         var userPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         var packagesBefore = Directory.Exists(userPackages) ? Directory.GetDirectories(userPackages).Length : 0;
 
-        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common(Sandboxed, "--work-order", wo, "--max-attempts", "1", "--timeout-seconds", "600")]);
+        var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common(Sandboxed, wo, "--max-attempts", "1", "--timeout-seconds", "600")]);
 
         Assert.AreEqual(0, exit, stdout + stderr + string.Join("\n", f.ToolFiles().Where(t => t.Path.EndsWith("_stdout.txt", StringComparison.Ordinal)).Select(t => t.Text)));
         Assert.AreEqual(packagesBefore, Directory.Exists(userPackages) ? Directory.GetDirectories(userPackages).Length : 0, "the sandbox wrote into the user's NuGet packages folder");

@@ -84,7 +84,7 @@ public sealed class ToolStateRobustnessTests
         var outsideBefore = TestRepo.TreeHash(repo.Outside);
         var checkoutBefore = repo.CheckoutHash();
 
-        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, "--work-order", wo, "--max-attempts", "1")], fifo);
+        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, wo, "--max-attempts", "1")], fifo);
 
         Assert.AreEqual(outsideBefore, TestRepo.TreeHash(repo.Outside), $"{fault}: something was written into the folder outside the repository:\n{stderr}");
         Assert.AreEqual(1, exit, $"{fault}:\n{stdout}{stderr}");
@@ -176,7 +176,7 @@ public sealed class ToolStateRobustnessTests
             "sh", "-c", "head -c 1048576 /dev/zero > \"$0/filler\" 2>/dev/null; exec \"$@\"", tool,
         ];
         var (exit, stdout, stderr) = await LlmcChildAsync(repo.Base, prefix,
-            ["run", .. Common(repo, server, keyName, "--work-order", wo, "--max-attempts", "1", "--sandbox", "off")],
+            ["run", .. Common(repo, server, keyName, wo, "--max-attempts", "1", "--sandbox", "off")],
             new Dictionary<string, string?> { [keyName] = keyValue });
 
         TestContext.WriteLine($"exit {exit}\n{stdout}{stderr}");
@@ -192,7 +192,7 @@ public sealed class ToolStateRobustnessTests
         Environment.SetEnvironmentVariable(keyName, keyValue);
         try
         {
-            var (again, stdout2, stderr2) = await LlmcAsync(["run", .. Common(repo, server, keyName, "--work-order", wo, "--max-attempts", "1")]);
+            var (again, stdout2, stderr2) = await LlmcAsync(["run", .. Common(repo, server, keyName, wo, "--max-attempts", "1")]);
             Assert.AreEqual(0, again, stdout2 + stderr2);
             Assert.AreEqual("hello\n", File.ReadAllText(repo.PathOf("hello.txt")));
         }
@@ -256,7 +256,7 @@ public sealed class ToolStateRobustnessTests
         var outsideBefore = TestRepo.TreeHash(repo.Outside);
         var wo = HelloOrder(repo);
 
-        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, "--work-order", wo, "--max-attempts", "1")],
+        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, wo, "--max-attempts", "1")],
             fault == "journal-is-a-fifo" ? Path.Combine(runDir, "journal.jsonl") : null);
 
         Assert.AreEqual(outsideBefore, TestRepo.TreeHash(repo.Outside), $"{fault}: recovery changed the folder outside the repository:\n{stderr}");
@@ -286,7 +286,7 @@ public sealed class ToolStateRobustnessTests
         Assert.AreEqual("", repo.Git("status", "--porcelain", "--untracked-files=all"));
 
         var second = HelloOrder(repo, "WO-02", "second.txt");
-        var (exit2, stdout2, stderr2) = await LlmcAsync(["run", .. Common(repo, server, key, "--work-order", second, "--max-attempts", "1")]);
+        var (exit2, stdout2, stderr2) = await LlmcAsync(["run", .. Common(repo, server, key, second, "--max-attempts", "1")]);
         Assert.AreEqual(0, exit2, $"{fault} (second run):\n{stdout2}{stderr2}");
         Assert.DoesNotContain(runId, stdout2 + stderr2, $"{fault}: the second run mentions the dead run again");
         Assert.AreEqual("hello\n", File.ReadAllText(repo.PathOf("second.txt")));
@@ -306,7 +306,7 @@ public sealed class ToolStateRobustnessTests
         var commit = DeadRunWithJournaledCommit(repo, runId, baseline);
         var wo = HelloOrder(repo);
 
-        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, "--work-order", wo, "--max-attempts", "1")]);
+        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, wo, "--max-attempts", "1")]);
 
         Assert.AreEqual(0, exit, stdout + stderr);
         AssertNoStackTrace(stdout + stderr, "recovery landing");
@@ -332,7 +332,7 @@ public sealed class ToolStateRobustnessTests
         var moved = repo.Head;
         var wo = HelloOrder(repo);
 
-        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, "--work-order", wo, "--max-attempts", "1")]);
+        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, wo, "--max-attempts", "1")]);
 
         Assert.AreEqual(0, exit, stdout + stderr);
         AssertNoStackTrace(stdout + stderr, "recovery keeping");
@@ -357,7 +357,7 @@ public sealed class ToolStateRobustnessTests
         var head = repo.Head;
         var before = repo.CheckoutHash();
 
-        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, "--work-order", wo, "--max-attempts", "1")]);
+        var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, wo, "--max-attempts", "1")]);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         AssertNoStackTrace(stdout + stderr, "index.lock");

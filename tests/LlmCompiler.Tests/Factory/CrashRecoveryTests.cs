@@ -104,7 +104,7 @@ public sealed class CrashRecoveryTests
     {
         var llmc = LlmcDll();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = repo.Base };
-        foreach (var arg in new[] { llmc, "run-all", "--repo", repo.Root, "--work-orders", Path.Combine(repo.Base, "plan"), "--endpoint", server.BaseUrl.ToString(), "--api-key-env", keyName, "--model", "loopback", "--max-attempts", "1" })
+        foreach (var arg in new[] { llmc, "run-all", "--repo", repo.Root, Path.Combine(repo.Base, "plan"), "--endpoint", server.BaseUrl.ToString(), "--api-key-env", keyName, "--model", "loopback", "--max-attempts", "1" })
         {
             psi.ArgumentList.Add(arg);
         }

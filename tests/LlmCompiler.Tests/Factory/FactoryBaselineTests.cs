@@ -41,7 +41,7 @@ public sealed partial class FactoryEndToEndTests
         var key = NewKey(out _);
         Plan(repo, "WO-01", NeedsReadme("WO-01", "f1.txt"));
 
-        var (exit, stdout, stderr) = await Llmc(["run-all", .. Common(repo, server, key, "--work-orders", Path.Combine(repo.Base, "plan"))]);
+        var (exit, stdout, stderr) = await Llmc(["run-all", .. Common(repo, server, key, Path.Combine(repo.Base, "plan"))]);
 
         Assert.AreEqual(0, exit, stdout + stderr);
         Assert.DoesNotContain("E101", stdout + stderr);
@@ -57,7 +57,7 @@ public sealed partial class FactoryEndToEndTests
         var key = NewKey(out _);
         var wo = Plan(repo, "WO-01", NeedsReadme("WO-01", "f1.txt"));
 
-        var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, "--work-order", wo)]);
+        var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, wo)]);
 
         Assert.AreEqual(0, exit, stdout + stderr);
         Assert.AreEqual(1, server.RequestCount);
@@ -73,12 +73,12 @@ public sealed partial class FactoryEndToEndTests
         var key = NewKey(out _);
         var planDir = Path.Combine(repo.Base, "plan");
         Plan(repo, "WO-01", NeedsReadme("WO-01", "f1.txt"));
-        var (first, stdout1, stderr1) = await Llmc(["run-all", .. Common(repo, server, key, "--work-orders", planDir)]);
+        var (first, stdout1, stderr1) = await Llmc(["run-all", .. Common(repo, server, key, planDir)]);
         Assert.AreEqual(0, first, stdout1 + stderr1);
         Assert.IsTrue(File.Exists(repo.PathOf("f1.txt")));
 
         Plan(repo, "WO-02", NeedsReadme("WO-02", "f2.txt"));
-        var (second, stdout2, stderr2) = await Llmc(["run-all", .. Common(repo, server, key, "--work-orders", planDir)]);
+        var (second, stdout2, stderr2) = await Llmc(["run-all", .. Common(repo, server, key, planDir)]);
 
         Assert.AreEqual(0, second, stdout2 + stderr2);
         Assert.DoesNotContain("E101", stdout2 + stderr2);

@@ -89,7 +89,7 @@ public sealed partial class FactoryEndToEndTests
         var baseline = repo.Head;
         var export = Path.Combine(repo.Base, "export");
 
-        var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, "--work-order", wo, "--out", export)]);
+        var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, wo, "--out", export)]);
 
         Assert.AreEqual(0, exit, stdout + stderr);
         StringAssert.Contains(stdout, "Verdict: PASS");
@@ -140,7 +140,7 @@ public sealed partial class FactoryEndToEndTests
         var before = repo.CheckoutHash();
         var gitBefore = repo.Git("for-each-ref") + repo.Head + repo.Git("stash", "list");
 
-        var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, "--work-order", wo, "--max-attempts", "2")]);
+        var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, wo, "--max-attempts", "2")]);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         StringAssert.Contains(stdout, "Verdict: FAIL");
@@ -177,7 +177,7 @@ public sealed partial class FactoryEndToEndTests
         var wo = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt", extraAllowed: "README.md"));
         var before = repo.CheckoutHash();
 
-        var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, "--work-order", wo, "--max-attempts", "1")]);
+        var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, wo, "--max-attempts", "1")]);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         StringAssert.Contains(stderr, "E207");
@@ -197,7 +197,7 @@ public sealed partial class FactoryEndToEndTests
         var wo = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
         var before = repo.CheckoutHash();
 
-        var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, "--work-order", wo, "--max-attempts", "1")]);
+        var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, wo, "--max-attempts", "1")]);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         StringAssert.Contains(stderr, "E205");
@@ -217,7 +217,7 @@ public sealed partial class FactoryEndToEndTests
         var wo = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", $"sh tools/spawn.sh {pidFile}"));
 
         // Unsandboxed, so the grandchild can report its pid outside the worktree (the sandbox case is in ContainmentTests).
-        var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, "--work-order", wo, "--max-attempts", "1", "--timeout-seconds", "2", "--sandbox", "off")]);
+        var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, wo, "--max-attempts", "1", "--timeout-seconds", "2", "--sandbox", "off")]);
 
         Assert.AreEqual(1, exit, stdout + stderr);
         StringAssert.Contains(stderr, "E211");
@@ -245,15 +245,15 @@ public sealed partial class FactoryEndToEndTests
         for (var n = 1; n <= 3; n++) Plan(repo, $"WO-0{n}", WorkOrderJson($"WO-0{n}", $"f{n}.txt", $"grep -q hello f{n}.txt"));
         var baseline = repo.Head;
 
-        var (exit, stdout, stderr) = await Llmc(["run-all", .. Common(repo, server, key, "--work-orders", Path.Combine(repo.Base, "plan"))]);
+        var (exit, stdout, stderr) = await Llmc(["run-all", .. Common(repo, server, key, Path.Combine(repo.Base, "plan"))]);
 
         Assert.AreEqual(0, exit, stdout + stderr);
         Assert.AreEqual(3, server.RequestCount);
         var subjects = repo.Git("log", "--format=%s", $"{baseline}..HEAD").Split('\n', StringSplitOptions.RemoveEmptyEntries);
         CollectionAssert.AreEqual(new[] { "WO-03: Create f3.txt", "WO-02: Create f2.txt", "WO-01: Create f1.txt" }, subjects);
-        StringAssert.Contains(stdout, "WO-02: PASS");
+        StringAssert.Contains(stdout, "WO-02 PASS after 1 attempt(s)");
 
-        var (again, stdout2, stderr2) = await Llmc(["run-all", .. Common(repo, server, key, "--work-orders", Path.Combine(repo.Base, "plan"))]);
+        var (again, stdout2, stderr2) = await Llmc(["run-all", .. Common(repo, server, key, Path.Combine(repo.Base, "plan"))]);
         Assert.AreEqual(0, again, stdout2 + stderr2);
         Assert.AreEqual(3, server.RequestCount, "a finished plan must not call the model again");
         Assert.AreEqual(3, Regex.Matches(stdout2, "already landed").Count);
@@ -266,20 +266,20 @@ public sealed partial class FactoryEndToEndTests
         await using var server = await LoopbackLlmServer.StartAsync();
         var key = NewKey(out _);
         var exempt = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", "true", verifyExempt: true));
-        var (exit, _, stderr) = await Llmc(["run", .. Common(repo, server, key, "--work-order", exempt)]);
+        var (exit, _, stderr) = await Llmc(["run", .. Common(repo, server, key, exempt)]);
         Assert.AreEqual(1, exit);
         StringAssert.Contains(stderr, "E203");
         StringAssert.Contains(stderr, "--allow-verify-exempt");
 
         var wo = Plan(repo, "WO-02", WorkOrderJson("WO-02", "other.txt", "true"));
         repo.Write("README.md", "dirty\n");
-        (exit, _, stderr) = await Llmc(["run", .. Common(repo, server, key, "--work-order", wo)]);
+        (exit, _, stderr) = await Llmc(["run", .. Common(repo, server, key, wo)]);
         Assert.AreEqual(1, exit);
         StringAssert.Contains(stderr, "E201");
         repo.Git("checkout", "-q", "--", "README.md");
 
         repo.Git("checkout", "-q", "--detach");
-        (exit, _, stderr) = await Llmc(["run", .. Common(repo, server, key, "--work-order", wo)]);
+        (exit, _, stderr) = await Llmc(["run", .. Common(repo, server, key, wo)]);
         Assert.AreEqual(1, exit);
         StringAssert.Contains(stderr, "E200");
         repo.Git("checkout", "-q", "main");
@@ -289,7 +289,7 @@ public sealed partial class FactoryEndToEndTests
         var (held, _) = RepositoryLock.TryAcquire(Path.Combine(commonDir, "llmc", "repo.lock"), "other-run");
         using (held)
         {
-            (exit, _, stderr) = await Llmc(["run", .. Common(repo, server, key, "--work-order", wo)]);
+            (exit, _, stderr) = await Llmc(["run", .. Common(repo, server, key, wo)]);
         }
         Assert.AreEqual(1, exit);
         StringAssert.Contains(stderr, "E202");

@@ -20,7 +20,9 @@ internal static class LlmcProcess
 
     public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
-        var psi = new ProcessStartInfo(DotnetHost())
+        // A test host started in the background (`.ci/run &`, some CI agents) ignores SIGINT, and an ignored signal
+        // stays ignored in children: .NET then never sees Ctrl+C. env(1) restores the default disposition first.
+        var psi = new ProcessStartInfo("/usr/bin/env")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardInput = true,
@@ -28,6 +30,8 @@ internal static class LlmcProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        psi.ArgumentList.Add("--default-signal=INT,QUIT");
+        psi.ArgumentList.Add(DotnetHost());
         psi.ArgumentList.Add(Dll.Value);
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var name in psi.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)).ToList())

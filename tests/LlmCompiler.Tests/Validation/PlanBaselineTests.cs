@@ -84,6 +84,61 @@ public sealed class PlanBaselineTests
         CollectionAssert.AreEquivalent(new[] { "a.txt", "old.txt", "b.txt" }, after.Files.ToArray());
     }
 
+    private static PlanIdentity HandWritten(string id, string hash, params string[] allowed) =>
+        new(new HashSet<string> { id }, new HashSet<string> { hash }, new Dictionary<string, string>())
+        {
+            AllowedFiles = new Dictionary<string, IReadOnlySet<string>> { [id] = allowed.ToHashSet() },
+        };
+
+    [TestMethod]
+    public async Task A_hand_written_work_order_reworded_after_landing_counts_as_its_earlier_version()
+    {
+        Commit("initial", "a.txt");
+        var landed = CommitAndHead("WO-01: Add greeter\n\nWork-Order: WO-01\nWork-Order-Sha256: 1111\nLlmc-Run: r1", "src/Greeter.cs");
+
+        // The reworded work order has a new hash but still writes src/Greeter.cs.
+        var (baseline, error) = await PlanBaseline.ResolveAsync(null, _repo.Root, HandWritten("WO-01", "2222", "src/Greeter.cs"), CancellationToken.None);
+
+        Assert.IsNull(error);
+        Assert.AreEqual(landed, baseline.EditedAfterLanding["WO-01"]);
+        CollectionAssert.AreEquivalent(new[] { "a.txt" }, baseline.Files.ToArray(), "judged as if the landed version had run");
+    }
+
+    [TestMethod]
+    public async Task A_new_hand_written_plan_reusing_an_id_for_other_files_is_new_work()
+    {
+        Commit("initial", "a.txt");
+        Commit("WO-01: Add greeter\n\nWork-Order: WO-01\nWork-Order-Sha256: 1111\nLlmc-Run: r1", "src/Greeter.cs");
+
+        var (baseline, _) = await PlanBaseline.ResolveAsync(null, _repo.Root, HandWritten("WO-01", "2222", "src/Parser.cs"), CancellationToken.None);
+
+        Assert.IsEmpty(baseline.EditedAfterLanding);
+        CollectionAssert.AreEquivalent(new[] { "a.txt", "src/Greeter.cs" }, baseline.Files.ToArray());
+    }
+
+    [TestMethod]
+    public async Task A_planned_work_order_is_an_edit_only_of_a_commit_from_its_own_planner_run()
+    {
+        Commit("initial", "a.txt");
+        var landed = CommitAndHead("WO-01: Add greeter\n\nWork-Order: WO-01\nWork-Order-Sha256: 1111\nLlmc-Run: r1\nLlmc-Plan: plan-A", "src/Greeter.cs");
+        PlanIdentity Planned(string run) => new(new HashSet<string> { "WO-01" }, new HashSet<string> { "2222" }, new Dictionary<string, string> { ["WO-01"] = run })
+        {
+            AllowedFiles = new Dictionary<string, IReadOnlySet<string>> { ["WO-01"] = new HashSet<string> { "src/Greeter.cs" } },
+        };
+
+        var (same, _) = await PlanBaseline.ResolveAsync(null, _repo.Root, Planned("plan-A"), CancellationToken.None);
+        var (other, _) = await PlanBaseline.ResolveAsync(null, _repo.Root, Planned("plan-B"), CancellationToken.None);
+
+        Assert.AreEqual(landed, same.EditedAfterLanding["WO-01"]);
+        Assert.IsEmpty(other.EditedAfterLanding, "a re-plan is new work even where it writes the same files");
+    }
+
+    private string CommitAndHead(string message, params string[] files)
+    {
+        Commit(message, files);
+        return _repo.Head;
+    }
+
     [TestMethod]
     public async Task Commits_for_ids_outside_the_plan_are_ignored()
     {

@@ -6,7 +6,7 @@ using LlmCompiler.Git;
 namespace LlmCompiler.Factory.Landing;
 
 /// <summary>The plan's work orders that have landed, by canonical hash, and what was found suspicious on the way.</summary>
-/// <param name="EditedById">Work orders whose earlier version (same id and planner run) the factory landed: id → commit.</param>
+/// <param name="EditedById">Work orders whose earlier version (same id and planner run, or both hand-written) the factory landed: id → commit.</param>
 internal sealed record LandedWork(IReadOnlyDictionary<string, string> CommitByHash, IReadOnlyDictionary<string, string> EditedById, IReadOnlyList<Diagnostic> Warnings);
 
 /// <summary>
@@ -24,8 +24,9 @@ internal static partial class LandedWorkOrders
 
     public static async Task<LandedWork> FindAsync(GitCli git, string root, IReadOnlyList<WorkOrder> plan, CancellationToken ct)
     {
+        var identity = Validation.PlanIdentity.Of(plan);
         var byHash = plan.GroupBy(WorkOrderIdentity.Sha256, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        var byId = plan.Where(w => w.Provenance?.PlannerRunId is { Length: > 0 }).GroupBy(w => w.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var byId = plan.Where(w => w.Id.Length > 0).GroupBy(w => w.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var landed = new Dictionary<string, string>(StringComparer.Ordinal);
         var edited = new Dictionary<string, string>(StringComparer.Ordinal);
         var warnings = new List<Diagnostic>();
@@ -38,10 +39,10 @@ internal static partial class LandedWorkOrders
             if (fields.Length < 7) continue;
             var (commit, parents, hashes, runs) = (fields[0], fields[1].Split(' ', StringSplitOptions.RemoveEmptyEntries), Values(fields[2]), Values(fields[3]));
             var cassettes = Values(fields[4]);
-            // An edited work order: an earlier version, recognised by its id and its planner run, landed.
-            if (!hashes.Any(byHash.ContainsKey) && Values(fields[5]) is [var woId] && byId.TryGetValue(woId, out var current)
-                && Values(fields[6]).Contains(current.Provenance!.PlannerRunId!) && !edited.ContainsKey(woId) && !landed.Values.Contains(commit)
-                && runs.Count == 1 && parents.Length == 1)
+            // An edited work order: an earlier version of one of the plan's work orders landed (PlanIdentity.IsEarlierVersion).
+            if (!hashes.Any(byHash.ContainsKey) && Values(fields[5]) is [var woId] && byId.ContainsKey(woId)
+                && !edited.ContainsKey(woId) && !landed.Values.Contains(commit) && runs.Count == 1 && parents.Length == 1
+                && identity.IsEarlierVersion(woId, Values(fields[6]), await git.ChangedPathsAsync(root, parents[0], commit, ct).ConfigureAwait(false)))
             {
                 edited[woId] = commit;
             }

@@ -6,7 +6,8 @@ namespace LlmCompiler.Tests;
 /// <summary>
 /// Keeps <c>docs/diagnostics.md</c> in step with <see cref="DiagnosticCatalog"/>: every code has a stable
 /// anchor, a heading with its catalog title, a cause, an example line with its code and severity, and a fix;
-/// no anchor exists for a code the catalog does not know.
+/// no anchor exists for a code the catalog does not know; and the copy embedded in the engine yields each code's
+/// SARIF help.
 /// </summary>
 [TestClass]
 public sealed partial class DocsTests
@@ -65,15 +66,49 @@ public sealed partial class DocsTests
     }
 
     [TestMethod]
-    public void HelpLinksPointAtTheAnchors()
+    public void NoHelpLinkWhileTheDocsHaveNoPublicAddress()
     {
+        // When DiagnosticCatalog.HelpBaseUri is set, this test should check that each link ends in its anchor.
+        Assert.IsNull(DiagnosticCatalog.HelpBaseUri);
         foreach (var d in DiagnosticCatalog.Descriptors)
         {
-            var link = DiagnosticCatalog.HelpLinkFor(d.Code);
-            Assert.EndsWith("docs/diagnostics.md#" + d.Code.ToLowerInvariant(), link);
-            Assert.IsTrue(Uri.IsWellFormedUriString(link, UriKind.Absolute), link);
-            Assert.AreEqual(link, DiagnosticCatalog.Create(d.Code, "m").HelpLink);
+            Assert.IsNull(DiagnosticCatalog.HelpLinkFor(d.Code), d.Code);
+            Assert.IsNull(DiagnosticCatalog.Create(d.Code, "m").HelpLink, d.Code);
         }
+    }
+
+    [TestMethod]
+    public void TheEngineEmbedsThisVeryFile()
+    {
+        using var stream = typeof(DiagnosticCatalog).Assembly.GetManifestResourceStream(DiagnosticHelp.ResourceName);
+        Assert.IsNotNull(stream, $"LlmCompiler.csproj must embed docs/diagnostics.md as {DiagnosticHelp.ResourceName}");
+        using var reader = new StreamReader(stream);
+
+        Assert.AreEqual(Document.Value, reader.ReadToEnd());
+    }
+
+    /// <summary>Each code's SARIF help is its own section of the embedded docs, not the title fallback.</summary>
+    [TestMethod]
+    [DynamicData(nameof(Codes))]
+    public void EveryCodeGetsItsHelpFromTheEmbeddedDocs(string code)
+    {
+        var descriptor = DiagnosticCatalog.Get(code);
+
+        var help = DiagnosticHelp.For(descriptor);
+
+        Assert.AreNotEqual(descriptor.Title, help.FullDescription, $"{code} fell back to its title");
+        Assert.DoesNotStartWith("Cause.", help.FullDescription);
+        Assert.DoesNotContain("**", help.FullDescription);
+        Assert.DoesNotContain("`", help.FullDescription);
+        Assert.StartsWith("Cause. " + help.FullDescription, help.Text);
+        Assert.Contains("\n\nExample.\n\n", help.Text);
+        Assert.Contains("\n\nFix. ", help.Text);
+        Assert.Contains($" {code}: ", help.Text, $"{code}: the help must be the code's own section, with its example line");
+        Assert.StartsWith("**Cause.**", help.Markdown);
+        Assert.Contains("\n\n**Fix.** ", help.Markdown);
+        Assert.Contains("```", help.Markdown);
+        Assert.DoesNotContain("<a id=", help.Markdown);
+        Assert.DoesNotContain("## ", help.Markdown);
     }
 
     /// <summary>

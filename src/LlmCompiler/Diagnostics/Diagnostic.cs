@@ -27,7 +27,8 @@ public sealed record Diagnostic(
 {
     public bool IsError => Severity == DiagnosticSeverity.Error;
 
-    public string HelpLink => DiagnosticCatalog.HelpLinkFor(Code);
+    /// <summary>Null while the docs have no public address (<see cref="DiagnosticCatalog.HelpBaseUri"/>).</summary>
+    public string? HelpLink => DiagnosticCatalog.HelpLinkFor(Code);
 
     /// <summary>MSBuild canonical form: <c>path(line,col): error E101: message [WO-02]</c>.</summary>
     public string ToCanonicalString()

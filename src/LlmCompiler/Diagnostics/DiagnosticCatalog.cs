@@ -7,11 +7,18 @@ public sealed record DiagnosticDescriptor(string Code, DiagnosticSeverity Severi
 
 /// <summary>
 /// Every diagnostic code the product can emit. <c>docs/diagnostics.md</c> documents each one under an
-/// anchor equal to the lower-cased code; a test keeps the two in step.
+/// anchor equal to the lower-cased code; a test keeps the two in step, and <see cref="DiagnosticHelp"/> carries
+/// that text inside the engine.
 /// </summary>
 public static class DiagnosticCatalog
 {
-    public const string HelpBaseUri = "https://github.com/llmcompiler/llmcompiler/blob/main/docs/diagnostics.md";
+    /// <summary>
+    /// Where the published <c>docs/diagnostics.md</c> lives, the base of every help link; the one place to set it.
+    /// Null because the project has no public home yet: IDEs (MSBuild's help link) and code-scanning UIs (SARIF
+    /// <c>helpUri</c>) show the link to users, and a link that resolves nowhere is worse than none. The help text
+    /// itself does not depend on it: SARIF embeds it from the docs (<see cref="DiagnosticHelp"/>).
+    /// </summary>
+    public static string? HelpBaseUri => null;
 
     private static readonly DiagnosticDescriptor[] All =
     [
@@ -89,7 +96,8 @@ public static class DiagnosticCatalog
 
     public static DiagnosticSeverity SeverityOf(string code) => Get(code).Severity;
 
-    public static string HelpLinkFor(string code) => $"{HelpBaseUri}#{code.ToLowerInvariant()}";
+    /// <summary>The code's anchor under <see cref="HelpBaseUri"/>, or null while there is no base.</summary>
+    public static string? HelpLinkFor(string code) => HelpBaseUri is { } baseUri ? $"{baseUri}#{code.ToLowerInvariant()}" : null;
 
     public static Diagnostic Create(string code, string message, string? woId = null, string? field = null) =>
         new(code, SeverityOf(code), woId, field, message);

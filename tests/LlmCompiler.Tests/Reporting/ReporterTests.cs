@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Diagnostics.Reporting;
@@ -140,10 +141,24 @@ public sealed class ReporterTests
 
     [TestMethod]
     [DataRow("Malformed document structure", "MalformedDocumentStructure")]
-    [DataRow("Python syntax error in a python -c acceptance command", "PythonSyntaxErrorInAPythonCAcceptanceCommand")]
+    [DataRow("Python syntax error in a python -c acceptance command", "PythonSyntaxErrorInPythonAcceptanceCommand")]
     [DataRow("Work-order id is malformed or not contiguous", "WorkOrderIdIsMalformedOrNotContiguous")]
+    [DataRow("LLM output is not parseable JSON", "LlmOutputIsNotParseableJson")]
+    [DataRow("A command changed files outside its worktree", "CommandChangedFilesOutsideItsWorktree")]
+    [DataRow("verify_exempt work order refused", "VerifyExemptWorkOrderRefused")]
     public void Sarif_RuleNamesArePascalCaseIdentifiers(string title, string expected) =>
         Assert.AreEqual(expected, SarifReporter.RuleName(title));
+
+    /// <summary>The SARIF validator's own test for a friendly name (SARIF2012): every capital starts a word of two or more.</summary>
+    [TestMethod]
+    public void Sarif_EveryCatalogRuleNameIsWhatTheValidatorCallsPascalCase()
+    {
+        var pascal = new Regex(@"^(\p{Lu}[\p{Ll}\p{Nd}]+)+$");
+        foreach (var d in DiagnosticCatalog.Descriptors)
+        {
+            Assert.IsTrue(pascal.IsMatch(SarifReporter.RuleName(d.Title)), $"{d.Code}: {SarifReporter.RuleName(d.Title)}");
+        }
+    }
 
     [TestMethod]
     public void Sarif_EveryCatalogRuleNameIsDistinct()
@@ -151,6 +166,63 @@ public sealed class ReporterTests
         var names = DiagnosticCatalog.Descriptors.Select(d => SarifReporter.RuleName(d.Title)).ToList();
         Assert.HasCount(names.Count, names.Distinct(StringComparer.Ordinal).ToList());
     }
+
+    [TestMethod]
+    public void Sarif_EveryRuleCarriesItsHelpInline()
+    {
+        using var doc = JsonDocument.Parse(Render(new SarifReporter(Environment.CurrentDirectory), Report(Located, Unlocated)));
+
+        var rules = doc.RootElement.GetProperty("runs")[0].GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray().ToList();
+        Assert.HasCount(DiagnosticCatalog.Descriptors.Count, rules);
+        foreach (var rule in rules)
+        {
+            var code = rule.GetProperty("id").GetString()!;
+            var expected = DiagnosticHelp.For(DiagnosticCatalog.Get(code));
+            var fullDescription = rule.GetProperty("fullDescription").GetProperty("text").GetString();
+            var help = rule.GetProperty("help");
+            Assert.IsFalse(string.IsNullOrWhiteSpace(fullDescription), code);
+            Assert.IsFalse(string.IsNullOrWhiteSpace(help.GetProperty("text").GetString()), code);
+            Assert.IsFalse(string.IsNullOrWhiteSpace(help.GetProperty("markdown").GetString()), code);
+            Assert.AreEqual(expected.FullDescription, fullDescription, code);
+            Assert.AreEqual(expected.Text, help.GetProperty("text").GetString(), code);
+            Assert.AreEqual(expected.Markdown, help.GetProperty("markdown").GetString(), code);
+        }
+    }
+
+    /// <summary>The project has no public home yet, so any link in the log would lead nowhere.</summary>
+    [TestMethod]
+    public void Sarif_HasNoHelpUriOrInformationUri()
+    {
+        var sarif = Render(new SarifReporter(Environment.CurrentDirectory), Report(Located, Unlocated));
+        using var doc = JsonDocument.Parse(sarif);
+
+        var names = PropertyNames(doc.RootElement).ToHashSet(StringComparer.Ordinal);
+        Assert.DoesNotContain("helpUri", names);
+        Assert.DoesNotContain("informationUri", names);
+        Assert.DoesNotContain("github.com/llmcompiler", sarif);
+    }
+
+    [TestMethod]
+    public void Sarif_TwoRunsAreByteIdentical()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "llmc-sarif-root");
+        var report = Report(
+            Located with { File = Path.Combine(root, "plans", "WO-02.json") },
+            Located with { Code = "W102", Severity = DiagnosticSeverity.Warning, File = "plans/a b.json" },
+            Unlocated);
+
+        var first = Render(new SarifReporter(root), report);
+        var second = Render(new SarifReporter(root), report);
+
+        Assert.AreEqual(first, second);
+    }
+
+    private static IEnumerable<string> PropertyNames(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().SelectMany(p => PropertyNames(p.Value).Prepend(p.Name)),
+        JsonValueKind.Array => element.EnumerateArray().SelectMany(PropertyNames),
+        _ => [],
+    };
 
     [TestMethod]
     public void Create_WarnAsErrorPromotesWarningsOnly_AndKeepsPlanOrder()

@@ -2,21 +2,24 @@ using System.Reflection;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace LlmCompiler.Diagnostics.Reporting;
 
 /// <summary>
 /// SARIF 2.1.0 (OASIS standard, sections cited as §3.x). Written by hand with <see cref="Utf8JsonWriter"/>
 /// because no SARIF object model is available here; only the properties code-scanning UIs read are emitted:
-/// <c>tool.driver</c> with one rule per catalog code, and one result per diagnostic with its location,
-/// relative to the current directory under the <c>%SRCROOT%</c> base id.
+/// <c>tool.driver</c> with one rule per catalog code, its help embedded from <c>docs/diagnostics.md</c>, and one
+/// result per diagnostic with its location, relative to the current directory under the <c>%SRCROOT%</c> base id.
+/// No link is emitted that would not resolve: <c>helpUri</c> only once <see cref="DiagnosticCatalog.HelpBaseUri"/>
+/// is set, and no <c>informationUri</c> while the project has no public home. <c>.ci/validate-sarif.sh</c> checks
+/// the output with Microsoft's SARIF Multitool under the GitHub and SARIF rule sets.
 /// </summary>
-public sealed class SarifReporter : IDiagnosticReporter
+public sealed partial class SarifReporter : IDiagnosticReporter
 {
     public const string SchemaUri = "https://json.schemastore.org/sarif-2.1.0.json";
     public const string SarifVersion = "2.1.0";
     public const string ToolName = "llmc";
-    public const string InformationUri = "https://github.com/llmcompiler/llmcompiler";
     public const string SourceRootBaseId = "%SRCROOT%";
 
     private static readonly JsonWriterOptions WriterOptions = new()
@@ -60,7 +63,6 @@ public sealed class SarifReporter : IDiagnosticReporter
         w.WriteString("name", ToolName);
         w.WriteString("version", ToolVersion);
         w.WriteString("semanticVersion", SemanticVersion(ToolVersion));
-        w.WriteString("informationUri", InformationUri);
         w.WriteStartArray("rules");
         foreach (var rule in rules) WriteRule(w, rule);
         w.WriteEndArray();
@@ -94,7 +96,16 @@ public sealed class SarifReporter : IDiagnosticReporter
         w.WriteStartObject("shortDescription");
         w.WriteString("text", rule.Title);
         w.WriteEndObject();
-        w.WriteString("helpUri", DiagnosticCatalog.HelpLinkFor(rule.Code));
+        // GitHub code scanning rejects a rule without fullDescription and help (§3.49.10, §3.49.13).
+        var help = DiagnosticHelp.For(rule);
+        w.WriteStartObject("fullDescription");
+        w.WriteString("text", help.FullDescription);
+        w.WriteEndObject();
+        w.WriteStartObject("help");
+        w.WriteString("text", help.Text);
+        w.WriteString("markdown", help.Markdown);
+        w.WriteEndObject();
+        if (DiagnosticCatalog.HelpLinkFor(rule.Code) is { } helpUri) w.WriteString("helpUri", helpUri);
         w.WriteStartObject("defaultConfiguration");
         w.WriteString("level", Level(rule.Severity));
         w.WriteEndObject();
@@ -209,20 +220,21 @@ public sealed class SarifReporter : IDiagnosticReporter
         _ => "note",
     };
 
-    /// <summary>A rule's <c>name</c> (§3.49.7) is an identifier: the title in PascalCase, letters and digits only.</summary>
+    [GeneratedRegex("[A-Za-z0-9]+")]
+    private static partial Regex TitleWord();
+
+    /// <summary>
+    /// A rule's <c>name</c> (§3.49.7) is an identifier: the title's words in Pascal case. Validators (SARIF2012) read
+    /// that as capitals each followed by lower-case letters or digits, so "LLM" becomes "Llm" and one-letter words
+    /// ("a", the c of "-c"), which cannot form such a part, are left out.
+    /// </summary>
     internal static string RuleName(string title)
     {
         var builder = new StringBuilder(title.Length);
-        var upperNext = true;
-        foreach (var c in title)
+        foreach (Match word in TitleWord().Matches(title))
         {
-            if (!char.IsAsciiLetterOrDigit(c))
-            {
-                upperNext = true;
-                continue;
-            }
-            builder.Append(upperNext ? char.ToUpperInvariant(c) : c);
-            upperNext = false;
+            if (word.Length < 2) continue;
+            builder.Append(char.ToUpperInvariant(word.Value[0])).Append(word.Value[1..].ToLowerInvariant());
         }
         return builder.ToString();
     }

@@ -72,7 +72,9 @@ public sealed partial class CommandFailure
         if (normalizedOut.Trim().Length > 0) streams.Add(("stdout", normalizedOut.TrimEnd()));
         foreach (var (name, text) in streams)
         {
-            var share = remaining / streams.Count;
+            // The header and the newline count against the share: the excerpt stays within the budget (the caller
+            // truncates anything longer, which would cut the tail's last lines).
+            var share = remaining / streams.Count - $"[{name}, last part]\n".Length - 1;
             sb.Append('[').Append(name).Append(text.Length > share ? ", last part" : "").Append("]\n");
             sb.Append(text.Length > share ? "…" + text[^Math.Max(0, share - 1)..] : text).Append('\n');
         }
@@ -85,13 +87,17 @@ public sealed partial class CommandFailure
         if (text.Length == 0) return text;
         foreach (var (literal, token) in _paths)
         {
-            text = text.Replace(literal + "/", token.Length == 0 ? "" : token + "/", StringComparison.Ordinal).Replace(literal, token.Length == 0 ? "." : token, StringComparison.Ordinal);
+            text = text.Replace(literal + "/", token.Length == 0 ? "" : token + "/", StringComparison.Ordinal);
+            // Only where the path ends: /w/attempt must not turn /w/attempt2 into .2.
+            var bare = token.Length == 0 ? "." : token;
+            text = Regex.Replace(text, Regex.Escape(literal) + @"(?![\w-])", _ => bare, RegexOptions.CultureInvariant);
         }
         text = XunitTimestamp().Replace(text, "[xUnit.net 00:00:00.00]");
         text = RestoreTiming().Replace(text, "(in N ms)");
         text = ElapsedTime().Replace(text, "Time Elapsed 00:00:00.00");
         text = DurationField().Replace(text, "${label}N ms");
         text = BracketDuration().Replace(text, "[N ms]");
+        text = TrxFileName().Replace(text, "<trx>");
         text = IsoTimestamp().Replace(text, "<timestamp>");
         text = Guid().Replace(text, "<guid>");
         return text;
@@ -130,11 +136,11 @@ public sealed partial class CommandFailure
     [GeneratedRegex(@"(^|\s|\))(error|fatal error) [A-Z]{1,9}\d{2,6}\s*:", RegexOptions.CultureInvariant)]
     private static partial Regex CanonicalError();
 
-    // VSTest "  Failed Ns.Class.Method [12 ms]", xUnit "[FAIL]", MSTest/VSTest "Failed!  - Failed: 1"
-    [GeneratedRegex(@"^\s*(Failed\s+\S+(\s+\[|\s*$)|.*\[FAIL\]|Failed!\s+-\s+Failed:\s*[1-9])", RegexOptions.CultureInvariant)]
+    // VSTest "  Failed Ns.Class.Method [12 ms]" (also "Failed Ns.Class.Method(title: "A b") [3 ms]"), xUnit "[FAIL]", MSTest/VSTest "Failed!  - Failed: 1"
+    [GeneratedRegex(@"^\s*(Failed\s+(\S+(\s+\[|\s*$)|\S.*\s\[[^\]]*\b(ms|s|m|h)\]\s*$)|.*\[FAIL\]|Failed!\s+-\s+Failed:\s*[1-9])", RegexOptions.CultureInvariant)]
     private static partial Regex FailedTest();
 
-    [GeneratedRegex(@"(Assert\.\w+ failed|Assertion failed|Expected[: ].*(but|Actual)|AssertFailedException|Exception: |panicked at|AssertionError|^\s*(FAIL|ERROR):? )", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(Assert\.\w+ failed|Assert\.\w+\(\) Failure|Assertion failed|Expected[: ].*(but|Actual)|AssertFailedException|Exception: |panicked at|AssertionError|^\s*(FAIL|ERROR):? )", RegexOptions.CultureInvariant)]
     private static partial Regex AssertionLine();
 
     [GeneratedRegex(@"^\s*(Expected|Actual|But was|expected:|actual:|at .+:line \d+|.*\.cs:line \d+)", RegexOptions.CultureInvariant)]
@@ -152,11 +158,16 @@ public sealed partial class CommandFailure
     [GeneratedRegex(@"Time Elapsed \d\d:\d\d:\d\d(\.\d+)?", RegexOptions.CultureInvariant)]
     private static partial Regex ElapsedTime();
 
-    [GeneratedRegex(@"(?<label>Duration:\s*)\d+(\.\d+)?\s*(ms|s|m|sec)\b", RegexOptions.CultureInvariant)]
+    // VSTest composes longer ones: "Duration: 1 m 41 s", "[2 m 3 s]".
+    [GeneratedRegex(@"(?<label>Duration:\s*)\d+(\.\d+)?\s*(ms|s|m|h|sec)\b(\s+\d+(\.\d+)?\s*(ms|s|m|h)\b)*", RegexOptions.CultureInvariant)]
     private static partial Regex DurationField();
 
-    [GeneratedRegex(@"\[(< )?\d+(\.\d+)?\s*(ms|s)\]", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\[(< )?\d+(\.\d+)?\s*(ms|s|m|h)(\s+\d+(\.\d+)?\s*(ms|s|m|h))*\]", RegexOptions.CultureInvariant)]
     private static partial Regex BracketDuration();
+
+    // VSTest's default TRX name: <user>_<machine>_yyyy-MM-dd_HH_mm_ss[_<tfm>].trx
+    [GeneratedRegex(@"(?<=[/\\]|^|\s)[^\s/\\]*_\d{4}-\d\d-\d\d_\d\d_\d\d_\d\d(?=(_[^\s/\\]*)?\.trx\b)", RegexOptions.CultureInvariant)]
+    private static partial Regex TrxFileName();
 
     [GeneratedRegex(@"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?", RegexOptions.CultureInvariant)]
     private static partial Regex IsoTimestamp();

@@ -70,21 +70,45 @@ public sealed partial class CommandFailure
         var streams = new List<(string Name, string Text)>();
         if (normalizedErr.Trim().Length > 0) streams.Add(("stderr", normalizedErr.TrimEnd()));
         if (normalizedOut.Trim().Length > 0) streams.Add(("stdout", normalizedOut.TrimEnd()));
-        foreach (var (name, text) in streams)
+        var shares = Shares(streams, remaining);
+        for (var i = 0; i < streams.Count; i++)
         {
-            // The header and the newline count against the share: the excerpt stays within the budget (the caller
-            // truncates anything longer, which would cut the tail's last lines).
-            var share = remaining / streams.Count - $"[{name}, last part]\n".Length - 1;
+            var (name, text) = streams[i];
+            var share = shares[i];
             sb.Append('[').Append(name).Append(text.Length > share ? ", last part" : "").Append("]\n");
             sb.Append(text.Length > share ? "…" + text[^Math.Max(0, share - 1)..] : text).Append('\n');
         }
         return sb.ToString().TrimEnd();
     }
 
+    /// <summary>
+    /// The characters of tail each stream may show: an equal split of <paramref name="budget"/>, where what a short
+    /// stream does not need goes to the others (a two-line stderr must not halve a long stdout's tail). The header
+    /// and newline count against the share, so the excerpt stays within the budget (the caller truncates anything
+    /// longer, which would cut the tail's last lines).
+    /// </summary>
+    private static int[] Shares(List<(string Name, string Text)> streams, int budget)
+    {
+        var shares = new int[streams.Count];
+        var left = budget;
+        var order = Enumerable.Range(0, streams.Count).OrderBy(i => streams[i].Text.Length).ToList();
+        for (var k = 0; k < order.Count; k++)
+        {
+            var i = order[k];
+            var overhead = $"[{streams[i].Name}, last part]\n".Length + 1;
+            var allotted = Math.Min(streams[i].Text.Length + overhead, left / (order.Count - k));
+            shares[i] = allotted - overhead;
+            left -= allotted;
+        }
+        return shares;
+    }
+
     /// <summary>Machine- and run-specific text replaced by stable tokens.</summary>
     public string Normalize(string text)
     {
         if (text.Length == 0) return text;
+        // A Windows tool's CRLF would make the same failure a different prompt (and cassette key).
+        text = text.Replace("\r\n", "\n", StringComparison.Ordinal);
         foreach (var (literal, token) in _paths)
         {
             text = text.Replace(literal + "/", token.Length == 0 ? "" : token + "/", StringComparison.Ordinal);

@@ -72,6 +72,21 @@ public sealed class ExecuteWorkOrderTaskTests
     }
 
     [TestMethod]
+    public void A_dirty_checkout_is_reported_at_the_plan_not_at_the_package_targets_and_an_unrelated_untracked_file_is_not_dirt()
+    {
+        _repo.Write("NOTES.local.md", "mine\n");
+        _repo.Write(".gitignore", ".llmc/\nbin/\nobj/\n# edited, not committed\n");
+        var (task, engine) = NewTask();
+
+        Assert.IsFalse(task.Execute());
+
+        var error = engine.Errors.Single(e => e.Code == "E201");
+        Assert.AreEqual(_wo1, error.File, "a build error points at the plan the user is running");
+        StringAssert.Contains(error.Message, ".gitignore");
+        Assert.IsFalse(error.Message.Contains("NOTES.local.md", StringComparison.Ordinal), error.Message);
+    }
+
+    [TestMethod]
     public void Invalid_setting_is_E500_before_any_git_work()
     {
         var (task, engine) = NewTask();

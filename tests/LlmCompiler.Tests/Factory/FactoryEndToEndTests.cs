@@ -102,6 +102,8 @@ public sealed partial class FactoryEndToEndTests
         StringAssert.Contains(body, "Work-Order: WO-01");
         StringAssert.Matches(body, new Regex(@"Llmc-Run: \S+"));
         StringAssert.Matches(body, new Regex(@"Work-Order-Sha256: [0-9a-f]{64}"));
+        StringAssert.StartsWith(body, "WO-01: Create hello.txt\n\nscripted\n\n", "the executor's summary is the commit body");
+        StringAssert.Matches(repo.Git("log", "-1", "--format=%(trailers:key=Llmc-Model,valueonly)").Trim(), new Regex(@"^\S+$"), "the model that wrote it is named");
         Assert.AreEqual("", repo.Git("status", "--porcelain"));
         AssertOnlyOwnWorktrees(repo);
         Assert.AreEqual("", repo.Git("branch", "--list", "llmc/*").Trim());

@@ -68,8 +68,10 @@ public sealed partial class CommandFailure
         }
         var remaining = Math.Max(200, budget - sb.Length);
         var streams = new List<(string Name, string Text)>();
-        if (normalizedErr.Trim().Length > 0) streams.Add(("stderr", normalizedErr.TrimEnd()));
-        if (normalizedOut.Trim().Length > 0) streams.Add(("stdout", normalizedOut.TrimEnd()));
+        var tailOut = WithoutProgress(normalizedOut);
+        var tailErr = WithoutProgress(normalizedErr);
+        if (tailErr.Trim().Length > 0) streams.Add(("stderr", tailErr.TrimEnd()));
+        if (tailOut.Trim().Length > 0) streams.Add(("stdout", tailOut.TrimEnd()));
         var shares = Shares(streams, remaining);
         for (var i = 0; i < streams.Count; i++)
         {
@@ -127,6 +129,14 @@ public sealed partial class CommandFailure
         return text;
     }
 
+    /// <summary>
+    /// The output without the build's progress lines (restore, "Project -> output", totals). They tell the model
+    /// nothing, and their order follows which project finished first, so keeping them would make the same failure a
+    /// different prompt from run to run (and a recorded retry would not replay).
+    /// </summary>
+    private static string WithoutProgress(string text) =>
+        string.Join('\n', Lines(text).Where(line => !ProgressLine().IsMatch(line)));
+
     /// <summary>0: compiler or MSBuild error; 1: a failed test; 2: an assertion or exception line; −1: anything else.</summary>
     private static int Rank(string line)
     {
@@ -172,6 +182,9 @@ public sealed partial class CommandFailure
 
     [GeneratedRegex(@"\s+\[[^\]]+\.(cs|vb|fs|sln|slnx)proj\]\s*$|\s+\[[^\]]+\.sln\]\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex ProjectSuffix();
+
+    [GeneratedRegex(@"^\s*(Determining projects to restore\.\.\.|Restored .+ \(in N ms\)\.|All projects are up-to-date for restore\.|\d+ of \d+ projects are up-to-date for restore\.|[\w.\-]+ -> \S.*|Build succeeded\.|Time Elapsed 00:00:00\.00|\d+ Warning\(s\)|\d+ Error\(s\))\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex ProgressLine();
 
     [GeneratedRegex(@"\[xUnit\.net \d\d:\d\d:\d\d\.\d+\]", RegexOptions.CultureInvariant)]
     private static partial Regex XunitTimestamp();

@@ -42,7 +42,7 @@ public sealed class RecoveryLandingTests
     }
 
     /// <summary>Leaves exactly what a run killed between "committed" and "landing" leaves.</summary>
-    private static string DeadRunWithKeptCommit(TestRepo repo, string runId)
+    internal static string DeadRunWithKeptCommit(TestRepo repo, string runId)
     {
         var baseline = repo.Head;
         var tree = repo.Git("write-tree").Trim();
@@ -75,7 +75,7 @@ public sealed class RecoveryLandingTests
         return path;
     }
 
-    private static async Task OpenAndCloseSession(TestRepo repo)
+    internal static async Task OpenAndCloseSession(TestRepo repo)
     {
         var (session, diagnostics) = await FactorySession.OpenAsync(repo.Root, new FactoryOptions(), TextWriter.Null, CancellationToken.None);
         Assert.IsNotNull(session, string.Join("\n", diagnostics));

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using LlmCompiler.Diagnostics;
+using LlmCompiler.Factory.Records;
 using LlmCompiler.Git;
 using LlmCompiler.IO;
 using LlmCompiler.Processes;
@@ -113,14 +115,20 @@ internal sealed class FactoryRecovery(FactorySession session, TextWriter log)
         log.WriteLine($"llmc: recovered interrupted run {runId}: {outcome}");
 
         var artifacts = new RunArtifacts(runDir!);
-        if (!File.Exists(artifacts.PathOf("run_summary.json")))
+        if (!File.Exists(artifacts.PathOf(RunSummary.FileName)))
         {
-            artifacts.WriteJson("run_summary.json", new JsonObject
+            // The same shape as a finished run's summary, with what the journal tells (the attempts' details died with the run).
+            var start = entries.FirstOrDefault(e => e.Event == JournalEvents.RunStarted);
+            new RunSummary
             {
-                ["run_id"] = runId, ["verdict"] = "ERROR", ["error"] = $"interrupted; recovered by a later run: {outcome}",
-                ["landed_commit"] = landed,
-                ["total_attempts"] = entries.Count(e => e.Event == JournalEvents.WorktreePreparing),
-            });
+                RunId = runId, WorkOrderId = start?.GetString("work_order_id"), WorkOrderSha256 = start?.GetString("work_order_sha256"),
+                Verdict = "ERROR", TotalAttempts = entries.Count(e => e.Event == JournalEvents.WorktreePreparing),
+                BaselineCommit = start?.GetString("baseline"), WorkingBranch = start?.GetString("branch"),
+                LandedCommit = landed, KeptBranch = landed is null && committed is not null ? branch : null, Commit = committed,
+                Started = start?.Time.ToString("O"), Finished = DateTimeOffset.UtcNow.ToString("O"),
+                Diagnostics = [DiagnosticCatalog.Create("E216", $"interrupted; recovered by a later run: {outcome}").ToCanonicalString()],
+                Error = $"interrupted; recovered by a later run: {outcome}",
+            }.WriteTo(artifacts);
         }
         using var journal = Journal.Open(journalPath!);
         journal.Append(JournalEvents.Recovered, new JsonObject { ["outcome"] = outcome });

@@ -39,11 +39,12 @@ public sealed class RunArtifacts(string directory)
 
     public void WriteJson(string relative, JsonNode node) => WriteText(relative, Serialize(node));
 
+    /// <summary>Writes a typed record with the same conventions (sorted keys, 2-space indent, LF) as every other file.</summary>
+    public void WriteRecord<T>(string relative, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+        WriteJson(relative, JsonSerializer.SerializeToNode(value, type)!);
+
     public void WriteBrief(string relative, FailureBrief brief) =>
         WriteText(relative, JsonSerializer.Serialize(brief, ContractJsonContext.Files.FailureBrief) + "\n");
-
-    public static JsonNode? BriefNode(FailureBrief? brief) =>
-        brief is null ? null : JsonNode.Parse(JsonSerializer.Serialize(brief, ContractJsonContext.Files.FailureBrief));
 
     public static string Serialize(JsonNode node) => Sorted(node)!.ToJsonString(Indented).Replace("\r\n", "\n") + "\n";
 

@@ -5,6 +5,7 @@ using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Factory.Isolation;
 using LlmCompiler.Factory.Landing;
+using LlmCompiler.Factory.Records;
 using LlmCompiler.Git;
 using LlmCompiler.IO;
 using LlmCompiler.Llm;
@@ -45,7 +46,7 @@ internal sealed class WorkOrderRun
     private readonly RunArtifacts _artifacts;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
-    private readonly JsonArray _attempts = [];
+    private readonly List<AttemptRecord> _attempts = [];
     private readonly List<Diagnostic> _warnings = [];
     private readonly List<string> _cassetteKeys = [];
     private CommandFailure? _failure;
@@ -164,15 +165,11 @@ internal sealed class WorkOrderRun
         return Finish("FAIL", FactoryExitCodes.Fail, null, null, diagnostics, null);
     }
 
-    private async Task<(FailureBrief? Brief, JsonObject Record, (string Id, IReadOnlyList<string> Changed)? Commit, bool Fatal)> RunAttemptAsync(int attempt, FailureBrief? previous, CancellationToken ct)
+    private async Task<(FailureBrief? Brief, AttemptRecord Record, (string Id, IReadOnlyList<string> Changed)? Commit, bool Fatal)> RunAttemptAsync(int attempt, FailureBrief? previous, CancellationToken ct)
     {
         var attemptDir = $"attempt_{attempt}";
         var started = Stopwatch.StartNew();
-        var record = new JsonObject
-        {
-            ["attempt_index"] = attempt, ["baseline_commit"] = _baseline, ["proposal_path"] = "",
-            ["touched_files"] = new JsonArray(), ["write_ok"] = false, ["verify"] = new JsonArray(), ["acceptance"] = new JsonArray(),
-        };
+        var record = new AttemptLog(attempt, _baseline);
         FailureBrief? brief = null;
         (string, IReadOnlyList<string>)? commit = null;
         var fatal = false;
@@ -185,16 +182,14 @@ internal sealed class WorkOrderRun
         finally
         {
             if (brief is not null) _artifacts.WriteBrief($"{attemptDir}/failure_brief.json", brief);
-            record["failure_brief"] = RunArtifacts.BriefNode(brief);
-            record["duration_seconds"] = Math.Round(started.Elapsed.TotalSeconds, 3);
             // Rollback is the worktree's next reset: nothing of this attempt ever reached the user's checkout.
             _journal.Append(JournalEvents.AttemptFinished, new JsonObject { ["attempt"] = attempt, ["passed"] = brief is null });
         }
-        return (brief, record, commit, fatal);
+        return (brief, record.ToRecord(brief, started.Elapsed), commit, fatal);
     }
 
     private async Task<(FailureBrief? Brief, (string Id, IReadOnlyList<string> Changed)? Commit, bool Fatal)> AttemptStepsAsync(
-        int attempt, string attemptDir, AttemptSlot slot, FailureBrief? previous, JsonObject record, CancellationToken ct)
+        int attempt, string attemptDir, AttemptSlot slot, FailureBrief? previous, AttemptLog record, CancellationToken ct)
     {
         var worktree = slot.Worktree;
         _failure = new CommandFailure(MachinePaths(slot));
@@ -241,7 +236,7 @@ internal sealed class WorkOrderRun
                 "Answer with exactly one JSON object {summary, writes:[{path, base_sha256, content}]}, no prose or fences.") with { Cause = invalid.Cause }, null, false);
         }
         _artifacts.WriteText($"{attemptDir}/proposed_writes.json", Redact(System.Text.Json.JsonSerializer.Serialize(proposal, ContractJsonContext.Files.WriteProposal)) + "\n");
-        record["proposal_path"] = _artifacts.PathOf($"{attemptDir}/proposed_writes.json");
+        record.ProposalPath = _artifacts.PathOf($"{attemptDir}/proposed_writes.json");
 
         _journal.Append(JournalEvents.WritesApplying, new JsonObject { ["attempt"] = attempt, ["paths"] = new JsonArray([.. proposal.Writes.Take(1000).Select(w => (JsonNode)w.Path)]) });
         var submodules = _baselineTree!.Values.Where(e => e.IsSubmodule).Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
@@ -253,14 +248,13 @@ internal sealed class WorkOrderRun
             Secrets = _session.Redactor,
         };
         var gate = WriteGate.Apply(proposal, policy, worktree);
-        record["touched_files"] = new JsonArray([.. gate.TouchedFiles.Select(p => (JsonNode)p)]);
-        record["write_ok"] = gate.Ok;
-        _artifacts.WriteJson($"{attemptDir}/write_result.json", new JsonObject
+        record.TouchedFiles = [.. gate.TouchedFiles];
+        record.WriteOk = gate.Ok;
+        _artifacts.WriteRecord($"{attemptDir}/write_result.json", new WriteResultRecord
         {
-            ["write_ok"] = gate.Ok,
-            ["touched_files"] = new JsonArray([.. gate.TouchedFiles.Select(p => (JsonNode)p)]),
-            ["errors"] = gate.Failure is null ? new JsonArray() : new JsonArray(FailureBrief.Truncate(gate.Failure.Message)),
-        });
+            WriteOk = gate.Ok, TouchedFiles = [.. gate.TouchedFiles],
+            Errors = gate.Failure is null ? [] : [FailureBrief.Truncate(gate.Failure.Message)],
+        }, FactoryJsonContext.Default.WriteResultRecord);
         if (gate.Failure is { } refused)
         {
             return (Brief(refused.Stage, refused.Code, refused.Message,
@@ -353,17 +347,17 @@ internal sealed class WorkOrderRun
     }
 
     /// <summary>Global verification, postconditions, acceptance: the first failure's brief, or null when all pass.</summary>
-    private async Task<(FailureBrief? Brief, bool Fatal)> RunCommandsAsync(string attemptDir, AttemptCommands commands, string worktree, JsonObject record, CancellationToken ct)
+    private async Task<(FailureBrief? Brief, bool Fatal)> RunCommandsAsync(string attemptDir, AttemptCommands commands, string worktree, AttemptLog record, CancellationToken ct)
     {
         // Global verification, unless the work order is (legitimately) verify-exempt.
-        var verifyResults = (JsonArray)record["verify"]!;
+        var verifyResults = record.Verify;
         var verifyArgv = VerifyArgv(out var verifyError);
         if (verifyError is not null) return (Brief(FailureStage.VerifyFailed, "E209", verifyError, "Fix the verify contract's command."), false);
         if (verifyArgv is not null)
         {
             var (r, outside) = await RunCommandAsync(commands, verifyArgv, $"{attemptDir}/verify_1", ct).ConfigureAwait(false);
-            verifyResults.Add(CmdNode(r));
-            _artifacts.WriteJson($"{attemptDir}/verify_result.json", verifyResults.DeepClone());
+            verifyResults.Add(CmdRecord(r));
+            _artifacts.WriteRecord($"{attemptDir}/verify_result.json", verifyResults, FactoryJsonContext.Default.ListCommandRecord);
             if (outside is not null) return (outside, true);
             if (!r.Succeeded)
             {
@@ -371,12 +365,12 @@ internal sealed class WorkOrderRun
             }
         }
 
-        var acceptance = (JsonArray)record["acceptance"]!;
+        var acceptance = record.Acceptance;
         foreach (var condition in _wo.Postconditions.Where(c => c.Kind == ConditionKind.FileExists))
         {
             if (FileKinds.Of(Path.Combine(worktree, condition.Path)) == FileKind.Missing)
             {
-                _artifacts.WriteJson($"{attemptDir}/acceptance_result.json", new JsonArray());
+                _artifacts.WriteRecord($"{attemptDir}/acceptance_result.json", acceptance, FactoryJsonContext.Default.ListCommandRecord);
                 return (Brief(FailureStage.AcceptanceFailed, "E210", $"Postcondition {condition} is false after the writes: {condition.Path} does not exist",
                     $"Create {condition.Path}; it is one of the files you may write."), false);
             }
@@ -389,15 +383,15 @@ internal sealed class WorkOrderRun
                 return (Brief(FailureStage.AcceptanceFailed, "E211", $"Failed to parse acceptance command '{command}': {splitError}", "Acceptance commands are argv, no shell.", command), false);
             }
             var (r, outside) = await RunCommandAsync(commands, argv, $"{attemptDir}/acceptance_{k + 1}", ct).ConfigureAwait(false);
-            acceptance.Add(CmdNode(r));
-            _artifacts.WriteJson($"{attemptDir}/acceptance_result.json", acceptance.DeepClone());
+            acceptance.Add(CmdRecord(r));
+            _artifacts.WriteRecord($"{attemptDir}/acceptance_result.json", acceptance, FactoryJsonContext.Default.ListCommandRecord);
             if (outside is not null) return (outside, true);
             if (!r.Succeeded)
             {
                 return (CommandBrief(FailureStage.AcceptanceFailed, "E211", r, command, "Every acceptance command must exit 0."), false);
             }
         }
-        if (_wo.AcceptanceCommands.Count == 0) _artifacts.WriteJson($"{attemptDir}/acceptance_result.json", new JsonArray());
+        if (_wo.AcceptanceCommands.Count == 0) _artifacts.WriteRecord($"{attemptDir}/acceptance_result.json", acceptance, FactoryJsonContext.Default.ListCommandRecord);
 
         return (null, false);
     }
@@ -470,29 +464,28 @@ internal sealed class WorkOrderRun
     private RunOutcome Finish(string verdict, int exitCode, string? landed, string? keptBranch, IReadOnlyList<Diagnostic> diagnostics, string? error, string? commit = null)
     {
         var all = diagnostics.Concat(_warnings).ToList();
-        var summary = new JsonObject
+        var summary = new RunSummary
         {
-            ["run_id"] = _runId, ["work_order_id"] = _wo.Id, ["work_order_sha256"] = _woSha256, ["verdict"] = verdict,
-            ["total_attempts"] = _attempts.Count, ["baseline_commit"] = _baseline, ["working_branch"] = _session.Branch,
-            ["landed_commit"] = landed, ["kept_branch"] = keptBranch, ["commit"] = commit,
-            ["started"] = _started.ToString("O"), ["finished"] = DateTimeOffset.UtcNow.ToString("O"),
-            ["duration_seconds"] = Math.Round(_clock.Elapsed.TotalSeconds, 3),
-            ["llm"] = new JsonObject { ["calls"] = _llmCalls, ["input_tokens"] = _inputTokens, ["output_tokens"] = _outputTokens, ["cost_usd"] = _cost, ["cost_known"] = _costKnown },
-            ["config"] = new JsonObject
+            RunId = _runId, WorkOrderId = _wo.Id, WorkOrderSha256 = _woSha256, Verdict = verdict,
+            TotalAttempts = _attempts.Count, BaselineCommit = _baseline, WorkingBranch = _session.Branch,
+            LandedCommit = landed, KeptBranch = keptBranch, Commit = commit,
+            Started = _started.ToString("O"), Finished = DateTimeOffset.UtcNow.ToString("O"),
+            DurationSeconds = Math.Round(_clock.Elapsed.TotalSeconds, 3),
+            Llm = new LlmUsageRecord { Calls = _llmCalls, InputTokens = _inputTokens, OutputTokens = _outputTokens, CostUsd = _cost, CostKnown = _costKnown },
+            Config = new RunConfigRecord
             {
-                ["llm_model"] = Options.Model, ["llm_temperature"] = Options.Temperature, ["max_attempts"] = Options.MaxAttempts,
-                ["timeout_seconds"] = Options.CommandTimeout.TotalSeconds, ["repo_root"] = _session.Root, ["out_dir"] = _artifacts.Directory,
-                ["sandbox"] = _session.Containment.Description,
-                ["verify_command_override"] = Options.VerifyCommandOverride is null ? null : new JsonArray([.. Options.VerifyCommandOverride.Select(a => (JsonNode)a)]),
-                ["defaults"] = new JsonObject { ["max_file_write_bytes"] = WriteProposal.MaxFileBytes, ["max_total_write_bytes"] = WriteProposal.MaxTotalBytes, ["context_budget_bytes"] = Options.ContextBudgetBytes },
+                LlmModel = Options.Model, LlmTemperature = Options.Temperature, MaxAttempts = Options.MaxAttempts,
+                TimeoutSeconds = Options.CommandTimeout.TotalSeconds, RepoRoot = _session.Root, OutDir = _artifacts.Directory,
+                Sandbox = _session.Containment.Description, VerifyCommandOverride = Options.VerifyCommandOverride,
+                Defaults = new WriteLimitsRecord { MaxFileWriteBytes = WriteProposal.MaxFileBytes, MaxTotalWriteBytes = WriteProposal.MaxTotalBytes, ContextBudgetBytes = Options.ContextBudgetBytes },
             },
-            ["attempts"] = _attempts.DeepClone(),
-            ["diagnostics"] = new JsonArray([.. all.Select(d => (JsonNode)Redact(d.ToCanonicalString()))]),
-            ["error"] = error,
+            Attempts = [.. _attempts],
+            Diagnostics = [.. all.Select(d => Redact(d.ToCanonicalString()))],
+            Error = error,
         };
         try
         {
-            _artifacts.WriteJson("run_summary.json", summary);
+            summary.WriteTo(_artifacts);
             _journal?.Append(JournalEvents.RunFinished, new JsonObject { ["verdict"] = verdict, ["exit_code"] = exitCode });
             if (Options.OutDir is { } outDir) _artifacts.ExportTo(outDir, _runId);
             File.Delete(MarkerPath);
@@ -537,16 +530,16 @@ internal sealed class WorkOrderRun
         _ => $"The previous model call failed ({error.Code}: {DiagnosticCatalog.Get(error.Code).Title}).",
     };
 
-    private JsonObject CmdNode(ProcessResult r) => new()
+    private CommandRecord CmdRecord(ProcessResult r) => new()
     {
-        ["command"] = new JsonArray([.. r.Argv.Select(a => (JsonNode)Redact(a))]),
-        ["exit_code"] = r.ExitCode,
-        ["timed_out"] = r.TimedOut,
-        ["stdout_trunc"] = Redact(FailureBrief.Truncate(r.StdoutTail)),
-        ["stderr_trunc"] = Redact(FailureBrief.Truncate(r.StderrTail)),
-        ["stdout_path"] = r.StdoutPath,
-        ["stderr_path"] = r.StderrPath,
-        ["duration_seconds"] = Math.Round(r.Duration.TotalSeconds, 3),
+        Command = [.. r.Argv.Select(Redact)],
+        ExitCode = r.ExitCode,
+        TimedOut = r.TimedOut,
+        StdoutTrunc = Redact(FailureBrief.Truncate(r.StdoutTail)),
+        StderrTrunc = Redact(FailureBrief.Truncate(r.StderrTail)),
+        StdoutPath = r.StdoutPath,
+        StderrPath = r.StderrPath,
+        DurationSeconds = Math.Round(r.Duration.TotalSeconds, 3),
     };
 
     /// <summary>

@@ -2,6 +2,7 @@ using LlmCompiler.Validation;
 using System.Text.Json.Nodes;
 using LlmCompiler.Contracts;
 using LlmCompiler.Factory;
+using LlmCompiler.Factory.Records;
 using LlmCompiler.Llm;
 
 namespace LlmCompiler.Tests.Factory;
@@ -19,14 +20,14 @@ public sealed class AttemptLoopTests
         AcceptanceCommands = [acceptance], VerifyExempt = exempt, Provenance = provenance,
     };
 
-    private static async Task<(RunOutcome Outcome, JsonNode Summary)> RunAsync(TestRepo repo, WorkOrder wo, ILlmClient llm, FactoryOptions? options = null, VerifyContract? verify = null, CancellationToken ct = default)
+    private static async Task<(RunOutcome Outcome, RunSummary Summary)> RunAsync(TestRepo repo, WorkOrder wo, ILlmClient llm, FactoryOptions? options = null, VerifyContract? verify = null, CancellationToken ct = default)
     {
         var (session, diagnostics) = await FactorySession.OpenAsync(repo.Root, options ?? new FactoryOptions { MaxAttempts = 3 }, TextWriter.Null, ct);
         Assert.IsNotNull(session, string.Join("\n", diagnostics));
         using (session)
         {
             var outcome = await session.RunWorkOrderAsync(wo, verify, llm, ct);
-            var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outcome.RunDirectory!, "run_summary.json")))!;
+            var summary = RunSummary.Read(Path.Combine(outcome.RunDirectory!, RunSummary.FileName));
             return (outcome, summary);
         }
     }
@@ -41,11 +42,11 @@ public sealed class AttemptLoopTests
         var (outcome, summary) = await RunAsync(repo, Wo(pre: [Condition.Exists("missing.txt")]), llm);
         Assert.AreEqual(1, outcome.ExitCode);
         Assert.IsEmpty(llm.Requests);
-        Assert.AreEqual(1, summary["total_attempts"]!.GetValue<int>());
-        var brief = summary["attempts"]![0]!["failure_brief"]!;
-        Assert.AreEqual("preflight", brief["stage"]!.GetValue<string>());
-        Assert.AreEqual("E204", brief["code"]!.GetValue<string>());
-        StringAssert.Contains(brief["primary_error_excerpt"]!.GetValue<string>(), "PLANNER-CONTRACT BUG");
+        Assert.AreEqual(1, summary.TotalAttempts);
+        var brief = summary.Attempts[0].FailureBrief!;
+        Assert.AreEqual(FailureStage.Preflight, brief.Stage);
+        Assert.AreEqual("E204", brief.Code);
+        StringAssert.Contains(brief.PrimaryErrorExcerpt, "PLANNER-CONTRACT BUG");
     }
 
     [TestMethod]
@@ -56,7 +57,7 @@ public sealed class AttemptLoopTests
         var (outcome, summary) = await RunAsync(repo, Wo(), llm);
         Assert.AreEqual(0, outcome.ExitCode);
         Assert.AreEqual(2, llm.Requests.Count);
-        Assert.AreEqual("llm_output_invalid", summary["attempts"]![0]!["failure_brief"]!["stage"]!.GetValue<string>());
+        Assert.AreEqual(FailureStage.LlmOutputInvalid, summary.Attempts[0].FailureBrief!.Stage);
         StringAssert.Contains(llm.Requests[1].Messages[^1].Content, "llm_output_invalid");
         Assert.AreEqual("hello\n", File.ReadAllText(repo.PathOf("hello.txt")));
     }
@@ -68,10 +69,10 @@ public sealed class AttemptLoopTests
         var llm = ScriptedLlmClient.Answering((_, _) => Proposal("hello.txt", "hello\n"));
         var (outcome, summary) = await RunAsync(repo, Wo(), llm, new FactoryOptions { MaxAttempts = 1 }, new VerifyContract { Command = "sh -c 'echo broken >&2; exit 3'" });
         Assert.AreEqual(1, outcome.ExitCode);
-        var brief = summary["attempts"]![0]!["failure_brief"]!;
-        Assert.AreEqual("E209", brief["code"]!.GetValue<string>());
-        Assert.AreEqual(3, brief["exit_code"]!.GetValue<int>());
-        Assert.AreEqual("[stderr]\nbroken", brief["primary_error_excerpt"]!.GetValue<string>());
+        var brief = summary.Attempts[0].FailureBrief!;
+        Assert.AreEqual("E209", brief.Code);
+        Assert.AreEqual(3, brief.ExitCode);
+        Assert.AreEqual("[stderr]\nbroken", brief.PrimaryErrorExcerpt);
 
         var (passed, _) = await RunAsync(repo, Wo(), llm, new FactoryOptions { MaxAttempts = 1, VerifyCommandOverride = ["true"] }, new VerifyContract { Command = "false" });
         Assert.AreEqual(0, passed.ExitCode);
@@ -85,9 +86,9 @@ public sealed class AttemptLoopTests
         var llm = ScriptedLlmClient.Answering((_, _) => Proposal("hello.txt", "hello\n"));
         var (outcome, summary) = await RunAsync(repo, wo, llm, new FactoryOptions { MaxAttempts = 1 });
         Assert.AreEqual(1, outcome.ExitCode);
-        var brief = summary["attempts"]![0]!["failure_brief"]!;
-        Assert.AreEqual("acceptance_failed", brief["stage"]!.GetValue<string>());
-        Assert.AreEqual("E210", brief["code"]!.GetValue<string>());
+        var brief = summary.Attempts[0].FailureBrief!;
+        Assert.AreEqual(FailureStage.AcceptanceFailed, brief.Stage);
+        Assert.AreEqual("E210", brief.Code);
     }
 
     [TestMethod]
@@ -98,7 +99,7 @@ public sealed class AttemptLoopTests
         var (outcome, summary) = await RunAsync(repo, Wo(), llm, new FactoryOptions { MaxAttempts = 4 });
         Assert.AreEqual(1, outcome.ExitCode);
         Assert.HasCount(1, llm.Requests);
-        Assert.AreEqual("E306", summary["attempts"]![0]!["failure_brief"]!["code"]!.GetValue<string>());
+        Assert.AreEqual("E306", summary.Attempts[0].FailureBrief!.Code);
     }
 
     [TestMethod]
@@ -131,7 +132,7 @@ public sealed class AttemptLoopTests
         var (outcome, summary) = await RunAsync(repo, Wo(), llm, ct: cts.Token);
         Assert.AreEqual(130, outcome.ExitCode);
         Assert.AreEqual("E216", outcome.Diagnostics.Single().Code);
-        Assert.AreEqual("ERROR", summary["verdict"]!.GetValue<string>());
+        Assert.AreEqual("ERROR", summary.Verdict);
         Assert.AreEqual(before, repo.CheckoutHash());
     }
 
@@ -146,8 +147,8 @@ public sealed class AttemptLoopTests
         var (outcome, summary) = await RunAsync(repo, Wo(acceptance: "sh tools/evil.sh"), llm, new FactoryOptions { MaxAttempts = 3, Sandbox = new(LlmCompiler.Sandbox.SandboxMode.Off) });
         Assert.AreEqual(1, outcome.ExitCode);
         Assert.HasCount(1, llm.Requests, "tampering must stop the run, not retry");
-        Assert.AreEqual("E218", summary["attempts"]![0]!["failure_brief"]!["code"]!.GetValue<string>());
-        var excerpt = summary["attempts"]![0]!["failure_brief"]!["primary_error_excerpt"]!.GetValue<string>();
+        Assert.AreEqual("E218", summary.Attempts[0].FailureBrief!.Code);
+        var excerpt = summary.Attempts[0].FailureBrief!.PrimaryErrorExcerpt;
         StringAssert.Contains(excerpt, "outside the attempt worktree");
         StringAssert.Contains(excerpt, ".git/config");
         StringAssert.Contains(excerpt, ".git/hooks/post-merge");

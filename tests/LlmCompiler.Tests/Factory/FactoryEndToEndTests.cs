@@ -109,10 +109,10 @@ public sealed partial class FactoryEndToEndTests
         Assert.AreEqual("", repo.Git("branch", "--list", "llmc/*").Trim());
 
         var runDir = Directory.GetDirectories(repo.PathOf(".llmc/runs/factory")).Single();
-        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(runDir, "run_summary.json")))!;
-        Assert.AreEqual("PASS", summary["verdict"]!.GetValue<string>());
-        Assert.AreEqual(repo.Head, summary["landed_commit"]!.GetValue<string>());
-        Assert.AreEqual(baseline, summary["baseline_commit"]!.GetValue<string>());
+        var summary = LlmCompiler.Factory.Records.RunSummary.Read(Path.Combine(runDir, "run_summary.json"));
+        Assert.AreEqual("PASS", summary.Verdict);
+        Assert.AreEqual(repo.Head, summary.LandedCommit);
+        Assert.AreEqual(baseline, summary.BaselineCommit);
         foreach (var name in new[] { "work_order.json", "journal.jsonl", "attempt_1/executor_prompt.md", "attempt_1/proposed_writes.json", "attempt_1/write_result.json", "attempt_1/acceptance_result.json" })
         {
             Assert.IsTrue(File.Exists(Path.Combine(runDir, name)), name);

@@ -58,7 +58,7 @@ public sealed class RecoveryLandingTests
         Directory.CreateDirectory(runDir);
         using (var journal = Journal.Open(Path.Combine(runDir, "journal.jsonl")))
         {
-            journal.Append("run_started", new JsonObject { ["baseline"] = baseline });
+            journal.Append("run_started", new JsonObject { ["run_id"] = runId, ["work_order_id"] = "WO-01", ["baseline"] = baseline, ["branch"] = "main" });
             journal.Append("committed", new JsonObject { ["commit"] = commit });
         }
         var active = Path.Combine(commonDir, "llmc", "active");

@@ -1,0 +1,17 @@
+using LlmCompiler.Contracts;
+
+namespace LlmCompiler.Factory.Records;
+
+/// <summary>One attempt of a work order: what was proposed and written, each command's result, and why it failed.</summary>
+public sealed record AttemptRecord
+{
+    public int AttemptIndex { get; init; }
+    public string BaselineCommit { get; init; } = "";
+    public string ProposalPath { get; init; } = "";
+    public IReadOnlyList<string> TouchedFiles { get; init; } = [];
+    public bool WriteOk { get; init; }
+    public IReadOnlyList<CommandRecord> Verify { get; init; } = [];
+    public IReadOnlyList<CommandRecord> Acceptance { get; init; } = [];
+    public FailureBrief? FailureBrief { get; init; }
+    public double DurationSeconds { get; init; }
+}

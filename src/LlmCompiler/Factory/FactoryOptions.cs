@@ -36,6 +36,9 @@ public sealed record FactoryOptions
     /// <summary>Tests only: a git executable to use instead of the one on PATH (to make git fail part-way).</summary>
     internal string? GitExecutable { get; init; }
 
+    /// <summary>Tests only: the attempt's stages, instead of <see cref="Attempts.AttemptPipeline.Default"/>.</summary>
+    internal Attempts.AttemptPipeline? Pipeline { get; init; }
+
     /// <summary>Recorded in the run summary only; the LLM session owns the actual model settings.</summary>
     public string? Model { get; init; }
     public double? Temperature { get; init; }

@@ -24,6 +24,10 @@ public sealed class RecoveryLandingTests
         Assert.AreEqual("", repo.Git("branch", "--list", "llmc/*").Trim(), "the landed keep-branch should be gone");
         Assert.AreEqual("", repo.Git("status", "--porcelain", "--untracked-files=all"));
         Assert.AreEqual("kept\n", File.ReadAllText(repo.PathOf("kept.txt")));
+        var summary = LlmCompiler.Factory.Records.RunSummary.Read(Path.Combine(repo.Root, ".llmc", "runs", "factory", "run-a", "run_summary.json"));
+        Assert.AreEqual(commit, summary.LandedCommit, "the summary of the recovered run names the commit recovery landed");
+        Assert.AreEqual(commit, summary.Commit);
+        Assert.AreEqual("WO-01", summary.WorkOrderId);
     }
 
     [TestMethod]

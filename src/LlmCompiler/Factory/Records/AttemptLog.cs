@@ -12,10 +12,11 @@ internal sealed class AttemptLog(int attempt, string baseline)
     public bool WriteOk { get; set; }
     public List<CommandRecord> Verify { get; } = [];
     public List<CommandRecord> Acceptance { get; } = [];
+    public List<StageRecord> Stages { get; } = [];
 
     public AttemptRecord ToRecord(FailureBrief? failure, TimeSpan duration) => new()
     {
         AttemptIndex = Attempt, BaselineCommit = Baseline, ProposalPath = ProposalPath, TouchedFiles = TouchedFiles, WriteOk = WriteOk,
-        Verify = [.. Verify], Acceptance = [.. Acceptance], FailureBrief = failure, DurationSeconds = Math.Round(duration.TotalSeconds, 3),
+        Verify = [.. Verify], Acceptance = [.. Acceptance], Stages = [.. Stages], FailureBrief = failure, DurationSeconds = Math.Round(duration.TotalSeconds, 3),
     };
 }

@@ -12,6 +12,9 @@ public sealed record AttemptRecord
     public bool WriteOk { get; init; }
     public IReadOnlyList<CommandRecord> Verify { get; init; } = [];
     public IReadOnlyList<CommandRecord> Acceptance { get; init; } = [];
+
+    /// <summary>The stages that ran, in order; an attempt that failed ends with the stage that failed it.</summary>
+    public IReadOnlyList<StageRecord> Stages { get; init; } = [];
     public FailureBrief? FailureBrief { get; init; }
     public double DurationSeconds { get; init; }
 }

@@ -1,0 +1,72 @@
+using LlmCompiler.Contracts;
+using LlmCompiler.Factory.Isolation;
+using LlmCompiler.Factory.Records;
+using LlmCompiler.Llm;
+
+namespace LlmCompiler.Factory.Attempts;
+
+/// <summary>
+/// One attempt as the stages see it: the run it belongs to, its worktree, the previous attempt's failure, and what
+/// earlier stages produced for later ones (the proposal, the stored blobs, the commit).
+/// </summary>
+internal sealed class AttemptContext
+{
+    private AttemptCommands? _commands;
+
+    public AttemptContext(RunContext run, int attempt, AttemptSlot slot, FailureBrief? previous)
+    {
+        Run = run;
+        Attempt = attempt;
+        Slot = slot;
+        Previous = previous;
+        Record = new AttemptLog(attempt, run.Baseline);
+        Failures = new CommandFailure(MachinePaths(run, slot));
+    }
+
+    public RunContext Run { get; }
+    public int Attempt { get; }
+    public AttemptSlot Slot { get; }
+    public string Worktree => Slot.Worktree;
+
+    /// <summary>Why the previous attempt failed (its brief goes into this attempt's prompt), or null for the first.</summary>
+    public FailureBrief? Previous { get; }
+
+    /// <summary>The folder of this attempt's artifacts, relative to the run folder.</summary>
+    public string Directory => $"attempt_{Attempt}";
+    public AttemptLog Record { get; }
+
+    /// <summary>Reads failed commands' output deterministically (machine paths become tokens).</summary>
+    public CommandFailure Failures { get; }
+
+    public WorkOrder WorkOrder => Run.WorkOrder;
+    public FactoryOptions Options => Run.Options;
+
+    /// <summary>SHA-256 of the model's answer text, when there was one (two equal answers failing alike end the run).</summary>
+    public string? AnswerHash { get; set; }
+    public LlmResponse? Response { get; set; }
+    public WriteProposal? Proposal { get; set; }
+
+    /// <summary>The gated files as stored blobs: the commit is built from these alone.</summary>
+    public IReadOnlyList<(string Path, string ObjectId)> Blobs { get; set; } = [];
+
+    /// <summary>The passing commit, once the commit stage made it.</summary>
+    public (string Id, IReadOnlyList<string> Changed)? Commit { get; set; }
+
+    /// <summary>Runs commands in this attempt's worktree, sandboxed or guarded (created on first use).</summary>
+    public AttemptCommands Commands => _commands ??= new AttemptCommands(Run.Session, Slot, Run.Session.Redactor);
+
+    /// <summary>Folders whose absolute path differs per machine and checkout, and the stable token each becomes in briefs.</summary>
+    private static IEnumerable<(string, string)> MachinePaths(RunContext run, AttemptSlot slot)
+    {
+        yield return (slot.Worktree, "");
+        yield return (IO.PhysicalPath.Resolve(slot.Worktree), "");
+        yield return (slot.ScratchTmp, "$TMPDIR");
+        yield return (slot.ScratchHome, "$HOME");
+        yield return (run.Session.Layout.SandboxPackagesDirectory, "$NUGET_PACKAGES");
+        yield return (run.Session.Root, "$CHECKOUT");
+        if (Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } packages) yield return (packages, "$NUGET_FALLBACK_PACKAGES");
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        if (home.Length > 1) yield return (home, "~");
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && Path.GetDirectoryName(host) is { Length: > 1 } dotnetRoot) yield return (dotnetRoot, "$DOTNET_ROOT");
+    }
+}

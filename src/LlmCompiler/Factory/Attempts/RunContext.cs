@@ -1,0 +1,76 @@
+using LlmCompiler.Contracts;
+using LlmCompiler.Diagnostics;
+using LlmCompiler.Git;
+using LlmCompiler.IO;
+using LlmCompiler.Llm;
+
+namespace LlmCompiler.Factory.Attempts;
+
+/// <summary>What every attempt of one work order's run shares: the work order, the session, the run folder and journal, and the model use so far.</summary>
+internal sealed class RunContext
+{
+    public required FactorySession Session { get; init; }
+    public required WorkOrder WorkOrder { get; init; }
+    public required VerifyContract? VerifyContract { get; init; }
+    public required ILlmClient Llm { get; init; }
+    public required string RunId { get; init; }
+    public required string WorkOrderSha256 { get; init; }
+
+    /// <summary>The commit every attempt starts from (HEAD when the run began).</summary>
+    public required string Baseline { get; init; }
+    public required IReadOnlyDictionary<string, TreeEntry> BaselineTree { get; init; }
+    public required string ObjectFormat { get; init; }
+    public required RunArtifacts Artifacts { get; init; }
+    public required Journal Journal { get; init; }
+    public required TextWriter Log { get; init; }
+
+    /// <summary>Folders no proposal may write into (the plan, the cassettes), with the reason shown when one tries.</summary>
+    public required IReadOnlyList<(string Directory, string Reason)> ProtectedDirectories { get; init; }
+
+    public RunUsage Usage { get; } = new();
+    public List<Diagnostic> Warnings { get; } = [];
+
+    /// <summary>Repository-relative cassette files the landing commit carries, with their blob ids (set by the commit stage).</summary>
+    public IReadOnlyDictionary<string, string> CassetteBlobs { get; set; } = new Dictionary<string, string>();
+
+    public FactoryOptions Options => Session.Options;
+    public string BranchName => "llmc/" + RunId;
+
+    public string Redact(string text) => Session.Redactor.Redact(text);
+
+    /// <summary>A warning of this run: in its summary, and on the progress log at once.</summary>
+    public void Warn(string code, string message)
+    {
+        var warning = DiagnosticCatalog.Create(code, message, WorkOrder.Id);
+        Warnings.Add(warning);
+        Log.WriteLine(warning.ToCanonicalString());
+    }
+}
+
+/// <summary>The model use of a run, across its attempts.</summary>
+internal sealed class RunUsage
+{
+    private readonly List<string> _cassetteKeys = [];
+
+    public int Calls { get; private set; }
+    public long InputTokens { get; private set; }
+    public long OutputTokens { get; private set; }
+    public decimal CostUsd { get; private set; }
+
+    /// <summary>False once a call's model had no price: the cost is then a lower bound.</summary>
+    public bool CostKnown { get; private set; } = true;
+
+    /// <summary>The cassettes the run's calls were recorded to or replayed from, in call order.</summary>
+    public IReadOnlyList<string> CassetteKeys => _cassetteKeys;
+
+    public void Record(LlmResult result)
+    {
+        Calls++;
+        if (result.CassetteKey is { } key && !_cassetteKeys.Contains(key)) _cassetteKeys.Add(key);
+        if (result.Response is not { } response) return;
+        InputTokens += response.InputTokens;
+        OutputTokens += response.OutputTokens;
+        CostUsd += response.CostUsd;
+        CostKnown &= response.PriceKnown;
+    }
+}

@@ -1,0 +1,36 @@
+using LlmCompiler.Contracts;
+using LlmCompiler.Factory.Records;
+using LlmCompiler.Validation;
+
+namespace LlmCompiler.Factory.Attempts.Stages;
+
+/// <summary>The repository's global verification (the verify contract's command, or the override), unless the work order is verify-exempt.</summary>
+internal sealed class VerifyStage : IAttemptStage
+{
+    public string Name => "verify";
+
+    public async ValueTask<StageResult> RunAsync(AttemptContext context, CancellationToken ct)
+    {
+        var argv = VerifyArgv(context, out var error);
+        if (error is not null) return StageResult.Fail(Briefs.Brief(FailureStage.VerifyFailed, "E209", error, "Fix the verify contract's command."));
+        if (argv is null) return StageResult.Continue;
+        var (r, outside) = await CommandStep.RunAsync(context, argv, $"{context.Directory}/verify_1", ct).ConfigureAwait(false);
+        context.Record.Verify.Add(CommandStep.Record(context.Run, r));
+        context.Run.Artifacts.WriteRecord($"{context.Directory}/verify_result.json", context.Record.Verify, FactoryJsonContext.Default.ListCommandRecord);
+        if (outside is not null) return StageResult.Stop(outside);
+        return r.Succeeded
+            ? StageResult.Continue
+            : StageResult.Fail(Briefs.ForCommand(context, FailureStage.VerifyFailed, "E209", r, string.Join(' ', argv), "Global verification must pass before acceptance."));
+    }
+
+    private static IReadOnlyList<string>? VerifyArgv(AttemptContext context, out string? error)
+    {
+        error = null;
+        if (context.WorkOrder.VerifyExempt) return null;
+        if (context.Options.VerifyCommandOverride is { Count: > 0 } over) return over;
+        if (context.Run.VerifyContract is not { } contract || string.IsNullOrWhiteSpace(contract.Command)) return null;
+        if (CommandLine.TrySplit(contract.Command, out var argv, out var splitError)) return argv;
+        error = $"cannot parse the verify contract's command '{contract.Command}': {splitError}";
+        return null;
+    }
+}

@@ -18,10 +18,11 @@ public sealed record CanonicalRequest(
     ResponseFormatSpec? ResponseFormat,
     IReadOnlyList<LlmMessage> Messages)
 {
+    /// <summary>The request as sent: its own model, temperature and token limit where it names them, else the session's.</summary>
     public static CanonicalRequest From(LlmSettings settings, LlmRequest request) => new(
-        settings.Model,
-        settings.Temperature,
-        settings.MaxOutputTokens,
+        request.Model ?? settings.Model,
+        request.Temperature ?? settings.Temperature,
+        request.MaxOutputTokens ?? settings.MaxOutputTokens,
         settings.StructuredOutput && request.JsonSchema is not null
             ? new ResponseFormatSpec(string.IsNullOrWhiteSpace(request.JsonSchemaName) ? "response" : request.JsonSchemaName, request.JsonSchema)
             : null,

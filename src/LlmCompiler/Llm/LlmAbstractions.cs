@@ -19,6 +19,18 @@ public sealed record LlmRequest(string Purpose, IReadOnlyList<LlmMessage> Messag
 {
     public string? JsonSchemaName { get; init; }
     public string? JsonSchema { get; init; }
+
+    /// <summary>
+    /// The model for this call, instead of the session's (a cheaper or a stronger tier). The session's budget,
+    /// ledger, cassettes and connection are shared across models; the cassette key and the price include it.
+    /// </summary>
+    public string? Model { get; init; }
+
+    /// <summary>The sampling temperature for this call, instead of the session's.</summary>
+    public float? Temperature { get; init; }
+
+    /// <summary>The output token limit for this call, instead of the session's.</summary>
+    public int? MaxOutputTokens { get; init; }
 }
 
 /// <summary>A completed call: the text and what it cost.</summary>

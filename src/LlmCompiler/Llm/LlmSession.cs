@@ -174,7 +174,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
         var cost = known ? price.Cost(cassette.InputTokens, cassette.OutputTokens) : 0m;
         var exchange = new CompletedExchange(cassette.Text, cassette.Refusal, cassette.FinishReason, cassette.ResponseModel,
             cassette.InputTokens, cassette.OutputTokens, UsageReported: true, BodyBytes: 0);
-        var error = Classify(exchange);
+        var error = Classify(exchange, cassette.Request.MaxOutputTokens);
         lock (_gate)
         {
             _calls++;
@@ -247,7 +247,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
         }
         var worstTokens = canonical.EstimateInputTokens() + canonical.MaxOutputTokens;
         var worstCost = known ? price.Cost(canonical.EstimateInputTokens(), canonical.MaxOutputTokens) : 0m;
-        if (Reserve(purpose, worstTokens, worstCost) is { } overBudget)
+        if (Reserve(purpose, canonical, worstTokens, worstCost) is { } overBudget)
         {
             return LlmResult.Fail(overBudget);
         }
@@ -290,7 +290,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
             outputTokens = exchange.UsageReported ? exchange.OutputTokens : (exchange.Text.Length + 3) / 4;
             exchange = exchange with { InputTokens = inputTokens, OutputTokens = outputTokens };
             cost = known ? price.Cost(inputTokens, outputTokens) : 0m;
-            error = Classify(exchange);
+            error = Classify(exchange, canonical.MaxOutputTokens);
         }
 
         lock (_gate)
@@ -346,7 +346,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
         });
     }
 
-    private Diagnostic? Reserve(string purpose, long worstTokens, decimal worstCost)
+    private Diagnostic? Reserve(string purpose, CanonicalRequest canonical, long worstTokens, decimal worstCost)
     {
         lock (_gate)
         {
@@ -354,14 +354,14 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
             {
                 return DiagnosticCatalog.Create("E306",
                     $"Token budget would be exceeded: the {purpose} call may use up to {worstTokens} tokens (prompt estimate at 4 characters "
-                    + $"per token plus {_settings.MaxOutputTokens} max output), and {_liveTokens + _reservedTokens} of {maxTokens} are "
+                    + $"per token plus {canonical.MaxOutputTokens} max output), and {_liveTokens + _reservedTokens} of {maxTokens} are "
                     + "already spent or in flight. The call was not sent.");
             }
 
             if (_settings.MaxCostUsd is { } maxCost && _liveCost + _reservedCost + worstCost > maxCost)
             {
                 return DiagnosticCatalog.Create("E306",
-                    $"Cost budget would be exceeded: the {purpose} call may cost up to ${worstCost:0.######} ({_settings.Model}, worst case), "
+                    $"Cost budget would be exceeded: the {purpose} call may cost up to ${worstCost:0.######} ({canonical.Model}, worst case), "
                     + $"and ${_liveCost + _reservedCost:0.######} of ${maxCost:0.######} is already spent or in flight. The call was not sent.");
             }
 
@@ -463,7 +463,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
         }
     }
 
-    private Diagnostic? Classify(CompletedExchange exchange)
+    private static Diagnostic? Classify(CompletedExchange exchange, int maxOutputTokens)
     {
         if (exchange.BodyBytes > OpenAiChatTransport.MaxResponseBytes || exchange.Text.Length > OpenAiChatTransport.MaxResponseBytes)
         {
@@ -485,7 +485,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
         if (exchange.FinishReason == "length")
         {
             return DiagnosticCatalog.Create("E302",
-                $"The answer was cut at the token limit after {exchange.OutputTokens} output tokens (MaxOutputTokens = {_settings.MaxOutputTokens}); "
+                $"The answer was cut at the token limit after {exchange.OutputTokens} output tokens (MaxOutputTokens = {maxOutputTokens}); "
                 + "it is incomplete and was not used. Raise MaxOutputTokens or ask for less.");
         }
 
@@ -551,6 +551,21 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
                     $"The {request.Purpose} request has a message with role '{message?.Role}'; roles are system, user and assistant and content is required.",
                     field: "Messages");
             }
+        }
+
+        if (request.Model is not null && string.IsNullOrWhiteSpace(request.Model))
+        {
+            return DiagnosticCatalog.Create("E500", $"The {request.Purpose} request names an empty model; leave it unset to use the session's.", field: "Model");
+        }
+
+        if (request.Temperature is { } t && (float.IsNaN(t) || t < 0 || t > 2))
+        {
+            return DiagnosticCatalog.Create("E500", $"The {request.Purpose} request's temperature {t.ToString(System.Globalization.CultureInfo.InvariantCulture)} is outside 0..2.", field: "Temperature");
+        }
+
+        if (request.MaxOutputTokens is <= 0)
+        {
+            return DiagnosticCatalog.Create("E500", $"The {request.Purpose} request's output token limit must be positive.", field: "MaxOutputTokens");
         }
 
         if (request.JsonSchema is not null && string.IsNullOrWhiteSpace(request.JsonSchema))

@@ -97,14 +97,14 @@ internal static class OpenAiChatTransport
             var last = inner.LastOrDefault(x => x is not OperationCanceledException) ?? e;
             if (last is ClientResultException { Status: not 0 } http)
             {
-                return (null, HttpFailure(settings, endpoint, http));
+                return (null, HttpFailure(settings, request.Model, endpoint, http));
             }
 
             return (null, Transport(endpoint, $"the connection failed on all {inner.Count} attempt(s) ({Inner(last)})"));
         }
         catch (ClientResultException e) when (e.Status != 0)
         {
-            return (null, HttpFailure(settings, endpoint, e));
+            return (null, HttpFailure(settings, request.Model, endpoint, e));
         }
         catch (ClientResultException e)
         {
@@ -145,7 +145,7 @@ internal static class OpenAiChatTransport
         _ => throw new ArgumentException($"Unknown message role '{message.Role}'."), // LlmSession validates roles first
     };
 
-    private static Diagnostic HttpFailure(LlmSettings settings, Uri endpoint, ClientResultException e)
+    private static Diagnostic HttpFailure(LlmSettings settings, string model, Uri endpoint, ClientResultException e)
     {
         var response = e.GetRawResponse();
         var requestId = response is not null && response.Headers.TryGetValue("x-request-id", out var id) ? id : null;
@@ -155,7 +155,7 @@ internal static class OpenAiChatTransport
         {
             401 => $"authentication failed: check that the environment variable {settings.ApiKeyEnvironmentVariable} holds a valid key for this endpoint",
             403 => "access denied: the key has no permission for this model or endpoint",
-            404 => $"not found: check the endpoint URL and that model '{settings.Model}' exists there",
+            404 => $"not found: check the endpoint URL and that model '{model}' exists there",
             400 => "the request was rejected as invalid",
             429 when CappedRetryPolicy.RetryAfter(response) is { } wait && wait > settings.RetryAfterCap =>
                 $"rate limited until {(DateTimeOffset.UtcNow + wait).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC "

@@ -1,3 +1,4 @@
+using LlmCompiler.Configuration;
 using System.Globalization;
 using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;
@@ -40,15 +41,17 @@ public sealed class CompileWorkOrders : LlmcEngineTask
         var settings = ReadSettings();
         if (settings is null) return false;
         var projectDirectory = string.IsNullOrWhiteSpace(ProjectDirectory) ? Directory.GetCurrentDirectory() : ProjectDirectory!;
-        var (root, rootError) = RepositoryLocator.FindAsync(RepoRoot, projectDirectory, CancellationToken).GetAwaiter().GetResult();
-        if (root is null && !string.IsNullOrWhiteSpace(RepoRoot))
+        var (root, rootError) = RepositoryLocator.FindAsync(settings.RepoRoot, projectDirectory, CancellationToken).GetAwaiter().GetResult();
+        if (root is null && settings.RepoRoot is not null)
         {
-            Log.LogError(null, "E500", "E500", DiagnosticCatalog.HelpLinkFor("E500"), null, 0, 0, 0, 0, "LlmcRepoRoot: {0}", rootError);
+            Log.LogError(null, DiagnosticCodes.InvalidSetting, DiagnosticCodes.InvalidSetting, DiagnosticCatalog.HelpLinkFor(DiagnosticCodes.InvalidSetting), null, 0, 0, 0, 0, "LlmcRepoRoot: {0}", rootError);
             return false;
         }
 
         settings = settings.ForRepository(root);
-        var llm = settings.ToLlmSettings(root, out var ledgerError);
+        // MSBuild runs tasks without a synchronisation context, so waiting here cannot deadlock.
+        var (ledger, ledgerError) = root is null ? (null, null) : RepositoryLedger.PrepareAsync(root, CancellationToken).GetAwaiter().GetResult();
+        var llm = settings.ToLlmSettings(ledger);
         if (ledgerError is not null)
         {
             MSBuildDiagnosticLogger.Report(Log, ledgerError);
@@ -94,7 +97,7 @@ public sealed class CompileWorkOrders : LlmcEngineTask
                 ArtifactsDir = settings.ArtifactsDirectory is null ? null : Path.Combine(settings.ArtifactsDirectory, "plan", Path.GetFileNameWithoutExtension(specPath)),
                 // Inputs changed (or there is no plan yet): the plan is regenerated; git keeps the previous one.
                 Overwrite = true,
-                MaxAttempts = settings.MaxAttempts ?? new PlanCompileOptions { SpecPath = "", OutDir = "" }.MaxAttempts,
+                MaxAttempts = settings.Attempts,
                 HintExclusions = settings.CassettesDirectory is null ? [] : [settings.CassettesDirectory],
                 Model = llm.Model,
             }, CancellationToken).GetAwaiter().GetResult();
@@ -105,7 +108,7 @@ public sealed class CompileWorkOrders : LlmcEngineTask
                 ok = false;
                 if (!result.Diagnostics.Any(d => d.IsError))
                 {
-                    Log.LogError(null, "E402", "E402", DiagnosticCatalog.HelpLinkFor("E402"), specPath, 0, 0, 0, 0, "planning failed ({0})", result.Outcome);
+                    Log.LogError(null, DiagnosticCodes.PlanStillInvalid, DiagnosticCodes.PlanStillInvalid, DiagnosticCatalog.HelpLinkFor(DiagnosticCodes.PlanStillInvalid), specPath, 0, 0, 0, 0, "planning failed ({0})", result.Outcome);
                 }
                 continue;
             }
@@ -128,7 +131,7 @@ public sealed class CompileWorkOrders : LlmcEngineTask
     /// Every input that changes the request or the plan. Repository hints come from the plan's baseline (the tree
     /// before its first landed work order), so landing work orders does not make the plan look stale.
     /// </summary>
-    private InputsFingerprint Fingerprint(string specPath, string? template, LlmSettings llm, LlmcSettings settings, string? root, string outDir)
+    private InputsFingerprint Fingerprint(string specPath, string? template, LlmSettings llm, LlmcOptions settings, string? root, string outDir)
     {
         var fingerprint = new InputsFingerprint()
             .File("spec", specPath)

@@ -1,3 +1,4 @@
+using LlmCompiler.Configuration;
 using System.Globalization;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Factory;
@@ -23,9 +24,6 @@ public sealed class ExecuteWorkOrder : LlmcEngineTask
     [Required]
     public string WorkOrdersDirectory { get; set; } = "";
 
-    /// <summary>Work-order ids to execute again even though they landed (<c>$(LlmcRerun)</c>, ';'-separated).</summary>
-    public string? Rerun { get; set; }
-
     /// <summary>One item per work order looked at, with Verdict, Attempts, InputTokens, OutputTokens, CostUsd, Commit metadata.</summary>
     [Output]
     public ITaskItem[] Outcomes { get; private set; } = [];
@@ -38,15 +36,17 @@ public sealed class ExecuteWorkOrder : LlmcEngineTask
         var files = WorkOrders.ToDictionary(i => Path.GetFileNameWithoutExtension(i.ItemSpec), i => i.GetMetadata("FullPath"), StringComparer.Ordinal);
         // Run-level findings (a dirty tree, a held lock) belong to the plan, not to the package's targets file.
         var planFile = files.Values.OrderBy(f => f, StringComparer.Ordinal).FirstOrDefault();
-        var repo = RepositoryLocator.FindAsync(RepoRoot, projectDirectory, CancellationToken).GetAwaiter().GetResult();
+        var repo = RepositoryLocator.FindAsync(settings.RepoRoot, projectDirectory, CancellationToken).GetAwaiter().GetResult();
         if (repo.Error is not null)
         {
-            Log.LogError(null, "E200", "E200", DiagnosticCatalog.HelpLinkFor("E200"), planFile, 0, 0, 0, 0, "{0}", repo.Error);
+            Log.LogError(null, DiagnosticCodes.RepositoryNotUsable, DiagnosticCodes.RepositoryNotUsable, DiagnosticCatalog.HelpLinkFor(DiagnosticCodes.RepositoryNotUsable), planFile, 0, 0, 0, 0, "{0}", repo.Error);
             return false;
         }
 
         settings = settings.ForRepository(repo.Root);
-        var llmSettings = settings.ToLlmSettings(repo.Root, out var ledgerError);
+        // MSBuild runs tasks without a synchronisation context, so waiting here cannot deadlock.
+        var (ledger, ledgerError) = RepositoryLedger.PrepareAsync(repo.Root!, CancellationToken).GetAwaiter().GetResult();
+        var llmSettings = settings.ToLlmSettings(ledger);
         if (ledgerError is not null)
         {
             MSBuildDiagnosticLogger.Report(Log, ledgerError, fallbackFile: planFile);
@@ -60,20 +60,7 @@ public sealed class ExecuteWorkOrder : LlmcEngineTask
         }
         LogInputs(repo.Root!, llmSettings, settings);
 
-        var options = new FactoryOptions
-        {
-            MaxAttempts = settings.MaxAttempts ?? new FactoryOptions().MaxAttempts,
-            CommandTimeout = settings.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : new FactoryOptions().CommandTimeout,
-            VerifyCommandOverride = VerifyArgv(settings.VerifyCommand),
-            ApiKeyVariable = settings.ApiKeyEnvironmentVariable,
-            OutDir = settings.ArtifactsDirectory,
-            Model = llmSettings.Model,
-            Temperature = llmSettings.Temperature,
-            Sandbox = settings.Sandbox,
-            CassettesDirectory = settings.CassettesDirectory,
-            Rerun = (Rerun ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase),
-        };
-        if (settings.VerifyCommand is not null && options.VerifyCommandOverride is null) return false;
+        var options = settings.ToFactoryOptions(llmSettings);
 
         var outcomes = new List<ITaskItem>();
         var engine3 = BuildEngine as IBuildEngine3;
@@ -99,11 +86,11 @@ public sealed class ExecuteWorkOrder : LlmcEngineTask
     }
 
     /// <summary>What the task resolved, at detailed verbosity (MinVer's [input] lines): a -v:d log shows what it saw. Never the key.</summary>
-    private void LogInputs(string root, LlmSettings llm, LlmcSettings settings)
+    private void LogInputs(string root, LlmSettings llm, LlmcOptions settings)
     {
         Log.LogMessage(MessageImportance.Low, "Factory: [input] repository={0}", root);
         Log.LogMessage(MessageImportance.Low, "Factory: [input] model={0} endpoint={1} key variable={2} mode={3}", llm.Model, LlmSettings.Display(llm.ResolveEndpoint()), llm.ApiKeyEnvironmentVariable, LlmSettings.FormatMode(llm.Mode));
-        Log.LogMessage(MessageImportance.Low, "Factory: [input] cassettes={0} attempts={1} sandbox={2}", settings.CassettesDirectory ?? "(none)", settings.MaxAttempts?.ToString(CultureInfo.InvariantCulture) ?? "(default)", LlmCompiler.Sandbox.SandboxModes.Format(settings.Sandbox.Mode));
+        Log.LogMessage(MessageImportance.Low, "Factory: [input] cassettes={0} attempts={1} sandbox={2}", settings.CassettesDirectory ?? "(none)",  settings.Attempts.ToString(CultureInfo.InvariantCulture), LlmCompiler.Sandbox.SandboxModes.Format(settings.Sandbox.Mode));
     }
 
     private void Report(RunOutcome outcome, IReadOnlyDictionary<string, string> files, List<ITaskItem> outcomes)
@@ -124,15 +111,7 @@ public sealed class ExecuteWorkOrder : LlmcEngineTask
         foreach (var d in outcome.Diagnostics) MSBuildDiagnosticLogger.Report(Log, d, fallbackFile: file);
         if (outcome.ExitCode != FactoryExitCodes.Pass && !outcome.Diagnostics.Any(d => d.IsError))
         {
-            Log.LogError(null, "E212", "E212", DiagnosticCatalog.HelpLinkFor("E212"), file, 0, 0, 0, 0, "{0}: {1}", outcome.WorkOrderId, outcome.Verdict);
+            Log.LogError(null, DiagnosticCodes.AttemptsExhausted, DiagnosticCodes.AttemptsExhausted, DiagnosticCatalog.HelpLinkFor(DiagnosticCodes.AttemptsExhausted), file, 0, 0, 0, 0, "{0}: {1}", outcome.WorkOrderId, outcome.Verdict);
         }
-    }
-
-    private IReadOnlyList<string>? VerifyArgv(string? command)
-    {
-        if (command is null) return null;
-        if (CommandLine.TrySplit(command, out var argv, out var error)) return argv;
-        Log.LogError(null, "E500", "E500", DiagnosticCatalog.HelpLinkFor("E500"), null, 0, 0, 0, 0, "LlmcVerifyCommand: {0}", error);
-        return null;
     }
 }

@@ -1,8 +1,10 @@
+using LlmCompiler.Configuration;
+
 namespace LlmCompiler.Build.Tasks;
 
 /// <summary>
 /// Parameter surface shared by the tasks that call a model (CompileWorkOrders, ExecuteWorkOrder): the
-/// <c>Llmc*</c> properties as strings, validated into <see cref="LlmcSettings"/> in one place. There is no key
+/// <c>Llmc*</c> properties as strings, validated by the engine's <see cref="Settings"/> (the same parser as <c>llmc</c>'s). There is no key
 /// parameter on purpose: task parameters are written to binary logs; the engine reads the variable named by
 /// <see cref="ApiKeyEnvironmentVariable"/> when it makes the call.
 /// </summary>
@@ -29,19 +31,27 @@ public abstract class LlmcEngineTask : LlmcTask
     /// <summary>Live tokens (input + output) the run may use, from <c>$(LlmcMaxTokens)</c>; named so no parameter looks like a secret.</summary>
     public string? UsageBudget { get; set; }
 
-    /// <summary>Validates the settings, logging each problem as E500; null when any was invalid.</summary>
-    internal LlmcSettings? ReadSettings()
+    /// <summary>Sampling temperature, from <c>$(LlmcTemperature)</c>.</summary>
+    public string? Temperature { get; set; }
+
+    /// <summary>Work-order ids to execute again even though they landed (<c>$(LlmcRerun)</c>, ';'-separated).</summary>
+    public string? Rerun { get; set; }
+
+    /// <summary>Validates the settings through the engine's one settings parser, logging each problem as E500 naming the property; null when any was invalid.</summary>
+    internal LlmcOptions? ReadSettings()
     {
         var projectDirectory = string.IsNullOrWhiteSpace(ProjectDirectory) ? Directory.GetCurrentDirectory() : ProjectDirectory!;
-        var (settings, diagnostics) = LlmcSettingsParser.Parse(
-            new LlmcRawSettings(Model, Endpoint, ApiKeyEnvironmentVariable, Mode, CassettesDirectory, MaxAttempts, TimeoutSeconds,
-                MaxCostUsd, VerifyCommand, ArtifactsDirectory)
-            {
-                Sandbox = Sandbox, SandboxNetwork = SandboxNetwork, PassEnvironment = PassEnvironment,
-                NetworkTimeoutSeconds = NetworkTimeoutSeconds, CallDeadlineSeconds = CallDeadlineSeconds,
-                PriceTable = PriceTable, MaxTokens = UsageBudget,
-            },
-            projectDirectory);
+        var raw = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            [Settings.Model] = Model, [Settings.Endpoint] = Endpoint, [Settings.ApiKeyEnv] = ApiKeyEnvironmentVariable,
+            [Settings.Mode] = Mode, [Settings.Cassettes] = CassettesDirectory, [Settings.Temperature] = Temperature,
+            [Settings.MaxAttempts] = MaxAttempts, [Settings.TimeoutSeconds] = TimeoutSeconds, [Settings.MaxCostUsd] = MaxCostUsd,
+            [Settings.MaxTokens] = UsageBudget, [Settings.PriceTable] = PriceTable, [Settings.NetworkTimeoutSeconds] = NetworkTimeoutSeconds,
+            [Settings.CallDeadlineSeconds] = CallDeadlineSeconds, [Settings.VerifyCommand] = VerifyCommand, [Settings.ArtifactsDir] = ArtifactsDirectory,
+            [Settings.Sandbox] = Sandbox, [Settings.SandboxNetwork] = SandboxNetwork, [Settings.PassEnvironment] = PassEnvironment,
+            [Settings.Rerun] = Rerun, [Settings.RepoRoot] = RepoRoot,
+        };
+        var (settings, diagnostics) = Settings.Parse(name => raw.GetValueOrDefault(name), SettingsSource.MSBuild, projectDirectory);
         foreach (var diagnostic in diagnostics) MSBuildDiagnosticLogger.Report(Log, diagnostic);
         return diagnostics.Count == 0 ? settings : null;
     }

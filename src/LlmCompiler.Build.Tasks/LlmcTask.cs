@@ -46,7 +46,7 @@ public abstract class LlmcTask : MSBuildTask, ICancelableTask
     }
 
     /// <summary>The code used when the task itself fails unexpectedly.</summary>
-    protected virtual string InternalErrorCode => "E215";
+    protected virtual string InternalErrorCode => DiagnosticCodes.InternalError;
 
     protected abstract bool ExecuteCore();
 

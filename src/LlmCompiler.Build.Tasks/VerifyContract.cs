@@ -44,7 +44,7 @@ public sealed class VerifyContract : LlmcTask
         var loaded = PlanLoader.LoadFiles(files, manifest);
         if (!loaded.Success)
         {
-            Log.LogError(null, "E501", "E501", DiagnosticCatalog.HelpLinkFor("E501"), null, 0, 0, 0, 0, "{0}", loaded.IoError);
+            Log.LogError(null, DiagnosticCodes.InputUnreadable, DiagnosticCodes.InputUnreadable, DiagnosticCatalog.HelpLinkFor(DiagnosticCodes.InputUnreadable), null, 0, 0, 0, 0, "{0}", loaded.IoError);
             return false;
         }
         CancellationToken.ThrowIfCancellationRequested();
@@ -54,7 +54,7 @@ public sealed class VerifyContract : LlmcTask
         var (verification, baselineError) = PlanVerifier.VerifyAsync(document, RepoRoot, start, new ValidationOptions { CheckPythonSyntax = CheckPythonSyntax }, CancellationToken).GetAwaiter().GetResult();
         if (baselineError is not null)
         {
-            Log.LogError(null, "E500", "E500", DiagnosticCatalog.HelpLinkFor("E500"), null, 0, 0, 0, 0, "LlmcRepoRoot: {0}", baselineError);
+            Log.LogError(null, DiagnosticCodes.InvalidSetting, DiagnosticCodes.InvalidSetting, DiagnosticCatalog.HelpLinkFor(DiagnosticCodes.InvalidSetting), null, 0, 0, 0, 0, "LlmcRepoRoot: {0}", baselineError);
             return false;
         }
         var (_, result, baseline) = verification!;

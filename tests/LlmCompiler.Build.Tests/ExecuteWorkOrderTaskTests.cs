@@ -72,6 +72,33 @@ public sealed class ExecuteWorkOrderTaskTests
     }
 
     [TestMethod]
+    [DataRow(null, 0.0)]
+    [DataRow("0.3", 0.3)]
+    public void The_run_summary_records_the_temperature_that_was_sent(string? property, double sent)
+    {
+        var answer = System.Text.Json.JsonSerializer.Serialize(new { summary = "Add Greeter.", writes = new[] { new { path = "src/Greeter.cs", base_sha256 = LlmCompiler.Contracts.FileWrite.EmptySha256, content = "// greeter\n" } } });
+        using var server = new LoopbackChatServer(answer);
+        var (task, engine) = NewTask();
+        task.Mode = "live";
+        task.Endpoint = server.Endpoint;
+        task.Model = "loopback-model";
+        task.Temperature = property;
+        task.Sandbox = "off";
+
+        // Whether the work order passes does not matter here (its acceptance is a bare `dotnet build`): the summary is written either way.
+        task.Execute();
+
+        Assert.IsNotEmpty(server.Bodies, string.Join("\n", engine.Errors.Select(e => $"{e.Code} {e.Message}")));
+        using var body = System.Text.Json.JsonDocument.Parse(server.Bodies[0]);
+        var onTheWire = body.RootElement.TryGetProperty("temperature", out var t) ? t.GetDouble() : double.NaN;
+        Assert.AreEqual(sent, onTheWire, 1e-6);
+        var summary = Directory.GetFiles(_repo.Combine(".llmc", "runs", "factory"), "run_summary.json", SearchOption.AllDirectories).Single();
+        var recorded = LlmCompiler.Factory.Records.RunSummary.Read(summary).Config!.LlmTemperature;
+        Assert.IsNotNull(recorded, "the summary must not say null for a temperature that was sent");
+        Assert.AreEqual(sent, recorded.Value, 1e-6);
+    }
+
+    [TestMethod]
     public void A_dirty_checkout_is_reported_at_the_plan_not_at_the_package_targets_and_an_unrelated_untracked_file_is_not_dirt()
     {
         _repo.Write("NOTES.local.md", "mine\n");

@@ -3,30 +3,14 @@ using System.Globalization;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Llm;
 using LlmCompiler.Cli.Output;
+using LlmCompiler.Configuration;
 using LlmCompiler.Planning;
 using LlmCompiler.Validation;
 
 namespace LlmCompiler.Cli.Commands;
 
-/// <summary>The LLM settings a command takes from its command line, before they become a session.</summary>
-internal sealed record LlmOptions(string? Model, string? Endpoint, string ApiKeyEnvironmentVariable, string? Mode, string? CassettesDirectory, decimal? MaxCostUsd)
-{
-    /// <summary>The run's cost ledger (JSONL); every call is appended to it.</summary>
-    public string? LedgerPath { get; init; }
-
-    public float? Temperature { get; init; }
-
-    public TimeSpan? NetworkTimeout { get; init; }
-
-    public TimeSpan? CallDeadline { get; init; }
-
-    public string? PriceTablePath { get; init; }
-
-    public long? MaxTokens { get; init; }
-}
-
 /// <summary>Builds the model client for a run, or the diagnostics (E3xx/E500) that say why it cannot.</summary>
-internal delegate ILlmClient? PlanClientFactory(LlmOptions options, out IReadOnlyList<Diagnostic> errors);
+internal delegate ILlmClient? PlanClientFactory(LlmSettings settings, out IReadOnlyList<Diagnostic> errors);
 
 /// <summary>
 /// <c>llmc plan --spec FILE [--outdir DIR] [--repo DIR] [--template FILE] [--artifacts-dir DIR] [--overwrite]
@@ -44,45 +28,38 @@ internal static class PlanCommand
     {
         var spec = new Option<FileInfo>("--spec") { Description = "The product specification (Markdown or text).", Required = true, HelpName = "FILE" };
         var outdir = new Option<DirectoryInfo>("--outdir") { Description = $"Where WO-NN.json and WORK_ORDERS_MANIFEST.json are written (default ./{RunAllCommand.DefaultPlanFolder}).", HelpName = "DIR", DefaultValueFactory = _ => new DirectoryInfo(RunAllCommand.DefaultPlanFolder) };
-        var repo = new Option<DirectoryInfo?>("--repo") { Description = "The target repository: its files feed the chain checks and the prompt (default: the git repository of the output folder, if any).", HelpName = "DIR" };
         var template = new Option<FileInfo?>("--template") { Description = "A prompt template to use instead of the built-in one; must contain {{PRODUCT_SPEC}}.", HelpName = "FILE" };
-        var artifacts = new Option<DirectoryInfo?>("--artifacts-dir") { Description = "Write each run's artifacts (prompts, answers, diagnostics, summary) to DIR/<run-id> instead of .llmc/runs/plan.", HelpName = "DIR" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace work orders already in --outdir." };
         var printSummary = new Option<bool>("--print-summary") { Description = "Print one line per work order on stdout." };
-        var maxAttempts = new Option<int>("--max-attempts") { Description = "Compile attempts, corrections included (1-10).", DefaultValueFactory = _ => new PlanCompileOptions { SpecPath = "", OutDir = "" }.MaxAttempts, HelpName = "N" };
-        var model = new ModelOptions();
+        var settingOptions = new SettingOptions(SettingScope.Plan);
 
         var command = new Command("plan", "Compile a product spec into validated work orders, asking the model to correct its own mistakes.");
-        foreach (var option in new Option[] { spec, outdir, repo, template, artifacts, overwrite, printSummary, maxAttempts })
+        foreach (var option in new Option[] { spec, outdir, template, overwrite, printSummary })
         {
             command.Options.Add(option);
         }
-        model.AddTo(command);
+        settingOptions.AddTo(command);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = context.OutputFor(parse);
-            if (parse.GetValue(maxAttempts) is < 1 or > 10)
+            var (settings, errors) = settingOptions.Bind(parse);
+            if (errors.Count > 0)
             {
-                output.Fail("plan", "--max-attempts must be between 1 and 10 (see 'llmc plan --help')");
-                return ExitCodes.Usage;
-            }
-            var (bound, bindError) = model.Bind(parse);
-            if (bound is null)
-            {
-                output.Fail("plan", bindError + " (see 'llmc plan --help')");
+                output.Report(errors);
+                output.Error.WriteLine("Run 'llmc plan --help' for usage.");
                 return ExitCodes.Usage;
             }
             var outDir = parse.GetValue(outdir)!.FullName;
-            var repoDir = parse.GetValue(repo)?.FullName ?? await DefaultRepositoryAsync(outDir, cancellationToken);
+            var repoDir = settings.RepoRoot ?? await DefaultRepositoryAsync(outDir, cancellationToken);
             var (ledger, ledgerError) = await RepositoryLedger.PrepareAsync(repoDir ?? Directory.GetCurrentDirectory(), cancellationToken);
             if (ledgerError is not null)
             {
                 output.Report(ledgerError);
                 return ExitCodes.Usage;
             }
-            var llmOptions = bound with { LedgerPath = ledger };
-            var client = clientFactory(llmOptions, out var clientErrors);
+            var llm = settings.ToLlmSettings(ledger);
+            var client = clientFactory(llm, out var clientErrors);
             if (client is null)
             {
                 output.Report(clientErrors);
@@ -96,12 +73,12 @@ internal static class PlanCommand
                 OutDir = outDir,
                 RepoRoot = repoDir,
                 TemplatePath = parse.GetValue(template)?.FullName,
-                ArtifactsDir = parse.GetValue(artifacts)?.FullName,
+                ArtifactsDir = settings.ArtifactsDirectory,
                 Overwrite = parse.GetValue(overwrite),
-                MaxAttempts = parse.GetValue(maxAttempts),
-                Model = llmOptions.Model,
+                MaxAttempts = settings.Attempts,
+                Model = llm.Model,
                 // Recording a cassette must not change the next request's repo hints (and so its cassette key).
-                HintExclusions = llmOptions.CassettesDirectory is null ? [] : [llmOptions.CassettesDirectory],
+                HintExclusions = llm.CassettesDirectory is null ? [] : [llm.CassettesDirectory],
             };
             var compiler = new PlanCompiler(client, progress: report => output.Progress.WriteLine(FormatProgress(report)));
             try

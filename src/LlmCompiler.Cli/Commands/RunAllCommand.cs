@@ -20,10 +20,8 @@ internal static class RunAllCommand
             Arity = ArgumentArity.ZeroOrOne,
             DefaultValueFactory = _ => DefaultPlanFolder,
         };
-        var rerun = new Option<string[]>("--rerun") { Description = "Run this work order even if it already landed (repeatable; '*' for all).", HelpName = "ID", AllowMultipleArgumentsPerToken = false };
         var command = new Command("run-all", "Execute every work order of a plan in id order, each on top of the previous one's commit; stop at the first failure.");
         command.Arguments.Add(plan);
-        command.Options.Add(rerun);
         shared.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -34,7 +32,7 @@ internal static class RunAllCommand
                 output.Fail("run-all", MissingPlan(parse, plan, "run-all"));
                 return FactoryExitCodes.Fail;
             }
-            var setup = await shared.OpenAsync(parse, "run-all", planDir, new HashSet<string>(parse.GetValue(rerun) ?? [], StringComparer.OrdinalIgnoreCase), output, ct);
+            var setup = await shared.OpenAsync(parse, "run-all", planDir, null, output, ct);
             if (setup is null) return FactoryExitCodes.Fail;
             using var session = setup.Session as IDisposable;
             var result = await FactoryRunner.RunAllAsync(setup.Repository, planDir, () => setup.Session, setup.Options, output.Progress,

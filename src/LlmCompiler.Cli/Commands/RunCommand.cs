@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LlmCompiler.Cli.Output;
+using LlmCompiler.Configuration;
 using LlmCompiler.Factory;
 
 namespace LlmCompiler.Cli.Commands;
@@ -9,7 +10,8 @@ internal static class RunCommand
 {
     public static Command Create(CliContext context)
     {
-        var shared = new RunOptions();
+        // `run` executes exactly one work order: --force is its rerun.
+        var shared = new RunOptions(Settings.Rerun);
         var workOrder = new Argument<string>("WORK_ORDER") { Description = "The WO-NN.json file to execute; the plan is the folder it is in." };
         var force = new Option<bool>("--force") { Description = "Run the work order even if it already landed (after editing it, say)." };
         var command = new Command("run", "Execute one work order: propose, check, write, verify, accept, then commit and fast-forward the branch.");
@@ -20,9 +22,8 @@ internal static class RunCommand
         {
             var output = context.OutputFor(parse);
             var path = parse.GetValue(workOrder)!;
-            // `run` executes exactly one work order, so forcing it is forcing every id.
-            IReadOnlySet<string> rerun = parse.GetValue(force) ? new HashSet<string> { "*" } : new HashSet<string>();
-            var setup = await shared.OpenAsync(parse, "run", path, rerun, output, ct);
+            var extra = new Dictionary<string, string?> { [Settings.Rerun] = parse.GetValue(force) ? "*" : null };
+            var setup = await shared.OpenAsync(parse, "run", path, extra, output, ct);
             if (setup is null) return FactoryExitCodes.Fail;
             using var session = setup.Session as IDisposable;
             var outcome = await FactoryRunner.RunOneAsync(setup.Repository, path, () => setup.Session, setup.Options, output.Progress, ct);

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using LlmCompiler.Contracts;
-using LlmCompiler.Diagnostics.Reporting;
+using LlmCompiler.Reporting;
 using LlmCompiler.Validation;
 
 namespace LlmCompiler.Cli.Commands;

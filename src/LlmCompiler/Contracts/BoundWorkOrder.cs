@@ -34,7 +34,7 @@ public sealed record PlanDocument(
     public IReadOnlyList<int> UnreadableIndexes { get; init; } = [];
 
     /// <summary>True when the document was too malformed to yield work orders (an E000 stopped binding).</summary>
-    public bool IsStructurallyBroken => DocumentDiagnostics.Any(d => d.Code == "E000" && d.Field != "verify_contract" && !(d.Field?.StartsWith("verify_contract", StringComparison.Ordinal) ?? false));
+    public bool IsStructurallyBroken => DocumentDiagnostics.Any(d => d.Code == DiagnosticCodes.MalformedDocument && d.Field != "verify_contract" && !(d.Field?.StartsWith("verify_contract", StringComparison.Ordinal) ?? false));
 
     public Manifest ToManifest() => new()
     {

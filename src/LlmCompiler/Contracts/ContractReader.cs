@@ -44,7 +44,7 @@ public static class ContractReader
         }
 
         var map = new SourceMap(source, root);
-        var binder = new ObjectBinder(root, map, null, "E005", diagnostics, ManifestProperties);
+        var binder = new ObjectBinder(root, map, null, DiagnosticCodes.SchemaViolation, diagnostics, ManifestProperties);
         var overview = binder.StringList("system_overview", required: false, pathRule: false, dedupe: false);
         var unknown = binder.CollectUnknown();
         var verifyContract = BindVerifyContract(root, map, diagnostics);
@@ -113,7 +113,7 @@ public static class ContractReader
         }
         if (files.Count == 0)
         {
-            diagnostics.Add(new Diagnostic("E000", DiagnosticSeverity.Error, null, "work_orders", "no WO-*.json files found"));
+            diagnostics.Add(new Diagnostic(DiagnosticCodes.MalformedDocument, DiagnosticSeverity.Error, null, "work_orders", "no WO-*.json files found"));
         }
 
         BoundVerifyContract? verifyContract = null;
@@ -129,7 +129,7 @@ public static class ContractReader
             {
                 var map = new SourceMap(manifest, root);
                 verifyContract = BindVerifyContract(root, map, diagnostics);
-                var binder = new ObjectBinder(root, map, null, "E005", [], ManifestProperties);
+                var binder = new ObjectBinder(root, map, null, DiagnosticCodes.SchemaViolation, [], ManifestProperties);
                 overview = binder.StringList("system_overview", required: false, pathRule: false, dedupe: false);
             }
             else
@@ -154,25 +154,25 @@ public static class ContractReader
         var id = (obj.Find("id")?.Value as JsonStringSyntax)?.Value.Trim() ?? "";
         var woId = id.Length > 0 ? id : $"index-{index}";
 
-        var b = new ObjectBinder(obj, map, woId, "E005", diagnostics, WorkOrderProperties);
-        if (idShape == IdShape.Missing) b.Report("E005", "id", "missing required property 'id'");
-        if (idShape == IdShape.NotString) b.Report("E005", "id", $"'id' must be a string, found {obj.Find("id")!.Value.TypeName}");
+        var b = new ObjectBinder(obj, map, woId, DiagnosticCodes.SchemaViolation, diagnostics, WorkOrderProperties);
+        if (idShape == IdShape.Missing) b.Report(DiagnosticCodes.SchemaViolation, "id", "missing required property 'id'");
+        if (idShape == IdShape.NotString) b.Report(DiagnosticCodes.SchemaViolation, "id", $"'id' must be a string, found {obj.Find("id")!.Value.TypeName}");
 
         var title = b.RequiredString("title");
         var intent = b.RequiredString("intent");
         var preconditions = b.Conditions("preconditions", required: false, existsOnly: false);
         var postconditions = b.Conditions("postconditions", required: false, existsOnly: true);
-        var allowed = b.StringList("allowed_files", required: true, pathRule: true, dedupe: true, globCode: "E004");
+        var allowed = b.StringList("allowed_files", required: true, pathRule: true, dedupe: true, globCode: DiagnosticCodes.GlobInFileList);
         var forbidden = b.StringList("forbidden", required: true, pathRule: false, dedupe: true);
         var acceptance = b.StringList("acceptance_commands", required: true, pathRule: false, dedupe: true, rejectEmpty: true);
         if (b.Get("acceptance_commands") is JsonArraySyntax { Items.Count: 0 })
         {
-            b.Report("E005", "acceptance_commands", "'acceptance_commands' must be non-empty: every work order needs an executable check");
+            b.Report(DiagnosticCodes.SchemaViolation, "acceptance_commands", "'acceptance_commands' must be non-empty: every work order needs an executable check");
         }
-        var context = b.StringList("context_files", required: true, pathRule: true, dedupe: true, globCode: "E004");
+        var context = b.StringList("context_files", required: true, pathRule: true, dedupe: true, globCode: DiagnosticCodes.GlobInFileList);
         if (context.Count > WorkOrder.MaxContextFiles)
         {
-            b.Report("E005", map.ElementField("context_files", WorkOrder.MaxContextFiles),
+            b.Report(DiagnosticCodes.SchemaViolation, map.ElementField("context_files", WorkOrder.MaxContextFiles),
                 $"'context_files' has {context.Count} distinct files; at most {WorkOrder.MaxContextFiles} are allowed");
         }
         var notes = b.OptionalString("notes");
@@ -205,10 +205,10 @@ public static class ContractReader
         if (value is null || value.Kind == JsonSyntaxKind.Null) return null;
         if (value is not JsonObjectSyntax obj)
         {
-            parent.Report("E005", "provenance", $"'provenance' must be an object, found {value.TypeName}");
+            parent.Report(DiagnosticCodes.SchemaViolation, "provenance", $"'provenance' must be an object, found {value.TypeName}");
             return null;
         }
-        var b = new ObjectBinder(obj, map, woId, "E005", diagnostics, ProvenanceProperties, "provenance.");
+        var b = new ObjectBinder(obj, map, woId, DiagnosticCodes.SchemaViolation, diagnostics, ProvenanceProperties, "provenance.");
         return new Provenance
         {
             PlannerRunId = b.OptionalString("planner_run_id") ?? "",
@@ -240,11 +240,11 @@ public static class ContractReader
             return null;
         }
         var map = new SourceMap(rootMap.Source, root);
-        var b = new ObjectBinder(obj, map, null, "E000", diagnostics, ["command", "requires"], "verify_contract.");
+        var b = new ObjectBinder(obj, map, null, DiagnosticCodes.MalformedDocument, diagnostics, ["command", "requires"], "verify_contract.");
         var command = b.RequiredString("command");
         if (command.Length == 0 && b.Get("command") is JsonStringSyntax)
         {
-            b.Report("E000", "command", "'verify_contract.command' must not be empty");
+            b.Report(DiagnosticCodes.MalformedDocument, "command", "'verify_contract.command' must not be empty");
         }
         var requires = b.Conditions("requires", required: true, existsOnly: false);
         b.CollectUnknown();
@@ -263,61 +263,61 @@ public static class ContractReader
         var source = parsed.Source;
         if (parsed.Root is not JsonObjectSyntax root)
         {
-            return (null, [new Diagnostic("E214", DiagnosticSeverity.Error, null, null,
+            return (null, [new Diagnostic(DiagnosticCodes.ProposalInvalid, DiagnosticSeverity.Error, null, null,
                 $"proposal is {parsed.Root.TypeName}, expected an object {{\"summary\", \"writes\"}}", source.Path,
                 source.GetPosition(parsed.Root.Start).Line, source.GetPosition(parsed.Root.Start).Column)]);
         }
         var map = new SourceMap(source, root);
-        var b = new ObjectBinder(root, map, null, "E214", diagnostics, ["summary", "writes"]);
+        var b = new ObjectBinder(root, map, null, DiagnosticCodes.ProposalInvalid, diagnostics, ["summary", "writes"]);
         var summary = b.RequiredString("summary", trim: false);
         var writesArray = b.Array("writes", required: true);
         var writes = new List<FileWrite>();
         long total = 0;
-        if (writesArray is { Items.Count: 0 }) b.Report("E214", "writes", "'writes' must be non-empty");
+        if (writesArray is { Items.Count: 0 }) b.Report(DiagnosticCodes.ProposalInvalid, "writes", "'writes' must be non-empty");
         for (var i = 0; i < (writesArray?.Items.Count ?? 0); i++)
         {
             var item = writesArray!.Items[i];
             var field = $"writes[{i}]";
             if (item is not JsonObjectSyntax obj)
             {
-                b.Report("E214", field, $"'{field}' must be an object {{\"path\", \"base_sha256\", \"content\"}}, found {item.TypeName}");
+                b.Report(DiagnosticCodes.ProposalInvalid, field, $"'{field}' must be an object {{\"path\", \"base_sha256\", \"content\"}}, found {item.TypeName}");
                 continue;
             }
-            var w = new ObjectBinder(obj, map, null, "E214", diagnostics, ["path", "base_sha256", "content"], field + ".");
+            var w = new ObjectBinder(obj, map, null, DiagnosticCodes.ProposalInvalid, diagnostics, ["path", "base_sha256", "content"], field + ".");
             var path = w.RequiredString("path", trim: false);
             var hash = w.RequiredString("base_sha256", trim: false);
             var content = w.RequiredString("content", trim: false);
             foreach (var extra in obj.Properties.Where(p => p.Name is not ("path" or "base_sha256" or "content")))
             {
-                w.Report("E214", extra.Name, $"unknown property '{extra.Name}' in a write");
+                w.Report(DiagnosticCodes.ProposalInvalid, extra.Name, $"unknown property '{extra.Name}' in a write");
             }
             var ok = true;
             if (obj.Find("path") is not null && !RepoPath.TryNormalize(path, out path, out var error))
             {
-                w.Report("E214", "path", $"'{field}.path' is not a valid repository path: {error}");
+                w.Report(DiagnosticCodes.ProposalInvalid, "path", $"'{field}.path' is not a valid repository path: {error}");
                 ok = false;
             }
             if (obj.Find("base_sha256") is not null && !IsSha256(hash))
             {
-                w.Report("E214", "base_sha256", $"'{field}.base_sha256' must be 64 hexadecimal digits");
+                w.Report(DiagnosticCodes.ProposalInvalid, "base_sha256", $"'{field}.base_sha256' must be 64 hexadecimal digits");
                 ok = false;
             }
             var bytes = System.Text.Encoding.UTF8.GetByteCount(content);
             total += bytes;
             if (bytes > WriteProposal.MaxFileBytes)
             {
-                w.Report("E214", "content", $"'{field}.content' is {bytes:N0} bytes; the limit per file is {WriteProposal.MaxFileBytes:N0}");
+                w.Report(DiagnosticCodes.ProposalInvalid, "content", $"'{field}.content' is {bytes:N0} bytes; the limit per file is {WriteProposal.MaxFileBytes:N0}");
                 ok = false;
             }
             if (ok && path.Length > 0) writes.Add(new FileWrite(path, hash.ToLowerInvariant(), content));
         }
         if (total > WriteProposal.MaxTotalBytes)
         {
-            b.Report("E214", "writes", $"total write content exceeds {WriteProposal.MaxTotalBytes:N0} bytes ({total:N0})");
+            b.Report(DiagnosticCodes.ProposalInvalid, "writes", $"total write content exceeds {WriteProposal.MaxTotalBytes:N0} bytes ({total:N0})");
         }
         foreach (var extra in root.Properties.Where(p => p.Name is not ("summary" or "writes")))
         {
-            b.Report("E214", extra.Name, $"unknown property '{extra.Name}' in the proposal");
+            b.Report(DiagnosticCodes.ProposalInvalid, extra.Name, $"unknown property '{extra.Name}' in the proposal");
         }
         return diagnostics.Any(d => d.IsError) ? (null, diagnostics) : (new WriteProposal { Summary = summary, Writes = writes }, diagnostics);
     }
@@ -327,6 +327,6 @@ public static class ContractReader
     private static Diagnostic E000(SourceText source, int offset, string? woId, string? field, string message)
     {
         var p = source.GetPosition(offset);
-        return new Diagnostic("E000", DiagnosticSeverity.Error, woId, field, message, source.Path, p.Line, p.Column);
+        return new Diagnostic(DiagnosticCodes.MalformedDocument, DiagnosticSeverity.Error, woId, field, message, source.Path, p.Line, p.Column);
     }
 }

@@ -62,7 +62,7 @@ internal sealed class ObjectBinder
             var message = hint is null
                 ? $"unknown property '{p.Name}' is kept but ignored"
                 : $"unknown property '{p.Name}' is kept but ignored; did you mean '{hint}'?";
-            sink.Add(Map.Create("W102", WoId, _prefix + p.Name, message));
+            sink.Add(Map.Create(DiagnosticCodes.UnknownProperty, WoId, _prefix + p.Name, message));
             (unknown ??= new(StringComparer.Ordinal))[p.Name] = ToElement(p.Value);
         }
         return unknown;

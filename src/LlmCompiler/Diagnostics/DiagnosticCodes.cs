@@ -1,11 +1,31 @@
 namespace LlmCompiler.Diagnostics;
 
 /// <summary>
-/// The run-time codes by name, so "find references" shows where each rule fires and a typo fails the build.
+/// Every diagnostic code by name, so "find references" shows where each rule fires and a typo fails the build.
 /// Each constant is a row of <see cref="DiagnosticCatalog"/> (a test keeps the two in step).
 /// </summary>
 public static class DiagnosticCodes
 {
+    public const string MalformedDocument = "E000";
+    public const string BadWorkOrderId = "E001";
+    public const string ShellOperator = "E003";
+    public const string GlobInFileList = "E004";
+    public const string SchemaViolation = "E005";
+    public const string PythonSyntaxError = "E006";
+    public const string UntokenisableCommand = "E007";
+    public const string PythonChecksSkipped = "I006";
+
+    public const string PreconditionCannotHold = "E101";
+    public const string ContradictoryPreconditions = "E102";
+    public const string PostconditionOutsideScope = "E103";
+    public const string AllowedFileWithoutPostcondition = "E104";
+    public const string VerifyCommandAsAcceptance = "E105";
+    public const string VerifyContractUnsatisfied = "E106";
+    public const string AcceptanceFileNeverCreated = "W101";
+    public const string UnknownProperty = "W102";
+    public const string EditedAfterLanding = "W104";
+    public const string ContextFileNeverExists = "W105";
+
     public const string RepositoryNotUsable = "E200";
     public const string DirtyTree = "E201";
     public const string LockHeld = "E202";
@@ -40,6 +60,10 @@ public static class DiagnosticCodes
     public const string ResponseTooLarge = "E307";
     public const string CallDeadline = "E308";
     public const string CassetteInvalid = "E309";
+
+    public const string OutputDirectoryNotEmpty = "E400";
+    public const string TemplateInvalid = "E401";
+    public const string PlanStillInvalid = "E402";
 
     public const string InvalidSetting = "E500";
     public const string InputUnreadable = "E501";

@@ -35,7 +35,7 @@ public static class ExecutorAnswer
         var errorList = diagnostics.Where(d => d.IsError).Take(20).ToList();
         var errors = string.Join("\n", errorList.Select(d => d.ToCanonicalString()));
         var first = errorList.FirstOrDefault();
-        var cause = first is null ? null : DiagnosticCatalog.Create("E214", first.Message, first.WoId, first.Field) with { File = first.File, Line = first.Line, Column = first.Column };
-        return (null, new GateFailure(FailureStage.LlmOutputInvalid, "E214", $"Parse error:\n{errors}\nRaw response (first 500 chars): {Head(rawForExcerpt ?? "")}") { Cause = cause });
+        var cause = first is null ? null : DiagnosticCatalog.Create(DiagnosticCodes.ProposalInvalid, first.Message, first.WoId, first.Field) with { File = first.File, Line = first.Line, Column = first.Column };
+        return (null, new GateFailure(FailureStage.LlmOutputInvalid, DiagnosticCodes.ProposalInvalid, $"Parse error:\n{errors}\nRaw response (first 500 chars): {Head(rawForExcerpt ?? "")}") { Cause = cause });
     }
 }

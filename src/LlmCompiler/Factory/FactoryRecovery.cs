@@ -126,7 +126,7 @@ internal sealed class FactoryRecovery(FactorySession session, TextWriter log)
                 BaselineCommit = start?.GetString("baseline"), WorkingBranch = start?.GetString("branch"),
                 LandedCommit = landed, KeptBranch = landed is null && committed is not null ? branch : null, Commit = committed,
                 Started = start?.Time.ToString("O"), Finished = DateTimeOffset.UtcNow.ToString("O"),
-                Diagnostics = [DiagnosticCatalog.Create("E216", $"interrupted; recovered by a later run: {outcome}").ToCanonicalString()],
+                Diagnostics = [DiagnosticCatalog.Create(DiagnosticCodes.Cancelled, $"interrupted; recovered by a later run: {outcome}").ToCanonicalString()],
                 Error = $"interrupted; recovered by a later run: {outcome}",
             }.WriteTo(artifacts);
         }

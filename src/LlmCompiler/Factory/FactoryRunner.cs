@@ -23,7 +23,7 @@ public static class FactoryRunner
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            return new RunOutcome { WorkOrderId = Path.GetFileNameWithoutExtension(workOrderPath), Verdict = "ERROR", ExitCode = FactoryExitCodes.Cancelled, Diagnostics = [DiagnosticCatalog.Create("E216", "cancelled before the run started; nothing was changed")] };
+            return new RunOutcome { WorkOrderId = Path.GetFileNameWithoutExtension(workOrderPath), Verdict = "ERROR", ExitCode = FactoryExitCodes.Cancelled, Diagnostics = [DiagnosticCatalog.Create(DiagnosticCodes.Cancelled, "cancelled before the run started; nothing was changed")] };
         }
         catch (Exception ex)
         {
@@ -32,20 +32,20 @@ public static class FactoryRunner
     }
 
     private static Diagnostic Internal(Exception ex) =>
-        DiagnosticCatalog.Create("E215", $"internal error ({ex.GetType().Name}: {ex.Message}); the user's checkout was not changed by this step");
+        DiagnosticCatalog.Create(DiagnosticCodes.InternalError, $"internal error ({ex.GetType().Name}: {ex.Message}); the user's checkout was not changed by this step");
 
     private static async Task<RunOutcome> RunOneCoreAsync(string repo, string workOrderPath, Func<ILlmClient> llmFactory, FactoryOptions options, TextWriter log, CancellationToken ct)
     {
         var full = Path.GetFullPath(workOrderPath);
         var id = Path.GetFileNameWithoutExtension(full);
-        if (!File.Exists(full)) return RunOutcome.Refused(id, [DiagnosticCatalog.Create("E200", $"work order '{full}' does not exist")]);
+        if (!File.Exists(full)) return RunOutcome.Refused(id, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, $"work order '{full}' does not exist")]);
         // The work order is checked in the context of the plan it belongs to (the WO-*.json files and manifest
         // beside it), so chain rules see its predecessors; only findings about this work order block the run.
         var directory = Path.GetDirectoryName(full)!;
         var manifest = Path.Combine(directory, Manifest.FileName);
         var siblings = Directory.GetFiles(directory, PlanLoader.WorkOrderFilePattern).Select(Path.GetFullPath).Append(full).Distinct(StringComparer.Ordinal);
         var load = PlanLoader.LoadFiles(siblings, File.Exists(manifest) ? manifest : null);
-        if (!load.Success) return RunOutcome.Refused(id, [DiagnosticCatalog.Create("E200", load.IoError!)]);
+        if (!load.Success) return RunOutcome.Refused(id, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, load.IoError!)]);
         var bound = load.Document!.WorkOrders.FirstOrDefault(w => w.Map.Source.Path is { } p && Path.GetFullPath(p) == full);
         if (bound is null) return RunOutcome.Refused(id, [.. load.Document.DocumentDiagnostics.Where(d => d.IsError && d.File is { } f && Path.GetFullPath(f) == full)]);
         var (_, verify, errors) = await CheckAsync(repo, load.Document, ct).ConfigureAwait(false);
@@ -80,7 +80,7 @@ public static class FactoryRunner
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            return new([], FactoryExitCodes.Cancelled, [DiagnosticCatalog.Create("E216", "cancelled between work orders; every landed work order stays landed")]);
+            return new([], FactoryExitCodes.Cancelled, [DiagnosticCatalog.Create(DiagnosticCodes.Cancelled, "cancelled between work orders; every landed work order stays landed")]);
         }
         catch (Exception ex)
         {
@@ -90,9 +90,9 @@ public static class FactoryRunner
 
     private static async Task<RunAllOutcome> RunAllCoreAsync(string repo, string workOrdersDir, Func<ILlmClient> llmFactory, FactoryOptions options, TextWriter log, Action<RunOutcome>? progress, CancellationToken ct)
     {
-        if (!Directory.Exists(workOrdersDir)) return new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create("E200", $"work-order directory '{workOrdersDir}' does not exist")]);
+        if (!Directory.Exists(workOrdersDir)) return new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, $"work-order directory '{workOrdersDir}' does not exist")]);
         var load = PlanLoader.Load(workOrdersDir);
-        if (!load.Success) return new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create("E200", load.IoError!)]);
+        if (!load.Success) return new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, load.IoError!)]);
         var (workOrders, verify, errors) = await CheckAsync(repo, load.Document!, ct).ConfigureAwait(false);
         if (errors.Count > 0) return new([], FactoryExitCodes.Fail, errors);
 
@@ -150,7 +150,7 @@ public static class FactoryRunner
             return new RunOutcome
             {
                 WorkOrderId = wo.Id, Verdict = "DONE", ExitCode = FactoryExitCodes.Pass, Skipped = true, LandedCommit = earlier,
-                Diagnostics = [DiagnosticCatalog.Create("W104", EditedWorkOrderText.Message(wo.Id, earlier), wo.Id)],
+                Diagnostics = [DiagnosticCatalog.Create(DiagnosticCodes.EditedAfterLanding, EditedWorkOrderText.Message(wo.Id, earlier), wo.Id)],
             };
         }
         return null;
@@ -167,11 +167,11 @@ public static class FactoryRunner
         catch (Git.GitException ex)
         {
             // e.g. a stale .git/index.lock: report it, never delete it (a git process may still own it).
-            return (null, [DiagnosticCatalog.Create("E200", $"git could not prepare the repository: {ex.Message}")]);
+            return (null, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, $"git could not prepare the repository: {ex.Message}")]);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return (null, [DiagnosticCatalog.Create("E200", $"cannot prepare the repository: {ex.Message}")]);
+            return (null, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, $"cannot prepare the repository: {ex.Message}")]);
         }
     }
 
@@ -186,11 +186,11 @@ public static class FactoryRunner
         var fullRepo = Path.GetFullPath(repo);
         var plan = document.WorkOrders.Select(w => w.Value).ToList();
         var (verification, baselineError) = await PlanVerifier.VerifyAsync(document, fullRepo, fullRepo, ValidationOptions.Default, ct).ConfigureAwait(false);
-        if (baselineError is not null) return (plan, document.VerifyContract?.Value, [DiagnosticCatalog.Create("E200", baselineError)]);
+        if (baselineError is not null) return (plan, document.VerifyContract?.Value, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, baselineError)]);
         var validation = verification!.Result;
         var errors = validation.Errors.ToList();
         var workOrders = document.WorkOrders.Select(w => w.Value).OrderBy(w => IdNumber(w.Id)).ThenBy(w => w.Id, StringComparer.Ordinal).ToList();
-        if (errors.Count == 0 && workOrders.Count == 0) errors.Add(DiagnosticCatalog.Create("E000", "no work orders to run"));
+        if (errors.Count == 0 && workOrders.Count == 0) errors.Add(DiagnosticCatalog.Create(DiagnosticCodes.MalformedDocument, "no work orders to run"));
         return (workOrders, document.VerifyContract?.Value, errors);
     }
 

@@ -111,24 +111,24 @@ public sealed class FactorySession : IDisposable
     {
         var fullRepo = Path.GetFullPath(repo);
         var git = NewGit(options, [fullRepo]);
-        if (!Directory.Exists(fullRepo)) return (null, [Error("E200", $"repository directory '{fullRepo}' does not exist")]);
+        if (!Directory.Exists(fullRepo)) return (null, [Error(DiagnosticCodes.RepositoryNotUsable, $"repository directory '{fullRepo}' does not exist")]);
         if (!await git.IsWorkTreeAsync(fullRepo, ct).ConfigureAwait(false))
         {
             var probe = await git.TryRunAsync(fullRepo, ["rev-parse", "--is-inside-work-tree"], ct).ConfigureAwait(false);
-            return (null, [Error("E200", probe.LaunchError ?? $"'{fullRepo}' is not inside a git work tree")]);
+            return (null, [Error(DiagnosticCodes.RepositoryNotUsable, probe.LaunchError ?? $"'{fullRepo}' is not inside a git work tree")]);
         }
         var root = await git.TopLevelAsync(fullRepo, ct).ConfigureAwait(false);
         git = NewGit(options, [fullRepo, root]);
-        if (await git.HeadCommitAsync(root, ct).ConfigureAwait(false) is null) return (null, [Error("E200", "the repository has no commits yet; commit something first (the factory needs a baseline)")]);
+        if (await git.HeadCommitAsync(root, ct).ConfigureAwait(false) is null) return (null, [Error(DiagnosticCodes.RepositoryNotUsable, "the repository has no commits yet; commit something first (the factory needs a baseline)")]);
         var branch = await git.CurrentBranchAsync(root, ct).ConfigureAwait(false);
-        if (branch is null) return (null, [Error("E200", "HEAD is detached; check out a branch first (the factory never lands on a detached HEAD)")]);
+        if (branch is null) return (null, [Error(DiagnosticCodes.RepositoryNotUsable, "HEAD is detached; check out a branch first (the factory never lands on a detached HEAD)")]);
         var commonDir = await git.CommonDirAsync(root, ct).ConfigureAwait(false);
         var layout = new RepositoryLayout(root, commonDir);
 
         if (await CheckToolStateAsync(git, layout, ct).ConfigureAwait(false) is { } stateError) return (null, [stateError]);
         if (await StaleIndexLockAsync(git, root, ct).ConfigureAwait(false) is { } lockFile)
         {
-            return (null, [Error("E200", $"'{lockFile}' exists: another git process is running in this repository, or one crashed. If no git is running, remove the file; llmc never deletes it.")]);
+            return (null, [Error(DiagnosticCodes.RepositoryNotUsable, $"'{lockFile}' exists: another git process is running in this repository, or one crashed. If no git is running, remove the file; llmc never deletes it.")]);
         }
 
         var (containment, sandboxError, sandboxWarning) = CommandContainment.Choose(options.Sandbox);
@@ -146,7 +146,7 @@ public sealed class FactorySession : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return (null, [Error("E200", $"cannot prepare the tool's state in the git dir: {ex.Message}")]);
+            return (null, [Error(DiagnosticCodes.RepositoryNotUsable, $"cannot prepare the tool's state in the git dir: {ex.Message}")]);
         }
         var (repoLock, lockError) = RepositoryLock.TryAcquire(layout.LockFile, "session-" + Environment.ProcessId);
         if (repoLock is null) return (null, [lockError!]);
@@ -191,12 +191,12 @@ public sealed class FactorySession : IDisposable
         }
         catch (ToolStateException ex)
         {
-            return Error("E200", $"{ex.Message}. Remove it (llmc re-creates the folder).");
+            return Error(DiagnosticCodes.RepositoryNotUsable, $"{ex.Message}. Remove it (llmc re-creates the folder).");
         }
         var tracked = await git.TryRunAsync(layout.Root, ["ls-files", "-z", "--", RepositoryLayout.ToolDirectoryName], ct).ConfigureAwait(false);
         if (tracked.Succeeded && tracked.Stdout is { Length: > 0 })
         {
-            return Error("E200", $"the repository tracks files under '{RepositoryLayout.ToolDirectoryName}/' ({System.Text.Encoding.UTF8.GetString(tracked.Stdout).Split('\0')[0]}, …); that folder is llmc's own state. Remove it from git (git rm -r --cached {RepositoryLayout.ToolDirectoryName}) and commit.");
+            return Error(DiagnosticCodes.RepositoryNotUsable, $"the repository tracks files under '{RepositoryLayout.ToolDirectoryName}/' ({System.Text.Encoding.UTF8.GetString(tracked.Stdout).Split('\0')[0]}, …); that folder is llmc's own state. Remove it from git (git rm -r --cached {RepositoryLayout.ToolDirectoryName}) and commit.");
         }
         return null;
     }
@@ -221,13 +221,13 @@ public sealed class FactorySession : IDisposable
         var tracked = status.Where(e => !e.IsUntracked).ToList();
         if (tracked.Count > 0)
         {
-            return Error("E201", $"tracked files have uncommitted changes ({Sample(tracked)}); commit or stash them first (the work order would run against HEAD)", workOrder?.Id);
+            return Error(DiagnosticCodes.DirtyTree, $"tracked files have uncommitted changes ({Sample(tracked)}); commit or stash them first (the work order would run against HEAD)", workOrder?.Id);
         }
         if (workOrder is null) return null;
         var scope = workOrder.AllowedFiles.Select(a => RepoPath.NormalizeOrNull(a) ?? a).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var inTheWay = status.Where(e => e.IsUntracked && scope.Contains(e.Path)).ToList();
         return inTheWay.Count == 0 ? null
-            : Error("E201", $"untracked files sit where {workOrder.Id} writes ({Sample(inTheWay)}); commit, move or delete them first", workOrder.Id);
+            : Error(DiagnosticCodes.DirtyTree, $"untracked files sit where {workOrder.Id} writes ({Sample(inTheWay)}); commit, move or delete them first", workOrder.Id);
     }
 
     private static string Sample(IReadOnlyList<GitStatusEntry> entries) =>
@@ -238,7 +238,7 @@ public sealed class FactorySession : IDisposable
     {
         if (!wo.VerifyExempt || allowVerifyExempt) return null;
         if (wo.Provenance is { Bootstrap: true, PlannerRunId.Length: > 0 }) return null;
-        return DiagnosticCatalog.Create("E203",
+        return DiagnosticCatalog.Create(DiagnosticCodes.VerifyExemptRefused,
             $"{wo.Id} has verify_exempt=true; pass --allow-verify-exempt to run it without global verification (only planner bootstrap work orders are honoured automatically)", wo.Id, "verify_exempt");
     }
 
@@ -252,7 +252,7 @@ public sealed class FactorySession : IDisposable
         var branch = await _git.CurrentBranchAsync(Root, ct).ConfigureAwait(false);
         if (head is null || branch != Branch)
         {
-            return RunOutcome.Refused(wo.Id, [Error("E200", $"the checkout moved to '{branch ?? "a detached HEAD"}' during the run; expected branch '{Branch}'")]);
+            return RunOutcome.Refused(wo.Id, [Error(DiagnosticCodes.RepositoryNotUsable, $"the checkout moved to '{branch ?? "a detached HEAD"}' during the run; expected branch '{Branch}'")]);
         }
         var run = new WorkOrderRun(this, wo, verifyContract, llm, head, _log, ProtectedDirectories(planDirectory));
         return await run.ExecuteAsync(ct).ConfigureAwait(false);

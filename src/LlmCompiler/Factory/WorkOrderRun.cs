@@ -90,12 +90,12 @@ internal sealed class WorkOrderRun
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                var d = DiagnosticCatalog.Create("E216", $"{_wo.Id}: run cancelled; the checkout is as it was before the run", _wo.Id);
+                var d = DiagnosticCatalog.Create(DiagnosticCodes.Cancelled, $"{_wo.Id}: run cancelled; the checkout is as it was before the run", _wo.Id);
                 return Finish(journal, woSha256, "ERROR", FactoryExitCodes.Cancelled, null, null, [d], "cancelled");
             }
             catch (Exception ex)
             {
-                var d = DiagnosticCatalog.Create("E215", $"{_wo.Id}: internal error ({ex.GetType().Name}: {Redact(ex.Message)}); the checkout is as it was before the run", _wo.Id);
+                var d = DiagnosticCatalog.Create(DiagnosticCodes.InternalError, $"{_wo.Id}: internal error ({ex.GetType().Name}: {Redact(ex.Message)}); the checkout is as it was before the run", _wo.Id);
                 return Finish(journal, woSha256, "ERROR", FactoryExitCodes.Error, null, null, [d], Redact(ex.ToString()));
             }
         }
@@ -157,12 +157,12 @@ internal sealed class WorkOrderRun
         var diagnostics = new List<Diagnostic> { final };
         if (repeated)
         {
-            diagnostics.Add(DiagnosticCatalog.Create("E212", $"{_wo.Id}: stopped after {_attempts.Count} of {Options.MaxAttempts} attempts: the last two gave the same answer and failed the same way at {ExecutorPrompt.StageName(last.Stage)}", _wo.Id));
+            diagnostics.Add(DiagnosticCatalog.Create(DiagnosticCodes.AttemptsExhausted, $"{_wo.Id}: stopped after {_attempts.Count} of {Options.MaxAttempts} attempts: the last two gave the same answer and failed the same way at {ExecutorPrompt.StageName(last.Stage)}", _wo.Id));
         }
         else if (last.IsRetryable && _attempts.Count >= Options.MaxAttempts)
         {
             var all = Options.MaxAttempts == 1 ? "the only attempt" : $"all {Options.MaxAttempts} attempts failed; the last";
-            diagnostics.Add(DiagnosticCatalog.Create("E212", $"{_wo.Id}: {all} failed at {ExecutorPrompt.StageName(last.Stage)}", _wo.Id));
+            diagnostics.Add(DiagnosticCatalog.Create(DiagnosticCodes.AttemptsExhausted, $"{_wo.Id}: {all} failed at {ExecutorPrompt.StageName(last.Stage)}", _wo.Id));
         }
         return diagnostics;
     }
@@ -173,7 +173,7 @@ internal sealed class WorkOrderRun
             () => run.Journal.Append(JournalEvents.Landing, new JsonObject { ["commit"] = commit.Id }), ct).ConfigureAwait(false);
         if (!landing.Landed)
         {
-            var d = DiagnosticCatalog.Create("E213", $"{_wo.Id} passed but was not landed: {landing.Refusal}. The commit {Short(commit.Id)} is kept on branch '{run.BranchName}'.", _wo.Id);
+            var d = DiagnosticCatalog.Create(DiagnosticCodes.NotLanded, $"{_wo.Id} passed but was not landed: {landing.Refusal}. The commit {Short(commit.Id)} is kept on branch '{run.BranchName}'.", _wo.Id);
             return Finish(run.Journal, run.WorkOrderSha256, "FAIL", FactoryExitCodes.Fail, null, run.BranchName, [d], null, commit.Id);
         }
         run.Journal.Append(JournalEvents.Landed, new JsonObject { ["commit"] = commit.Id });

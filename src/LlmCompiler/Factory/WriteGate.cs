@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using LlmCompiler.Contracts;
 using LlmCompiler.IO;
+using LlmCompiler.Diagnostics;
 
 namespace LlmCompiler.Factory;
 
@@ -99,7 +100,7 @@ public static class WriteGate
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                return result with { Failure = new GateFailure(FailureStage.WriteFailed, "E208", $"Writing {write.Path} failed: {ex.Message}") };
+                return result with { Failure = new GateFailure(FailureStage.WriteFailed, DiagnosticCodes.WriteFailed, $"Writing {write.Path} failed: {ex.Message}") };
             }
             written.Add(new GatedFile(write.Path, bytes));
         }
@@ -274,11 +275,11 @@ public static class WriteGate
             try { actual = File.Exists(target) ? Sha256OfFile(target) : FileWrite.EmptySha256; }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                return new GateFailure(FailureStage.WriteFailed, "E208", $"Cannot read {write.Path} to check its base hash: {ex.Message}");
+                return new GateFailure(FailureStage.WriteFailed, DiagnosticCodes.WriteFailed, $"Cannot read {write.Path} to check its base hash: {ex.Message}");
             }
             if (!string.Equals(actual, write.BaseSha256, StringComparison.Ordinal))
             {
-                return new GateFailure(FailureStage.StaleContext, "E207", $"Hash mismatch for {write.Path}: expected {write.BaseSha256}, actual {actual}");
+                return new GateFailure(FailureStage.StaleContext, DiagnosticCodes.StaleBaseHash, $"Hash mismatch for {write.Path}: expected {write.BaseSha256}, actual {actual}");
             }
         }
         return null;
@@ -324,7 +325,7 @@ public static class WriteGate
 
     private static string Printable(string path) => string.Concat(path.Select(c => char.IsControl(c) || char.IsSurrogate(c) ? $"\\u{(int)c:X4}" : c.ToString()));
 
-    private static GateFailure Scope(string message) => new(FailureStage.WriteScopeViolation, "E205", message);
-    private static GateFailure Escape(string message) => new(FailureStage.WriteScopeViolation, "E206", message);
-    private static GateFailure Invalid(string message) => new(FailureStage.LlmOutputInvalid, "E214", message);
+    private static GateFailure Scope(string message) => new(FailureStage.WriteScopeViolation, DiagnosticCodes.WriteOutsideScope, message);
+    private static GateFailure Escape(string message) => new(FailureStage.WriteScopeViolation, DiagnosticCodes.PathEscape, message);
+    private static GateFailure Invalid(string message) => new(FailureStage.LlmOutputInvalid, DiagnosticCodes.ProposalInvalid, message);
 }

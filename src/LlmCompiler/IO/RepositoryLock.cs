@@ -43,12 +43,12 @@ public sealed class RepositoryLock : IDisposable
         {
             var holder = ReadHolder(holderPath);
             var who = holder is null ? "another llmc process" : holder.ToString();
-            return (null, DiagnosticCatalog.Create("E202",
+            return (null, DiagnosticCatalog.Create(DiagnosticCodes.LockHeld,
                 $"another factory run holds the repository lock: {who}. Wait for it to finish; the lock is released automatically if that process dies."));
         }
         catch (UnauthorizedAccessException ex)
         {
-            return (null, DiagnosticCatalog.Create("E200", $"cannot create the repository lock '{lockPath}': {ex.Message}"));
+            return (null, DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, $"cannot create the repository lock '{lockPath}': {ex.Message}"));
         }
 
         var previous = ReadHolder(holderPath);

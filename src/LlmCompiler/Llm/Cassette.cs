@@ -185,5 +185,5 @@ public sealed record Cassette
     }
 
     private static Diagnostic Invalid(string path, string what, int line = 0, int column = 0) =>
-        DiagnosticCatalog.Create("E309", $"Cassette {Path.GetFileName(path)} {what}") with { File = path, Line = Math.Max(line, 0), Column = Math.Max(column, 0) };
+        DiagnosticCatalog.Create(DiagnosticCodes.CassetteInvalid, $"Cassette {Path.GetFileName(path)} {what}") with { File = path, Line = Math.Max(line, 0), Column = Math.Max(column, 0) };
 }

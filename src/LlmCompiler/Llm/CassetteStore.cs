@@ -33,7 +33,7 @@ public sealed class CassetteStore
 
         if (!string.Equals(cassette!.Key, key, StringComparison.Ordinal))
         {
-            return (null, DiagnosticCatalog.Create("E309", $"Cassette {Path.GetFileName(path)} holds key {cassette.Key}, not the requested {key}.") with { File = path });
+            return (null, DiagnosticCatalog.Create(DiagnosticCodes.CassetteInvalid, $"Cassette {Path.GetFileName(path)} holds key {cassette.Key}, not the requested {key}.") with { File = path });
         }
 
         return (cassette, null);
@@ -71,7 +71,7 @@ public sealed class CassetteStore
         const string hint = " Run once with mode 'record' or 'auto' to record it.";
         if (!System.IO.Directory.Exists(Directory))
         {
-            return DiagnosticCatalog.Create("E305", head + " The folder does not exist." + hint);
+            return DiagnosticCatalog.Create(DiagnosticCodes.CassetteMiss, head + " The folder does not exist." + hint);
         }
 
         (Cassette Cassette, string Path, long Score)? best = null;
@@ -92,7 +92,7 @@ public sealed class CassetteStore
 
         if (best is null)
         {
-            return DiagnosticCatalog.Create("E305", head + " The folder holds no readable cassette." + hint);
+            return DiagnosticCatalog.Create(DiagnosticCodes.CassetteMiss, head + " The folder holds no readable cassette." + hint);
         }
 
         var nearest = best.Value;
@@ -100,7 +100,7 @@ public sealed class CassetteStore
         var message = $"{head} Nearest recorded: {Path.GetFileName(nearest.Path)} ({nearest.Cassette.Purpose}, recorded "
             + $"{nearest.Cassette.RecordedAt.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC); "
             + $"first difference: {difference}.{hint}";
-        return DiagnosticCatalog.Create("E305", message) with { File = nearest.Path };
+        return DiagnosticCatalog.Create(DiagnosticCodes.CassetteMiss, message) with { File = nearest.Path };
     }
 
     private static long Similarity(string purpose, CanonicalRequest request, Cassette cassette)

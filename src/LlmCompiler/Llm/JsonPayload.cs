@@ -50,7 +50,7 @@ public static class JsonPayload
 
         if (text.Length > OpenAiChatTransport.MaxResponseBytes)
         {
-            return (null, DiagnosticCatalog.Create("E307", $"The model's answer has {text.Length} characters, over the 10 MiB limit; it was not parsed."));
+            return (null, DiagnosticCatalog.Create(DiagnosticCodes.ResponseTooLarge, $"The model's answer has {text.Length} characters, over the 10 MiB limit; it was not parsed."));
         }
 
         var start = SkipWhitespace(text, 0);
@@ -229,5 +229,5 @@ public static class JsonPayload
         (null, E303(message, PositionOf(text, Math.Min(offset, text.Length))));
 
     private static Diagnostic E303(string message, SourcePosition position) =>
-        DiagnosticCatalog.Create("E303", message) with { Line = position.Line, Column = position.Column };
+        DiagnosticCatalog.Create(DiagnosticCodes.Unparseable, message) with { Line = position.Line, Column = position.Column };
 }

@@ -127,7 +127,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
         if (_settings.Mode is not (LlmMode.Live or LlmMode.Record)) return null;
         var endpoint = _settings.ResolveEndpoint(_environment);
         if (!string.IsNullOrEmpty(_environment(_settings.ApiKeyEnvironmentVariable)) || LlmSettings.IsPrivateEndpoint(endpoint)) return null;
-        return DiagnosticCatalog.Create("E300",
+        return DiagnosticCatalog.Create(DiagnosticCodes.NoCredentials,
             $"The environment variable {LlmSettings.DescribeKeyVariable(_settings.ApiKeyEnvironmentVariable)} is not set, and {LlmSettings.Display(endpoint)} is not a loopback or "
             + $"private endpoint that could work without a key. Mode '{LlmSettings.FormatMode(_settings.Mode)}' calls the model every time, so nothing was started. "
             + "Set the variable, or use mode 'replay' (or 'auto') with recorded cassettes.");
@@ -228,7 +228,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
         {
             if (!LlmSettings.IsPrivateEndpoint(endpoint))
             {
-                return LlmResult.Fail(DiagnosticCatalog.Create("E300",
+                return LlmResult.Fail(DiagnosticCatalog.Create(DiagnosticCodes.NoCredentials,
                     $"The environment variable {LlmSettings.DescribeKeyVariable(_settings.ApiKeyEnvironmentVariable)} is not set, and {shown} is not a loopback or "
                     + "private endpoint that could work without a key. Set the variable, or use mode 'replay' with recorded cassettes."));
             }
@@ -241,7 +241,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
         if (!known && _settings.MaxCostUsd is { } limit)
         {
             // A USD budget that cannot be priced is not a budget: refuse rather than let the call through uncounted.
-            return LlmResult.Fail(DiagnosticCatalog.Create("E306",
+            return LlmResult.Fail(DiagnosticCatalog.Create(DiagnosticCodes.BudgetExhausted,
                 $"The cost budget (${limit:0.######}) cannot be enforced: the price table has no price for model '{canonical.Model}'. "
                 + "Add the model to a price table (--price-table / LlmcPriceTable), or limit tokens instead (--max-tokens / LlmcMaxTokens). The call was not sent."));
         }
@@ -266,10 +266,10 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             error = deadline.IsCancellationRequested
-                ? DiagnosticCatalog.Create("E308",
+                ? DiagnosticCatalog.Create(DiagnosticCodes.CallDeadline,
                     $"The {purpose} call to {shown} did not finish within the {_settings.CallDeadline.TotalSeconds:0.###} s deadline "
                     + $"({attempts.Count} attempt(s)).")
-                : DiagnosticCatalog.Create("E301",
+                : DiagnosticCatalog.Create(DiagnosticCodes.TransportFailed,
                     $"Calling {shown} failed: no response within the {_settings.NetworkTimeout.TotalSeconds:0.###} s network timeout, "
                     + $"{attempts.Count} attempt(s).");
         }
@@ -352,7 +352,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
         {
             if (_settings.MaxTokens is { } maxTokens && _liveTokens + _reservedTokens + worstTokens > maxTokens)
             {
-                return DiagnosticCatalog.Create("E306",
+                return DiagnosticCatalog.Create(DiagnosticCodes.BudgetExhausted,
                     $"Token budget would be exceeded: the {purpose} call may use up to {worstTokens} tokens (prompt estimate at 4 characters "
                     + $"per token plus {canonical.MaxOutputTokens} max output), and {_liveTokens + _reservedTokens} of {maxTokens} are "
                     + "already spent or in flight. The call was not sent.");
@@ -360,7 +360,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
 
             if (_settings.MaxCostUsd is { } maxCost && _liveCost + _reservedCost + worstCost > maxCost)
             {
-                return DiagnosticCatalog.Create("E306",
+                return DiagnosticCatalog.Create(DiagnosticCodes.BudgetExhausted,
                     $"Cost budget would be exceeded: the {purpose} call may cost up to ${worstCost:0.######} ({canonical.Model}, worst case), "
                     + $"and ${_liveCost + _reservedCost:0.######} of ${maxCost:0.######} is already spent or in flight. The call was not sent.");
             }
@@ -409,7 +409,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            AddRecordingError(DiagnosticCatalog.Create("E309",
+            AddRecordingError(DiagnosticCatalog.Create(DiagnosticCodes.CassetteInvalid,
                 $"The {purpose} answer could not be recorded in {_cassettes!.Directory}: {e.Message} The answer itself was used."));
             return false;
         }
@@ -441,7 +441,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            AddRecordingError(DiagnosticCatalog.Create("E500",
+            AddRecordingError(DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting,
                 $"The cost ledger {_ledger.Path} could not be appended: {new SecretRedactor([apiKey]).Redact(e.Message)} The call's answer itself was used.",
                 field: nameof(LlmSettings.LedgerPath)));
         }
@@ -467,31 +467,31 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
     {
         if (exchange.BodyBytes > OpenAiChatTransport.MaxResponseBytes || exchange.Text.Length > OpenAiChatTransport.MaxResponseBytes)
         {
-            return DiagnosticCatalog.Create("E307",
+            return DiagnosticCatalog.Create(DiagnosticCodes.ResponseTooLarge,
                 $"The response is larger than {OpenAiChatTransport.MaxResponseBytes / (1024 * 1024)} MiB ({Math.Max(exchange.BodyBytes, exchange.Text.Length)} bytes); it was not used.");
         }
 
         if (!string.IsNullOrEmpty(exchange.Refusal))
         {
             var refusal = exchange.Refusal.Length > 300 ? exchange.Refusal[..300] + "…" : exchange.Refusal;
-            return DiagnosticCatalog.Create("E304", $"The model refused: \"{refusal}\"");
+            return DiagnosticCatalog.Create(DiagnosticCodes.Refused, $"The model refused: \"{refusal}\"");
         }
 
         if (exchange.FinishReason == "content_filter")
         {
-            return DiagnosticCatalog.Create("E304", "The endpoint's content filter stopped the answer (finish reason content_filter).");
+            return DiagnosticCatalog.Create(DiagnosticCodes.Refused, "The endpoint's content filter stopped the answer (finish reason content_filter).");
         }
 
         if (exchange.FinishReason == "length")
         {
-            return DiagnosticCatalog.Create("E302",
+            return DiagnosticCatalog.Create(DiagnosticCodes.Truncated,
                 $"The answer was cut at the token limit after {exchange.OutputTokens} output tokens (MaxOutputTokens = {maxOutputTokens}); "
                 + "it is incomplete and was not used. Raise MaxOutputTokens or ask for less.");
         }
 
         if (string.IsNullOrWhiteSpace(exchange.Text))
         {
-            return DiagnosticCatalog.Create("E303", $"The model returned empty content (finish reason {exchange.FinishReason}).");
+            return DiagnosticCatalog.Create(DiagnosticCodes.Unparseable, $"The model returned empty content (finish reason {exchange.FinishReason}).");
         }
 
         return null;
@@ -513,7 +513,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            return DiagnosticCatalog.Create("E500", $"The cost ledger '{settings.LedgerPath}' cannot be written: {e.Message}", field: nameof(LlmSettings.LedgerPath));
+            return DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting, $"The cost ledger '{settings.LedgerPath}' cannot be written: {e.Message}", field: nameof(LlmSettings.LedgerPath));
         }
 
         try
@@ -525,7 +525,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            return DiagnosticCatalog.Create("E500", $"The cassettes folder '{settings.CassettesDirectory}' cannot be created: {e.Message}", field: nameof(LlmSettings.CassettesDirectory));
+            return DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting, $"The cassettes folder '{settings.CassettesDirectory}' cannot be created: {e.Message}", field: nameof(LlmSettings.CassettesDirectory));
         }
 
         return null;
@@ -535,19 +535,19 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
     {
         if (string.IsNullOrWhiteSpace(request.Purpose))
         {
-            return DiagnosticCatalog.Create("E500", "An LLM request needs a purpose (planner, executor, …).", field: "Purpose");
+            return DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting, "An LLM request needs a purpose (planner, executor, …).", field: "Purpose");
         }
 
         if (request.Messages is null || request.Messages.Count == 0)
         {
-            return DiagnosticCatalog.Create("E500", $"The {request.Purpose} request has no messages.", field: "Messages");
+            return DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting, $"The {request.Purpose} request has no messages.", field: "Messages");
         }
 
         foreach (var message in request.Messages)
         {
             if (message is null || !Roles.Contains(message.Role) || message.Content is null)
             {
-                return DiagnosticCatalog.Create("E500",
+                return DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting,
                     $"The {request.Purpose} request has a message with role '{message?.Role}'; roles are system, user and assistant and content is required.",
                     field: "Messages");
             }
@@ -555,22 +555,22 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
 
         if (request.Model is not null && string.IsNullOrWhiteSpace(request.Model))
         {
-            return DiagnosticCatalog.Create("E500", $"The {request.Purpose} request names an empty model; leave it unset to use the session's.", field: "Model");
+            return DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting, $"The {request.Purpose} request names an empty model; leave it unset to use the session's.", field: "Model");
         }
 
         if (request.Temperature is { } t && (float.IsNaN(t) || t < 0 || t > 2))
         {
-            return DiagnosticCatalog.Create("E500", $"The {request.Purpose} request's temperature {t.ToString(System.Globalization.CultureInfo.InvariantCulture)} is outside 0..2.", field: "Temperature");
+            return DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting, $"The {request.Purpose} request's temperature {t.ToString(System.Globalization.CultureInfo.InvariantCulture)} is outside 0..2.", field: "Temperature");
         }
 
         if (request.MaxOutputTokens is <= 0)
         {
-            return DiagnosticCatalog.Create("E500", $"The {request.Purpose} request's output token limit must be positive.", field: "MaxOutputTokens");
+            return DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting, $"The {request.Purpose} request's output token limit must be positive.", field: "MaxOutputTokens");
         }
 
         if (request.JsonSchema is not null && string.IsNullOrWhiteSpace(request.JsonSchema))
         {
-            return DiagnosticCatalog.Create("E500", $"The {request.Purpose} request has an empty JSON schema.", field: "JsonSchema");
+            return DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting, $"The {request.Purpose} request has an empty JSON schema.", field: "JsonSchema");
         }
 
         return null;

@@ -140,7 +140,7 @@ public sealed record LlmSettings
     public IReadOnlyList<Diagnostic> Validate(Func<string, string?>? environment = null)
     {
         var errors = new List<Diagnostic>();
-        void Bad(string field, string message) => errors.Add(DiagnosticCatalog.Create("E500", message, field: field));
+        void Bad(string field, string message) => errors.Add(DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting, message, field: field));
 
         if (string.IsNullOrWhiteSpace(Model))
         {

@@ -80,7 +80,7 @@ internal static class OpenAiChatTransport
         }
         catch (Exception e) when (Find<ResponseTooLargeException>(e) is { } tooLarge)
         {
-            return (null, DiagnosticCatalog.Create("E307",
+            return (null, DiagnosticCatalog.Create(DiagnosticCodes.ResponseTooLarge,
                 $"The response is larger than {tooLarge.Limit / (1024 * 1024)} MiB; reading stopped there and the answer was not used."));
         }
         catch (AggregateException e)
@@ -116,7 +116,7 @@ internal static class OpenAiChatTransport
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException or ArgumentException)
         {
-            return (null, DiagnosticCatalog.Create("E303", $"The endpoint {LlmSettings.Display(endpoint)} answered with a body that is not a chat completion ({e.GetType().Name})."));
+            return (null, DiagnosticCatalog.Create(DiagnosticCodes.Unparseable, $"The endpoint {LlmSettings.Display(endpoint)} answered with a body that is not a chat completion ({e.GetType().Name})."));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -167,7 +167,7 @@ internal static class OpenAiChatTransport
         var message = $"The endpoint {LlmSettings.Display(endpoint)} answered HTTP {status}: {what}."
             + (requestId is null ? "" : $" Request id: {requestId}.")
             + (serverMessage is null ? "" : $" Server said: \"{serverMessage}\".");
-        return DiagnosticCatalog.Create("E301", message);
+        return DiagnosticCatalog.Create(DiagnosticCodes.TransportFailed, message);
     }
 
     /// <summary>The OpenAI-style <c>error.message</c> of an error body, shortened; never the raw body.</summary>
@@ -206,7 +206,7 @@ internal static class OpenAiChatTransport
     }
 
     private static Diagnostic Transport(Uri endpoint, string what) =>
-        DiagnosticCatalog.Create("E301", $"Calling {LlmSettings.Display(endpoint)} failed: {what}.");
+        DiagnosticCatalog.Create(DiagnosticCodes.TransportFailed, $"Calling {LlmSettings.Display(endpoint)} failed: {what}.");
 
     private static T? Find<T>(Exception e) where T : Exception
     {

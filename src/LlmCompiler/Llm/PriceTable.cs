@@ -76,7 +76,7 @@ public sealed class PriceTable
         }
 
         Diagnostic Invalid(string what, long line = -1, long column = -1) =>
-            DiagnosticCatalog.Create("E309", $"Price table {Path.GetFileName(path)} {what}") with
+            DiagnosticCatalog.Create(DiagnosticCodes.CassetteInvalid, $"Price table {Path.GetFileName(path)} {what}") with
             {
                 File = path,
                 Line = (int)Math.Max(line + 1, 0),

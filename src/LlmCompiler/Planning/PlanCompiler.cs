@@ -118,7 +118,7 @@ public sealed class PlanCompiler
         }
         catch (Exception ex) when (IsIo(ex))
         {
-            return Fail(PlanOutcome.InputOrIoError, DiagnosticCatalog.Create("E500", $"cannot create the artifacts directory: {ex.Message}"));
+            return Fail(PlanOutcome.InputOrIoError, DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting, $"cannot create the artifacts directory: {ex.Message}"));
         }
 
         var loop = new LoopState();
@@ -220,7 +220,7 @@ public sealed class PlanCompiler
             }
             else if (outcome == PlanOutcome.ValidationFailed)
             {
-                var e402 = DiagnosticCatalog.Create("E402",
+                var e402 = DiagnosticCatalog.Create(DiagnosticCodes.PlanStillInvalid,
                     $"the plan still has {finalDiagnostics.Count(d => d.IsError)} error(s) after {inputs.MaxAttempts} attempt(s); no work orders were written; see {artifacts.RunDirectory}");
                 finalDiagnostics = [.. finalDiagnostics, e402];
             }
@@ -240,7 +240,7 @@ public sealed class PlanCompiler
         }
         catch (Exception ex) when (IsIo(ex))
         {
-            var error = DiagnosticCatalog.Create("E500", $"planner I/O failed: {ex.Message}; evidence so far is in {artifacts.RunDirectory}");
+            var error = DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting, $"planner I/O failed: {ex.Message}; evidence so far is in {artifacts.RunDirectory}");
             return new PlanCompileResult { Outcome = PlanOutcome.InputOrIoError, Diagnostics = [error], RunId = runId, ArtifactsDir = artifacts.RunDirectory };
         }
     }
@@ -275,18 +275,18 @@ public sealed class PlanCompiler
         error = null;
         if (options.MaxAttempts is < 1 or > MaxAttemptsLimit)
         {
-            error = DiagnosticCatalog.Create("E500", $"max attempts must be between 1 and {MaxAttemptsLimit}, got {options.MaxAttempts}");
+            error = DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting, $"max attempts must be between 1 and {MaxAttemptsLimit}, got {options.MaxAttempts}");
             return null;
         }
         if (!IO.SafeFile.TryReadInput(options.SpecPath, MaxSpecBytes, out var specBytes, out var specError))
         {
-            error = DiagnosticCatalog.Create("E501", $"cannot read the spec: {specError}") with { File = options.SpecPath };
+            error = DiagnosticCatalog.Create(DiagnosticCodes.InputUnreadable, $"cannot read the spec: {specError}") with { File = options.SpecPath };
             return null;
         }
         var spec = new UTF8Encoding(false).GetString(specBytes).Replace("\r\n", "\n", StringComparison.Ordinal);
         if (spec.Trim().Length == 0)
         {
-            error = DiagnosticCatalog.Create("E500", $"spec '{options.SpecPath}' is empty") with { File = options.SpecPath };
+            error = DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting, $"spec '{options.SpecPath}' is empty") with { File = options.SpecPath };
             return null;
         }
 
@@ -299,7 +299,7 @@ public sealed class PlanCompiler
         {
             if (!Directory.Exists(options.RepoRoot))
             {
-                error = DiagnosticCatalog.Create("E500", $"repository '{options.RepoRoot}' is not a directory");
+                error = DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting, $"repository '{options.RepoRoot}' is not a directory");
                 return null;
             }
             try
@@ -309,7 +309,7 @@ public sealed class PlanCompiler
             }
             catch (Exception ex) when (IsIo(ex))
             {
-                error = DiagnosticCatalog.Create("E500", $"cannot list repository '{options.RepoRoot}': {ex.Message}");
+                error = DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting, $"cannot list repository '{options.RepoRoot}': {ex.Message}");
                 return null;
             }
         }

@@ -17,11 +17,11 @@ public static class PlanOutputWriter
     {
         if (File.Exists(outDir))
         {
-            return DiagnosticCatalog.Create("E500", $"output directory '{outDir}' is a file") with { File = outDir };
+            return DiagnosticCatalog.Create(DiagnosticCodes.InvalidSetting, $"output directory '{outDir}' is a file") with { File = outDir };
         }
         var existing = ExistingPlanFiles(outDir);
         if (existing.Count == 0 || overwrite) return null;
-        return DiagnosticCatalog.Create("E400",
+        return DiagnosticCatalog.Create(DiagnosticCodes.OutputDirectoryNotEmpty,
             $"output directory '{outDir}' already holds work orders ({string.Join(", ", existing.Take(3).Select(Path.GetFileName))}{(existing.Count > 3 ? ", …" : "")}); pass --overwrite to replace them")
             with { File = outDir };
     }

@@ -45,7 +45,7 @@ public sealed class PromptTemplate
     {
         if (!IO.SafeFile.TryReadInput(path, 4 * 1024 * 1024, out var bytes, out var readError))
         {
-            error = DiagnosticCatalog.Create("E501", $"cannot read the template: {readError}") with { File = path };
+            error = DiagnosticCatalog.Create(DiagnosticCodes.InputUnreadable, $"cannot read the template: {readError}") with { File = path };
             return null;
         }
         var text = new UTF8Encoding(false).GetString(bytes);
@@ -57,7 +57,7 @@ public sealed class PromptTemplate
         text = text.Replace("\r\n", "\n", StringComparison.Ordinal);
         if (!text.Contains("{{" + SpecPlaceholder + "}}", StringComparison.Ordinal))
         {
-            error = DiagnosticCatalog.Create("E401",
+            error = DiagnosticCatalog.Create(DiagnosticCodes.TemplateInvalid,
                 $"template '{source}' has no {{{{{SpecPlaceholder}}}}} placeholder; the model would never see the spec") with { File = source };
             return null;
         }

@@ -43,11 +43,11 @@ internal static class ChainValidator
                 var field = map.ElementField("acceptance_commands", c);
                 if (argv.SequenceEqual(["bash", LegacyVerifyScript]))
                 {
-                    errors.Add(map.Create("E105", id, field, $"acceptance command runs the global verify script: {command.Text}"));
+                    errors.Add(map.Create(DiagnosticCodes.VerifyCommandAsAcceptance, id, field, $"acceptance command runs the global verify script: {command.Text}"));
                 }
                 else if (verifyArgv is not null && argv.SequenceEqual(verifyArgv))
                 {
-                    errors.Add(map.Create("E105", id, field,
+                    errors.Add(map.Create(DiagnosticCodes.VerifyCommandAsAcceptance, id, field,
                         $"acceptance command is the verify contract's own command ({command.Text}); the factory already runs it, so acceptance must check this work order specifically"));
                 }
             }
@@ -58,11 +58,11 @@ internal static class ChainValidator
                 var pre = value.Preconditions[p];
                 if (pre.Kind == ConditionKind.FileAbsent && exists.Remove(pre.Path))
                 {
-                    errors.Add(map.Create("E102", id, map.ElementField("preconditions", p),
+                    errors.Add(map.Create(DiagnosticCodes.ContradictoryPreconditions, id, map.ElementField("preconditions", p),
                         $"preconditions require '{pre.Path}' to both exist and be absent"));
                 }
             }
-            SortLastRun(errors, "E102", id);
+            SortLastRun(errors, DiagnosticCodes.ContradictoryPreconditions, id);
 
             for (var p = 0; p < value.Preconditions.Count; p++)
             {
@@ -70,12 +70,12 @@ internal static class ChainValidator
                 var field = map.ElementField("preconditions", p);
                 if (pre.Kind == ConditionKind.FileExists && !state.ContainsFile(pre.Path))
                 {
-                    errors.Add(map.Create("E101", id, field,
+                    errors.Add(map.Create(DiagnosticCodes.PreconditionCannotHold, id, field,
                         $"precondition file_exists('{pre.Path}') cannot hold: no earlier work order creates it and the repository does not contain it"));
                 }
                 else if (pre.Kind == ConditionKind.FileAbsent && state.ContainsFile(pre.Path))
                 {
-                    errors.Add(map.Create("E101", id, field,
+                    errors.Add(map.Create(DiagnosticCodes.PreconditionCannotHold, id, field,
                         $"precondition file_absent('{pre.Path}') cannot hold: {state.Origin(pre.Path)}"));
                 }
             }
@@ -88,7 +88,7 @@ internal static class ChainValidator
                     var post = value.Postconditions[p];
                     if (!allowed.Contains(post.Path))
                     {
-                        errors.Add(map.Create("E103", id, map.ElementField("postconditions", p),
+                        errors.Add(map.Create(DiagnosticCodes.PostconditionOutsideScope, id, map.ElementField("postconditions", p),
                             $"postcondition '{post.Path}' is not in allowed_files, so the work order can never create it"));
                     }
                 }
@@ -97,7 +97,7 @@ internal static class ChainValidator
                 {
                     if (!promised.Contains(value.AllowedFiles[a]))
                     {
-                        errors.Add(map.Create("E104", id, map.ElementField("allowed_files", a),
+                        errors.Add(map.Create(DiagnosticCodes.AllowedFileWithoutPostcondition, id, map.ElementField("allowed_files", a),
                             $"allowed file '{value.AllowedFiles[a]}' has no file_exists postcondition"));
                     }
                 }
@@ -118,7 +118,7 @@ internal static class ChainValidator
                     string[] candidates = [stem + ".py", stem + "/__init__.py"];
                     if (!candidates.Any(after.ContainsFile))
                     {
-                        warnings.Add(map.Create("W101", id, field,
+                        warnings.Add(map.Create(DiagnosticCodes.AcceptanceFileNeverCreated, id, field,
                             $"python module '{module}' is imported but none of [{string.Join(", ", candidates)}] exists after this work order: {command.Text}"));
                     }
                 }
@@ -127,7 +127,7 @@ internal static class ChainValidator
                     var present = after.ContainsFile(path) || directoryLike && after.ContainsDirectory(path);
                     if (!present)
                     {
-                        warnings.Add(map.Create("W101", id, field,
+                        warnings.Add(map.Create(DiagnosticCodes.AcceptanceFileNeverCreated, id, field,
                             $"'{path}' is used by the acceptance command but neither the repository nor this or an earlier work order creates it: {command.Text}"));
                     }
                 }
@@ -138,7 +138,7 @@ internal static class ChainValidator
             {
                 var path = value.ContextFiles[c];
                 if (after.ContainsFile(path) || after.ContainsDirectory(path) || value.AllowedFiles.Contains(path)) continue;
-                warnings.Add(map.Create("W105", id, map.ElementField("context_files", c),
+                warnings.Add(map.Create(DiagnosticCodes.ContextFileNeverExists, id, map.ElementField("context_files", c),
                     $"context file '{path}' does not exist in the repository and no earlier work order (nor this one) creates it; the model will see it as missing{Suggestion(path, after)}"));
             }
         }
@@ -151,7 +151,7 @@ internal static class ChainValidator
                 var req = requires[r];
                 if (req.Kind == ConditionKind.FileExists && !state.ContainsFile(req.Path))
                 {
-                    errors.Add(verifyContract.Map.Create("E106", null, verifyContract.Map.ElementField("verify_contract.requires", r),
+                    errors.Add(verifyContract.Map.Create(DiagnosticCodes.VerifyContractUnsatisfied, null, verifyContract.Map.ElementField("verify_contract.requires", r),
                         $"verify contract requires '{req.Path}', but no work order creates it and the repository does not contain it"));
                 }
             }

@@ -39,7 +39,7 @@ public static class PlanValidator
         {
             if (options.EditedAfterLanding.TryGetValue(wo.DisplayId, out var commit))
             {
-                warnings.Add(wo.Map.Create("W104", wo.DisplayId, "id", EditedWorkOrderText.Message(wo.DisplayId, commit)));
+                warnings.Add(wo.Map.Create(DiagnosticCodes.EditedAfterLanding, wo.DisplayId, "id", EditedWorkOrderText.Message(wo.DisplayId, commit)));
             }
         }
 

@@ -29,13 +29,13 @@ internal static partial class StructuralValidator
                 var field = wo.Map.ElementField("acceptance_commands", c);
                 if (!command.Tokens.IsParsed)
                 {
-                    errors.Add(wo.Map.Create("E007", wo.DisplayId, field,
+                    errors.Add(wo.Map.Create(DiagnosticCodes.UntokenisableCommand, wo.DisplayId, field,
                         $"acceptance command cannot be tokenised ({command.Tokens.Error}): {command.Text}"));
                 }
                 else if (command.Tokens.ShellOperators.Count > 0)
                 {
                     var ops = string.Join(", ", command.Tokens.ShellOperators.Select(o => $"'{o}'"));
-                    errors.Add(wo.Map.Create("E003", wo.DisplayId, field,
+                    errors.Add(wo.Map.Create(DiagnosticCodes.ShellOperator, wo.DisplayId, field,
                         $"acceptance command contains shell operator {ops} outside quotes, but commands run as argv without a shell: {command.Text}"));
                 }
             }
@@ -44,12 +44,12 @@ internal static partial class StructuralValidator
                 if (syntax.TryGetValue((w, c), out var error))
                 {
                     var line = error.Line > 0 ? $" (line {error.Line})" : "";
-                    errors.Add(wo.Map.Create("E006", wo.DisplayId, wo.Map.ElementField("acceptance_commands", c),
+                    errors.Add(wo.Map.Create(DiagnosticCodes.PythonSyntaxError, wo.DisplayId, wo.Map.ElementField("acceptance_commands", c),
                         $"Python syntax error{line}: {error.Message} in: {woCommands[c].Text}"));
                 }
             }
-            errors.AddRange(wo.ShapeDiagnostics.Where(d => d.Code == "E004"));
-            errors.AddRange(wo.ShapeDiagnostics.Where(d => d.IsError && d.Code != "E004"));
+            errors.AddRange(wo.ShapeDiagnostics.Where(d => d.Code == DiagnosticCodes.GlobInFileList));
+            errors.AddRange(wo.ShapeDiagnostics.Where(d => d.IsError && d.Code != DiagnosticCodes.GlobInFileList));
             warnings.AddRange(wo.ShapeDiagnostics.Where(d => !d.IsError));
         }
     }
@@ -65,7 +65,7 @@ internal static partial class StructuralValidator
             _ when wo.Value.Id != expected => $"id '{wo.Value.Id}' should be '{expected}' (ids must be contiguous from WO-01)",
             _ => null,
         };
-        if (message is not null) errors.Add(wo.Map.Create("E001", wo.DisplayId, "id", message));
+        if (message is not null) errors.Add(wo.Map.Create(DiagnosticCodes.BadWorkOrderId, wo.DisplayId, "id", message));
     }
 
     /// <summary>Runs every python -c snippet of the plan through one interpreter process.</summary>
@@ -91,7 +91,7 @@ internal static partial class StructuralValidator
         if (results is null)
         {
             var why = python.IsAvailable ? $"the interpreter '{python.Interpreter}' could not be run" : "no Python interpreter was found";
-            warnings.Add(DiagnosticCatalog.Create("I006", $"{snippets.Count} python -c command(s) were not syntax-checked: {why}"));
+            warnings.Add(DiagnosticCatalog.Create(DiagnosticCodes.PythonChecksSkipped, $"{snippets.Count} python -c command(s) were not syntax-checked: {why}"));
             return found;
         }
         for (var i = 0; i < results.Count; i++)

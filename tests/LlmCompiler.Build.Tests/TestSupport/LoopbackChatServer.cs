@@ -45,6 +45,9 @@ internal sealed class LoopbackChatServer : IDisposable
     /// <summary>The last user message of every request, in order.</summary>
     public List<string> Prompts { get; } = [];
 
+    /// <summary>The JSON body of every request, in order (what was really sent: model, temperature, limits).</summary>
+    public List<string> Bodies { get; } = [];
+
     private async Task ServeAsync()
     {
         while (_listener.IsListening)
@@ -64,6 +67,7 @@ internal sealed class LoopbackChatServer : IDisposable
             using (var reader = new StreamReader(context.Request.InputStream)) requestBody = await reader.ReadToEndAsync().ConfigureAwait(false);
             var prompt = LastUserMessage(requestBody);
             lock (Prompts) Prompts.Add(prompt);
+            lock (Bodies) Bodies.Add(requestBody);
             if (_delay > TimeSpan.Zero)
             {
                 try { await Task.Delay(_delay, _stopping.Token).ConfigureAwait(false); } catch (OperationCanceledException) { return; }

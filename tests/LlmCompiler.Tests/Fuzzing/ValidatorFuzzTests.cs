@@ -2,7 +2,7 @@ using System.Text;
 using LlmCompiler.Contracts;
 using LlmCompiler.Contracts.Json;
 using LlmCompiler.Diagnostics;
-using LlmCompiler.Diagnostics.Reporting;
+using LlmCompiler.Reporting;
 using LlmCompiler.Validation;
 
 namespace LlmCompiler.Tests.Fuzzing;

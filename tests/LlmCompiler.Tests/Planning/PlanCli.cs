@@ -18,7 +18,7 @@ internal static class PlanCli
         // The key the session reads at call time never comes from (or goes to) the process environment.
         Func<string, string?> environment = name => name == KeyVariable ? ApiKey : null;
         root.Subcommands.Add(PlanCommand.Create(new LlmCompiler.Cli.CliContext(stdout, stderr, LlmCompiler.Cli.Output.TerminalStyle.Plain, LlmCompiler.Cli.Output.TerminalStyle.Plain),
-            (LlmOptions options, out IReadOnlyList<Diagnostic> errors) =>
+            (LlmCompiler.Llm.LlmSettings options, out IReadOnlyList<Diagnostic> errors) =>
                 LlmClients.Create(options with { LedgerPath = ledgerPath }, environment, out errors)));
         var parse = root.Parse(["plan", .. args]);
         Assert.IsEmpty(parse.Errors, string.Join("; ", parse.Errors.Select(e => e.Message)));

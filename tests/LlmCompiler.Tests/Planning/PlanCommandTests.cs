@@ -13,7 +13,7 @@ public sealed class PlanCommandTests
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var root = new RootCommand();
-        root.Subcommands.Add(PlanCommand.Create(new LlmCompiler.Cli.CliContext(stdout, stderr, LlmCompiler.Cli.Output.TerminalStyle.Plain, LlmCompiler.Cli.Output.TerminalStyle.Plain), (LlmOptions _, out IReadOnlyList<Diagnostic> errors) =>
+        root.Subcommands.Add(PlanCommand.Create(new LlmCompiler.Cli.CliContext(stdout, stderr, LlmCompiler.Cli.Output.TerminalStyle.Plain, LlmCompiler.Cli.Output.TerminalStyle.Plain), (LlmCompiler.Llm.LlmSettings _, out IReadOnlyList<Diagnostic> errors) =>
         {
             errors = client is null ? [DiagnosticCatalog.Create("E300", "no key in OPENAI_API_KEY")] : [];
             return client;

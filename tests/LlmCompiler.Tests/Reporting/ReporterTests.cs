@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;
-using LlmCompiler.Diagnostics.Reporting;
+using LlmCompiler.Reporting;
 using LlmCompiler.Validation;
 
 namespace LlmCompiler.Tests.Reporting;

@@ -130,7 +130,7 @@ public static class JsonSyntaxParser
     private static int End(ref Utf8JsonReader reader, int offset) => offset + (int)reader.BytesConsumed;
 
     private static JsonParseResult Fail(SourceText source, SourcePosition position, string message) =>
-        new(source, null, new Diagnostic("E000", DiagnosticSeverity.Error, null, null,
+        new(source, null, new Diagnostic(DiagnosticCodes.MalformedDocument, DiagnosticSeverity.Error, null, null,
             $"JSON parse error: {message}", source.Path, position.Line, position.Column));
 
     private static string Describe(JsonException ex)

@@ -1,6 +1,7 @@
 using LlmCompiler.Contracts;
 using LlmCompiler.Factory.Records;
 using LlmCompiler.Validation;
+using LlmCompiler.Diagnostics;
 
 namespace LlmCompiler.Factory.Attempts.Stages;
 
@@ -18,13 +19,13 @@ internal sealed class AcceptanceStage : IAttemptStage
             var command = commands[k];
             if (!CommandLine.TrySplit(command, out var argv, out var splitError))
             {
-                return StageResult.Fail(Briefs.Brief(FailureStage.AcceptanceFailed, "E211", $"Failed to parse acceptance command '{command}': {splitError}", "Acceptance commands are argv, no shell.", command));
+                return StageResult.Fail(Briefs.Brief(FailureStage.AcceptanceFailed, DiagnosticCodes.AcceptanceFailed, $"Failed to parse acceptance command '{command}': {splitError}", "Acceptance commands are argv, no shell.", command));
             }
             var (r, outside) = await CommandStep.RunAsync(context, argv, $"{context.Directory}/acceptance_{k + 1}", ct).ConfigureAwait(false);
             results.Add(CommandStep.Record(context.Run, r));
             context.Run.Artifacts.WriteRecord($"{context.Directory}/acceptance_result.json", results, FactoryJsonContext.Default.ListCommandRecord);
             if (outside is not null) return StageResult.Stop(outside);
-            if (!r.Succeeded) return StageResult.Fail(Briefs.ForCommand(context, FailureStage.AcceptanceFailed, "E211", r, command, "Every acceptance command must exit 0."));
+            if (!r.Succeeded) return StageResult.Fail(Briefs.ForCommand(context, FailureStage.AcceptanceFailed, DiagnosticCodes.AcceptanceFailed, r, command, "Every acceptance command must exit 0."));
         }
         if (commands.Count == 0) context.Run.Artifacts.WriteRecord($"{context.Directory}/acceptance_result.json", results, FactoryJsonContext.Default.ListCommandRecord);
         return StageResult.Continue;

@@ -1,6 +1,7 @@
 using LlmCompiler.Contracts;
 using LlmCompiler.Factory.Records;
 using LlmCompiler.IO;
+using LlmCompiler.Diagnostics;
 
 namespace LlmCompiler.Factory.Attempts.Stages;
 
@@ -16,7 +17,7 @@ internal sealed class PostconditionStage : IAttemptStage
             if (FileKinds.Of(Path.Combine(context.Worktree, condition.Path)) != FileKind.Missing) continue;
             // No acceptance command ran: its (empty) result says so.
             context.Run.Artifacts.WriteRecord($"{context.Directory}/acceptance_result.json", context.Record.Acceptance, FactoryJsonContext.Default.ListCommandRecord);
-            return StageResult.Fail(Briefs.Brief(FailureStage.AcceptanceFailed, "E210", $"Postcondition {condition} is false after the writes: {condition.Path} does not exist",
+            return StageResult.Fail(Briefs.Brief(FailureStage.AcceptanceFailed, DiagnosticCodes.PostconditionMissing, $"Postcondition {condition} is false after the writes: {condition.Path} does not exist",
                 $"Create {condition.Path}; it is one of the files you may write."));
         }
         return StageResult.Continue;

@@ -1,5 +1,6 @@
 using LlmCompiler.Contracts;
 using LlmCompiler.IO;
+using LlmCompiler.Diagnostics;
 
 namespace LlmCompiler.Factory.Attempts.Stages;
 
@@ -15,7 +16,7 @@ internal sealed class PreconditionStage : IAttemptStage
             var exists = FileKinds.Of(Path.Combine(context.Worktree, condition.Path)) != FileKind.Missing;
             if (condition.Kind == ConditionKind.FileExists && !exists || condition.Kind == ConditionKind.FileAbsent && exists)
             {
-                return StageResult.Fail(Briefs.Brief(FailureStage.Preflight, "E204",
+                return StageResult.Fail(Briefs.Brief(FailureStage.Preflight, DiagnosticCodes.PreconditionFalse,
                     $"PLANNER-CONTRACT BUG: precondition {condition} is false at the baseline ({(exists ? "the file already exists" : "the file does not exist")})",
                     "Re-plan: the work order's preconditions must hold on the commit it runs on."));
             }

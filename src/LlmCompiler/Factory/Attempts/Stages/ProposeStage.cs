@@ -17,7 +17,7 @@ internal sealed class ProposeStage : IAttemptStage
     // LLM failures another attempt cannot fix: no key, cassette miss, budget gone, broken cassette file, and a
     // transport failure or deadline the call already retried with back-off (retrying the attempt as well would
     // multiply the calls against a failing endpoint: 3 attempts × 4 tries).
-    private static readonly HashSet<string> FatalLlmCodes = ["E300", "E301", "E305", "E306", "E308", "E309"];
+    private static readonly HashSet<string> FatalLlmCodes = [DiagnosticCodes.NoCredentials, DiagnosticCodes.TransportFailed, DiagnosticCodes.CassetteMiss, DiagnosticCodes.BudgetExhausted, DiagnosticCodes.CallDeadline, DiagnosticCodes.CassetteInvalid];
 
     public string Name => "propose";
 
@@ -35,7 +35,7 @@ internal sealed class ProposeStage : IAttemptStage
         if (result.Response is not { } response)
         {
             var error = result.Error! with { Message = run.Redact(result.Error!.Message) };
-            var stage = error.Code is "E302" or "E303" or "E304" or "E307" ? FailureStage.LlmOutputInvalid : FailureStage.Exception;
+            var stage = error.Code is DiagnosticCodes.Truncated or DiagnosticCodes.Unparseable or DiagnosticCodes.Refused or DiagnosticCodes.ResponseTooLarge ? FailureStage.LlmOutputInvalid : FailureStage.Exception;
             // The prompt learns what was wrong with the answer, never transport details (endpoints, request ids, server text).
             var brief = Briefs.Brief(stage, error.Code, ModelFacing(error), "The model call failed; the harness will retry if the failure is transient.") with { Cause = error };
             return FatalLlmCodes.Contains(error.Code) ? StageResult.Stop(brief) : StageResult.Fail(brief);
@@ -61,10 +61,10 @@ internal sealed class ProposeStage : IAttemptStage
     /// <summary>What the next prompt is told about a failed model call: the kind of failure, never transport details.</summary>
     private static string ModelFacing(Diagnostic error) => error.Code switch
     {
-        "E302" => "Your previous answer was cut off at the output token limit, so it was incomplete. Answer with less: write only the files the work order needs.",
-        "E303" => "Your previous answer was not a parseable JSON object.",
-        "E304" => "Your previous answer was a refusal or was stopped by the content filter.",
-        "E307" => "Your previous answer was larger than the 10 MiB limit.",
+        DiagnosticCodes.Truncated => "Your previous answer was cut off at the output token limit, so it was incomplete. Answer with less: write only the files the work order needs.",
+        DiagnosticCodes.Unparseable => "Your previous answer was not a parseable JSON object.",
+        DiagnosticCodes.Refused => "Your previous answer was a refusal or was stopped by the content filter.",
+        DiagnosticCodes.ResponseTooLarge => "Your previous answer was larger than the 10 MiB limit.",
         _ => $"The previous model call failed ({error.Code}: {DiagnosticCatalog.Get(error.Code).Title}).",
     };
 }

@@ -1,6 +1,7 @@
 using LlmCompiler.Contracts;
 using LlmCompiler.Factory.Records;
 using LlmCompiler.Validation;
+using LlmCompiler.Diagnostics;
 
 namespace LlmCompiler.Factory.Attempts.Stages;
 
@@ -12,7 +13,7 @@ internal sealed class VerifyStage : IAttemptStage
     public async ValueTask<StageResult> RunAsync(AttemptContext context, CancellationToken ct)
     {
         var argv = VerifyArgv(context, out var error);
-        if (error is not null) return StageResult.Fail(Briefs.Brief(FailureStage.VerifyFailed, "E209", error, "Fix the verify contract's command."));
+        if (error is not null) return StageResult.Fail(Briefs.Brief(FailureStage.VerifyFailed, DiagnosticCodes.VerifyFailed, error, "Fix the verify contract's command."));
         if (argv is null) return StageResult.Continue;
         var (r, outside) = await CommandStep.RunAsync(context, argv, $"{context.Directory}/verify_1", ct).ConfigureAwait(false);
         context.Record.Verify.Add(CommandStep.Record(context.Run, r));
@@ -20,7 +21,7 @@ internal sealed class VerifyStage : IAttemptStage
         if (outside is not null) return StageResult.Stop(outside);
         return r.Succeeded
             ? StageResult.Continue
-            : StageResult.Fail(Briefs.ForCommand(context, FailureStage.VerifyFailed, "E209", r, string.Join(' ', argv), "Global verification must pass before acceptance."));
+            : StageResult.Fail(Briefs.ForCommand(context, FailureStage.VerifyFailed, DiagnosticCodes.VerifyFailed, r, string.Join(' ', argv), "Global verification must pass before acceptance."));
     }
 
     private static IReadOnlyList<string>? VerifyArgv(AttemptContext context, out string? error)

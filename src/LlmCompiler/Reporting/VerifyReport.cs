@@ -1,7 +1,8 @@
 using LlmCompiler.Contracts;
+using LlmCompiler.Diagnostics;
 using LlmCompiler.Validation;
 
-namespace LlmCompiler.Diagnostics.Reporting;
+namespace LlmCompiler.Reporting;
 
 /// <summary>
 /// What <c>llmc verify</c> (and any other front-end) reports about one plan: the diagnostics in validation

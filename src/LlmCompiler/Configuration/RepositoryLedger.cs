@@ -1,7 +1,7 @@
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Git;
 
-namespace LlmCompiler.Llm;
+namespace LlmCompiler.Configuration;
 
 /// <summary>
 /// The cost ledger of a repository: <c>.llmc/ledger.jsonl</c>, shared by every plan and factory run, CLI or
@@ -25,7 +25,7 @@ public static class RepositoryLedger
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return (null, DiagnosticCatalog.Create("E200", $"cannot prepare the cost ledger in '{repoRoot}': {ex.Message}"));
+            return (null, DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, $"cannot prepare the cost ledger in '{repoRoot}': {ex.Message}"));
         }
     }
 }

@@ -1,8 +1,9 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LlmCompiler.Diagnostics;
 
-namespace LlmCompiler.Diagnostics.Reporting;
+namespace LlmCompiler.Reporting;
 
 /// <summary>
 /// <c>{"diagnostics":[{code,severity,woId,field,message,file,line,column}],"verifyExempt":{"WO-01":true,…}}</c>.

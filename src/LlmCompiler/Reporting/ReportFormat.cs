@@ -1,4 +1,6 @@
-namespace LlmCompiler.Diagnostics.Reporting;
+using LlmCompiler.Diagnostics;
+
+namespace LlmCompiler.Reporting;
 
 /// <summary>The output formats of <c>llmc verify</c>.</summary>
 public enum ReportFormat

@@ -3,8 +3,9 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using LlmCompiler.Diagnostics;
 
-namespace LlmCompiler.Diagnostics.Reporting;
+namespace LlmCompiler.Reporting;
 
 /// <summary>
 /// SARIF 2.1.0 (OASIS standard, sections cited as §3.x). Written by hand with <see cref="Utf8JsonWriter"/>

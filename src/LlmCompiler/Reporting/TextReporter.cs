@@ -1,6 +1,7 @@
 using System.Text;
+using LlmCompiler.Diagnostics;
 
-namespace LlmCompiler.Diagnostics.Reporting;
+namespace LlmCompiler.Reporting;
 
 /// <summary>
 /// One MSBuild canonical line per diagnostic, so MSBuild's <c>Exec</c>, VS Code's <c>$msCompile</c> matcher and

@@ -1,0 +1,93 @@
+using LlmCompiler.Factory;
+using LlmCompiler.Llm;
+using LlmCompiler.Sandbox;
+
+namespace LlmCompiler.Configuration;
+
+/// <summary>
+/// The settings of a run after <see cref="Settings.Parse"/>: typed, checked, paths absolute; null means "the
+/// default", which is resolved here, once, for every front-end. Holds the <em>name</em> of the key variable only;
+/// the key is read by the LLM layer at the moment of each call.
+/// </summary>
+public sealed record LlmcOptions
+{
+    /// <summary>The default cassette folder of MSBuild, relative to the repository root.</summary>
+    public const string DefaultCassettesFolder = "llmc/cassettes";
+
+    public string? Model { get; init; }
+    public Uri? Endpoint { get; init; }
+    public string ApiKeyVariable { get; init; } = LlmSettings.DefaultApiKeyVariable;
+    public LlmMode? Mode { get; init; }
+    public string? CassettesDirectory { get; init; }
+    public float? Temperature { get; init; }
+    public int? MaxAttempts { get; init; }
+    public TimeSpan? CommandTimeout { get; init; }
+    public decimal? MaxCostUsd { get; init; }
+    public long? MaxTokens { get; init; }
+    public string? PriceTablePath { get; init; }
+    public TimeSpan? NetworkTimeout { get; init; }
+    public TimeSpan? CallDeadline { get; init; }
+    public IReadOnlyList<string>? VerifyCommand { get; init; }
+    public string? ArtifactsDirectory { get; init; }
+    public SandboxOptions Sandbox { get; init; } = new();
+    public IReadOnlySet<string> Rerun { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+    public string? RepoRoot { get; init; }
+    public SettingsSource Source { get; init; }
+
+    /// <summary>Attempts per plan or per work order: the same default for the planner and the factory.</summary>
+    public int Attempts => MaxAttempts ?? 3;
+
+    /// <summary>
+    /// The cassette mode: as set, else (MSBuild) <c>auto</c>, or (command line) <c>auto</c> when a cassette folder
+    /// is given and <c>live</c> otherwise. MSBuild's <c>replay</c> on CI is the targets' default, set as a property.
+    /// </summary>
+    public LlmMode ResolvedMode => Mode ?? (Source == SettingsSource.MSBuild || CassettesDirectory is not null ? LlmMode.Auto : LlmMode.Live);
+
+    /// <summary>These settings with MSBuild's repository-relative defaults filled in once the repository is known.</summary>
+    public LlmcOptions ForRepository(string? repoRoot) =>
+        Source == SettingsSource.MSBuild && CassettesDirectory is null && repoRoot is not null
+            ? this with { CassettesDirectory = Path.Combine(repoRoot, DefaultCassettesFolder) }
+            : this;
+
+    /// <summary>The LLM layer's settings; what is unset keeps the engine's defaults.</summary>
+    /// <param name="ledgerPath">The run's cost ledger (JSONL), or null for none.</param>
+    public LlmSettings ToLlmSettings(string? ledgerPath)
+    {
+        var defaults = new LlmSettings();
+        return defaults with
+        {
+            LedgerPath = ledgerPath,
+            Model = Model ?? defaults.Model,
+            Endpoint = Endpoint,
+            ApiKeyEnvironmentVariable = ApiKeyVariable,
+            Mode = ResolvedMode,
+            CassettesDirectory = CassettesDirectory,
+            Temperature = Temperature ?? defaults.Temperature,
+            MaxCostUsd = MaxCostUsd,
+            MaxTokens = MaxTokens,
+            PriceTablePath = PriceTablePath,
+            NetworkTimeout = NetworkTimeout ?? defaults.NetworkTimeout,
+            CallDeadline = CallDeadline ?? defaults.CallDeadline,
+        };
+    }
+
+    /// <summary>The factory's settings; <paramref name="llm"/> is what the session really uses, so the summary records what was sent.</summary>
+    public FactoryOptions ToFactoryOptions(LlmSettings llm, bool allowVerifyExempt = false)
+    {
+        var defaults = new FactoryOptions();
+        return defaults with
+        {
+            MaxAttempts = Attempts,
+            CommandTimeout = CommandTimeout ?? defaults.CommandTimeout,
+            VerifyCommandOverride = VerifyCommand,
+            AllowVerifyExempt = allowVerifyExempt,
+            ApiKeyVariable = llm.ApiKeyEnvironmentVariable,
+            OutDir = ArtifactsDirectory,
+            Model = llm.Model,
+            Temperature = llm.Temperature,
+            Sandbox = Sandbox,
+            CassettesDirectory = CassettesDirectory,
+            Rerun = Rerun,
+        };
+    }
+}

@@ -48,7 +48,8 @@ echo "LlmCompiler demo: scratch folder $work (mode: $mode)"
 step "1/5 Packing LlmCompiler.Build $version into a local feed"
 mkdir -p "$work/source"
 if git -C "$checkout" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  (cd "$checkout" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - 2>/dev/null) | tar -xf - -C "$work/source"
+  # A file deleted in the working tree but still in the index is skipped, not an error: the copy is what you see.
+  (cd "$checkout" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$work/source"
 else
   (cd "$checkout" && tar --exclude=bin --exclude=obj --exclude=.git -cf - .) | tar -xf - -C "$work/source"
 fi

@@ -133,7 +133,41 @@ public sealed partial class DocsTests
         ["W101", "\"dotnet build src/Calc/Calc.csproj\"", "\"dotnet build tests/Calc.Tests/Calc.Tests.csproj\""],
         ["W102", "\"forbidden\": [\"network access\"]", "\"postcondition\": [], \"forbidden\": [\"network access\"]"],
         ["W105", "\"context_files\": [\"src/Calc/Calc.csproj\", \"src/Calc/Adder.cs\"]", "\"context_files\": [\"src/Calc/Calc.csproj\", \"src/Calc/Adder.cs\", \"src/Calc/Calc.cproj\"]"],
+        ["E107", "\"title\": \"Unit tests\",", "\"title\": \"Unit tests\", \"depends_on\": [\"WO-1\"],"],
+        ["E108", "\"title\": \"Library project\",", "\"title\": \"Library project\", \"depends_on\": [\"WO-02\"],"],
+        ["E109", null, DagPlan(wo2Allowed: "src/lib/slug.cs")],
+        ["E110", null, DagPlan(wo1Context: "src/Lib/Words.cs", wo2Allowed: "src/Lib/Words.cs")],
+        ["E111", null, DagPlan(wo2Requires: "src/Lib/Slug.cs")],
+        ["W103", null, DagPlan(wo2Allowed: "src/Lib/Slug.cs", wo2DependsOn: "\"WO-01\"")],
     ];
+
+    /// <summary>
+    /// Two work orders that may run in parallel (<c>depends_on: []</c>): WO-01 creates <c>src/Lib/Slug.cs</c>, WO-02
+    /// writes <paramref name="wo2Allowed"/>; the other parameters add the reads, requirements and dependencies each
+    /// DAG rule is about.
+    /// </summary>
+    private static string DagPlan(string wo2Allowed = "src/Lib/Words.cs", string? wo1Context = null, string? wo2Requires = null, string wo2DependsOn = "") => $$"""
+        {
+          "system_overview": ["A text library."],
+          "verify_contract": {"command": "dotnet build src/Lib/Lib.csproj", "requires": []},
+          "work_orders": [
+            {
+              "id": "WO-01", "title": "Slug", "intent": "Add Slug.Create.", "depends_on": [],
+              "preconditions": [{"kind": "file_absent", "path": "src/Lib/Slug.cs"}],
+              "postconditions": [{"kind": "file_exists", "path": "src/Lib/Slug.cs"}],
+              "allowed_files": ["src/Lib/Slug.cs"], "forbidden": [], "acceptance_commands": ["dotnet build src/Lib/Lib.csproj"],
+              "context_files": [{{(wo1Context is null ? "" : $"\"{wo1Context}\"")}}], "notes": null
+            },
+            {
+              "id": "WO-02", "title": "Words", "intent": "Add Words.Split.", "depends_on": [{{wo2DependsOn}}],
+              "preconditions": [{{(wo2Requires is null ? "" : $"{{\"kind\": \"file_exists\", \"path\": \"{wo2Requires}\"}}")}}],
+              "postconditions": [{"kind": "file_exists", "path": "{{wo2Allowed}}"}],
+              "allowed_files": ["{{wo2Allowed}}"], "forbidden": [], "acceptance_commands": ["dotnet build src/Lib/Lib.csproj"],
+              "context_files": [], "notes": null
+            }
+          ]
+        }
+        """;
 
     /// <summary>
     /// The example line of each contract code is what the validator prints for a real plan, so the docs cannot

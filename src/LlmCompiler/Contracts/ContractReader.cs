@@ -14,7 +14,7 @@ public static class ContractReader
     internal static readonly string[] WorkOrderProperties =
     [
         "id", "title", "intent", "preconditions", "postconditions", "allowed_files", "forbidden",
-        "acceptance_commands", "context_files", "notes", "verify_exempt", "provenance",
+        "acceptance_commands", "context_files", "notes", "verify_exempt", "provenance", "depends_on",
     ];
 
     private static readonly string[] ManifestProperties = ["system_overview", "verify_contract", "work_orders"];
@@ -177,6 +177,10 @@ public static class ContractReader
         }
         var notes = b.OptionalString("notes");
         var verifyExempt = b.OptionalBool("verify_exempt");
+        // Absent (or null) keeps the sequential meaning; ids are checked against the plan by the chain rules (E107/E108).
+        IReadOnlyList<string>? dependsOn = b.Get("depends_on") is { Kind: not JsonSyntaxKind.Null }
+            ? b.StringList("depends_on", required: false, pathRule: false, dedupe: true, rejectEmpty: true)
+            : null;
         var provenance = BindProvenance(b, map, woId, diagnostics);
         var unknown = b.CollectUnknown();
 
@@ -193,6 +197,7 @@ public static class ContractReader
             ContextFiles = context,
             Notes = notes,
             VerifyExempt = verifyExempt,
+            DependsOn = dependsOn,
             Provenance = provenance,
             UnknownProperties = unknown,
         };

@@ -27,6 +27,14 @@ public sealed record WorkOrder
 
     public bool VerifyExempt { get; init; }
 
+    /// <summary>
+    /// Ids of earlier work orders this one needs, besides those it is implied to need (an earlier work order that
+    /// creates a file it reads, requires or writes). Null — the field absent — means it needs every earlier work
+    /// order, which is what a plan meant before this field existed; an empty list means only the implied ones.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? DependsOn { get; init; }
+
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Provenance? Provenance { get; init; }
 

@@ -30,6 +30,8 @@ public static class WorkOrderIdentity
             Strings(w, "context_files", wo.ContextFiles);
             if (wo.Notes is null) w.WriteNull("notes"); else w.WriteString("notes", wo.Notes);
             w.WriteBoolean("verify_exempt", wo.VerifyExempt);
+            // Only when present: a plan written before the field existed keeps its hashes (and its landed trailers).
+            if (wo.DependsOn is not null) Strings(w, "depends_on", wo.DependsOn);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());

@@ -21,8 +21,14 @@ public static class DiagnosticCodes
     public const string AllowedFileWithoutPostcondition = "E104";
     public const string VerifyCommandAsAcceptance = "E105";
     public const string VerifyContractUnsatisfied = "E106";
+    public const string UnknownDependency = "E107";
+    public const string DependencyNotEarlier = "E108";
+    public const string ConcurrentWrites = "E109";
+    public const string ConcurrentRead = "E110";
+    public const string PreconditionFromNonAncestor = "E111";
     public const string AcceptanceFileNeverCreated = "W101";
     public const string UnknownProperty = "W102";
+    public const string DependencyImplied = "W103";
     public const string EditedAfterLanding = "W104";
     public const string ContextFileNeverExists = "W105";
 

@@ -30,7 +30,7 @@ public static class ManifestSchema
           "items": {
             "type": "object",
             "additionalProperties": false,
-            "required": ["id", "title", "intent", "preconditions", "postconditions", "allowed_files", "forbidden", "acceptance_commands", "context_files", "notes"],
+            "required": ["id", "title", "intent", "preconditions", "postconditions", "allowed_files", "forbidden", "acceptance_commands", "context_files", "notes", "depends_on"],
             "properties": {
               "id": { "type": "string" },
               "title": { "type": "string" },
@@ -41,7 +41,8 @@ public static class ManifestSchema
               "forbidden": { "type": "array", "items": { "type": "string" } },
               "acceptance_commands": { "type": "array", "items": { "type": "string" } },
               "context_files": { "type": "array", "items": { "type": "string" } },
-              "notes": { "type": ["string", "null"] }
+              "notes": { "type": ["string", "null"] },
+              "depends_on": { "type": ["array", "null"], "items": { "type": "string" } }
             }
           }
         }

@@ -6,7 +6,7 @@ using LlmCompiler.Diagnostics;
 namespace LlmCompiler.Reporting;
 
 /// <summary>
-/// <c>{"diagnostics":[{code,severity,woId,field,message,file,line,column}],"verifyExempt":{"WO-01":true,…}}</c>.
+/// <c>{"diagnostics":[{code,severity,woId,field,message,file,line,column}],"verifyExempt":{"WO-01":true,…},"schedule":{"layers":[["WO-01"],["WO-02","WO-03"]]}}</c>.
 /// Every key is always present; <c>file</c>, <c>line</c> and <c>column</c> are null when a diagnostic has no
 /// position. Diagnostics keep validation order and <c>verifyExempt</c> keeps plan order, so output is stable.
 /// </summary>
@@ -40,7 +40,7 @@ public sealed class JsonReporter : IDiagnosticReporter
             d.File,
             d.Line > 0 ? d.Line : null,
             d.Line > 0 ? d.Column : null)).ToList();
-        return new JsonReportDto(diagnostics, exempt);
+        return new JsonReportDto(diagnostics, exempt, new JsonScheduleDto(report.Schedule));
     }
 
     internal static string SeverityName(DiagnosticSeverity severity) => severity switch
@@ -61,7 +61,10 @@ internal sealed record JsonDiagnosticDto(
     int? Line,
     int? Column);
 
-internal sealed record JsonReportDto(IReadOnlyList<JsonDiagnosticDto> Diagnostics, Dictionary<string, bool> VerifyExempt);
+internal sealed record JsonReportDto(IReadOnlyList<JsonDiagnosticDto> Diagnostics, Dictionary<string, bool> VerifyExempt, JsonScheduleDto Schedule);
+
+/// <summary>What can run at once: CI can turn each layer into a matrix of jobs.</summary>
+internal sealed record JsonScheduleDto(IReadOnlyList<IReadOnlyList<string>> Layers);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(JsonReportDto))]

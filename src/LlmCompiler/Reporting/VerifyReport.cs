@@ -19,6 +19,9 @@ public sealed record VerifyReport(IReadOnlyList<Diagnostic> Diagnostics, IReadOn
     /// <summary>One line for humans, e.g. <c>2 error(s), 1 warning(s)</c>.</summary>
     public string Summary => $"{ErrorCount} error(s), {WarningCount} warning(s)";
 
+    /// <summary>The work orders in layers that can run at once, each layer in plan order.</summary>
+    public IReadOnlyList<IReadOnlyList<string>> Schedule { get; init; } = [];
+
     /// <summary>
     /// Builds the report of a validated plan. With <paramref name="warningsAsErrors"/> every warning is reported
     /// as an error (as MSBuild's <c>-warnaserror</c> does), so the printed severity always explains the exit code.
@@ -42,7 +45,7 @@ public sealed record VerifyReport(IReadOnlyList<Diagnostic> Diagnostics, IReadOn
         {
             if (seen.Add(id)) exempt.Add(new(id, value));
         }
-        return new VerifyReport(diagnostics, exempt);
+        return new VerifyReport(diagnostics, exempt) { Schedule = result.Schedule };
     }
 
     private static Diagnostic Promote(Diagnostic d) =>

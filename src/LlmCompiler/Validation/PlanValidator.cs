@@ -27,6 +27,7 @@ public static class PlanValidator
         if (document.UnreadableIndexes.Count == 0)
         {
             ChainValidator.Validate(workOrders, commands, document.VerifyContract, options.RepoFiles, chain, warnings);
+            DagValidator.Validate(workOrders, options.RepoFiles, chain, warnings);
         }
         else
         {
@@ -34,6 +35,7 @@ public static class PlanValidator
             // the chain is checked only up to the first unreadable file, and the verify contract not at all.
             var readable = workOrders.TakeWhile(w => w.Index < document.UnreadableIndexes[0]).ToList();
             ChainValidator.Validate(readable, commands.Take(readable.Count).ToList(), null, options.RepoFiles, chain, warnings);
+            DagValidator.Validate(readable, options.RepoFiles, chain, warnings);
         }
         foreach (var wo in workOrders)
         {
@@ -47,6 +49,7 @@ public static class PlanValidator
         var exemptById = new Dictionary<string, bool>(StringComparer.Ordinal);
         for (var i = 0; i < workOrders.Count; i++) exemptById.TryAdd(workOrders[i].DisplayId, exempt[i]);
 
-        return new ValidationResult([.. structural, .. chain, .. warnings], exemptById);
+        var schedule = PlanGraph.Of([.. workOrders.Select(w => w.Value)]).Layers();
+        return new ValidationResult([.. structural, .. chain, .. warnings], exemptById) { Schedule = schedule };
     }
 }

@@ -13,6 +13,9 @@ public sealed record ValidationResult(IReadOnlyList<Diagnostic> Diagnostics, IRe
     public IEnumerable<Diagnostic> Warnings => Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Warning);
 
     public bool HasErrors => Diagnostics.Any(d => d.IsError);
+
+    /// <summary>The work orders in layers that can run at once (<see cref="PlanGraph.Layers"/>); one per layer for a sequential plan.</summary>
+    public IReadOnlyList<IReadOnlyList<string>> Schedule { get; init; } = [];
 }
 
 /// <summary>Knobs of a validation run.</summary>

@@ -59,7 +59,8 @@ internal static class SamplePlans
           "forbidden": [],
           "acceptance_commands": ["dotnet build src/Calc/Calc.csproj"],
           "context_files": ["src/Calc/Calc.csproj", "src/Calc/Calculator.cs"],
-          "notes": null
+          "notes": null,
+          "depends_on": null
         },
         {
           "id": "WO-02",
@@ -71,7 +72,8 @@ internal static class SamplePlans
           "forbidden": ["src/Calc/Calculator.cs"],
           "acceptance_commands": ["dotnet test tests/Calc.Tests/Calc.Tests.csproj --filter FullyQualifiedName~CalculatorTests"],
           "context_files": ["tests/Calc.Tests/Calc.Tests.csproj", "tests/Calc.Tests/CalculatorTests.cs", "src/Calc/Calculator.cs"],
-          "notes": "Use MSTest."
+          "notes": "Use MSTest.",
+          "depends_on": null
         }
       ]
     }

@@ -1,0 +1,96 @@
+using LlmCompiler.Contracts;
+
+namespace LlmCompiler.Validation;
+
+/// <summary>
+/// The dependency graph of a plan. A work order depends on the earlier work orders its <c>depends_on</c> names, plus
+/// the implied ones: an earlier work order that creates a path it reads (<c>context_files</c>) or writes. A
+/// precondition is an assertion about the state, not a fact about files: what it relies on must be declared
+/// (E111), so a precondition never silently reorders a plan.
+/// One without <c>depends_on</c> depends on every earlier work order (the sequential meaning of plans written
+/// before the field existed). Edges only point to earlier work orders, so plan order is a topological order, and
+/// two work orders are concurrent when neither is an ancestor of the other. Unknown or later ids are ignored here
+/// (the chain rules report them, E107/E108).
+/// </summary>
+public sealed class PlanGraph
+{
+    private readonly IReadOnlyList<WorkOrder> _plan;
+    private readonly Dictionary<string, int> _index;
+    private readonly HashSet<int>[] _direct;
+    private readonly HashSet<int>[] _ancestors;
+
+    private PlanGraph(IReadOnlyList<WorkOrder> plan)
+    {
+        _plan = plan;
+        _index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < plan.Count; i++) _index.TryAdd(plan[i].Id, i);
+        _direct = new HashSet<int>[plan.Count];
+        _ancestors = new HashSet<int>[plan.Count];
+        for (var b = 0; b < plan.Count; b++)
+        {
+            var deps = new HashSet<int>();
+            if (plan[b].DependsOn is not { } named)
+            {
+                for (var a = 0; a < b; a++) deps.Add(a);
+            }
+            else
+            {
+                foreach (var id in named)
+                {
+                    if (_index.TryGetValue(id, out var a) && a < b) deps.Add(a);
+                }
+                for (var a = 0; a < b; a++)
+                {
+                    if (ImpliedEdge(plan[a], plan[b])) deps.Add(a);
+                }
+            }
+            _direct[b] = deps;
+            var ancestors = new HashSet<int>(deps);
+            foreach (var d in deps) ancestors.UnionWith(_ancestors[d]);
+            _ancestors[b] = ancestors;
+        }
+    }
+
+    public static PlanGraph Of(IReadOnlyList<WorkOrder> plan) => new(plan);
+
+    /// <summary>True when the plan names no dependencies at all: every work order runs after all earlier ones.</summary>
+    public bool IsSequential => _plan.All(w => w.DependsOn is null);
+
+    /// <summary>The direct dependencies of the work order at <paramref name="index"/>, in plan order.</summary>
+    public IReadOnlyList<int> DependenciesOf(int index) => [.. _direct[index].Order()];
+
+    public IReadOnlySet<int> AncestorsOf(int index) => _ancestors[index];
+
+    public bool IsAncestor(int ancestor, int of) => _ancestors[of].Contains(ancestor);
+
+    /// <summary>Neither is an ancestor of the other: they may run at the same time.</summary>
+    public bool AreConcurrent(int a, int b) => a != b && !IsAncestor(a, b) && !IsAncestor(b, a);
+
+    public int? IndexOf(string id) => _index.TryGetValue(id, out var i) ? i : null;
+
+    /// <summary>
+    /// The work orders in layers: a layer holds the work orders whose dependencies are all in earlier layers (the
+    /// longest path from a root), each layer in plan order. Everything in a layer can run at once.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<string>> Layers()
+    {
+        var depth = new int[_plan.Count];
+        for (var b = 0; b < _plan.Count; b++) depth[b] = _direct[b].Count == 0 ? 0 : _direct[b].Max(a => depth[a]) + 1;
+        return [.. Enumerable.Range(0, _plan.Count).GroupBy(i => depth[i]).OrderBy(g => g.Key)
+            .Select(g => (IReadOnlyList<string>)[.. g.Order().Select(i => _plan[i].Id)])];
+    }
+
+    /// <summary>An earlier work order <paramref name="a"/> creates a path <paramref name="b"/> reads or writes.</summary>
+    public static bool ImpliedEdge(WorkOrder a, WorkOrder b)
+    {
+        // Exact paths: a case-only difference is not a dependency but a collision (E109, E110).
+        var created = a.CreatedPaths.ToHashSet(StringComparer.Ordinal);
+        return created.Count > 0 && (b.ContextFiles.Any(created.Contains) || b.AllowedFiles.Any(created.Contains));
+    }
+
+    /// <summary>
+    /// How the graph compares paths: after the contract's normalisation, and ignoring case, because checkouts on
+    /// Windows and macOS are case-insensitive (<c>src/A.cs</c> and <c>src/a.cs</c> are one file there).
+    /// </summary>
+    public static StringComparer PathComparer => StringComparer.OrdinalIgnoreCase;
+}

@@ -31,6 +31,9 @@ public abstract class LlmcEngineTask : LlmcTask
     /// <summary>Live tokens (input + output) the run may use, from <c>$(LlmcMaxTokens)</c>; named so no parameter looks like a secret.</summary>
     public string? UsageBudget { get; set; }
 
+    /// <summary>Work orders at once, from <c>$(LlmcMaxParallel)</c>.</summary>
+    public string? MaxParallel { get; set; }
+
     /// <summary>Sampling temperature, from <c>$(LlmcTemperature)</c>.</summary>
     public string? Temperature { get; set; }
 
@@ -49,7 +52,7 @@ public abstract class LlmcEngineTask : LlmcTask
             [Settings.MaxTokens] = UsageBudget, [Settings.PriceTable] = PriceTable, [Settings.NetworkTimeoutSeconds] = NetworkTimeoutSeconds,
             [Settings.CallDeadlineSeconds] = CallDeadlineSeconds, [Settings.VerifyCommand] = VerifyCommand, [Settings.ArtifactsDir] = ArtifactsDirectory,
             [Settings.Sandbox] = Sandbox, [Settings.SandboxNetwork] = SandboxNetwork, [Settings.PassEnvironment] = PassEnvironment,
-            [Settings.Rerun] = Rerun, [Settings.RepoRoot] = RepoRoot,
+            [Settings.Rerun] = Rerun, [Settings.RepoRoot] = RepoRoot, [Settings.MaxParallel] = MaxParallel,
         };
         var (settings, diagnostics) = Settings.Parse(name => raw.GetValueOrDefault(name), SettingsSource.MSBuild, projectDirectory);
         foreach (var diagnostic in diagnostics) MSBuildDiagnosticLogger.Report(Log, diagnostic);

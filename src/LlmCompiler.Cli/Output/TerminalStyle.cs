@@ -29,7 +29,7 @@ internal sealed class TerminalStyle
     public string Verdict(string verdict) => verdict switch
     {
         "PASS" or "DONE" => Success(verdict),
-        "FAIL" or "ERROR" or "REFUSED" or "STOPPED" => Error(verdict),
+        "FAIL" or "ERROR" or "REFUSED" or "STOPPED" or "BLOCKED" => Error(verdict),
         _ => verdict,
     };
 

@@ -21,6 +21,7 @@ public sealed record LlmcOptions
     public string? CassettesDirectory { get; init; }
     public float? Temperature { get; init; }
     public int? MaxAttempts { get; init; }
+    public int? MaxParallel { get; init; }
     public TimeSpan? CommandTimeout { get; init; }
     public decimal? MaxCostUsd { get; init; }
     public long? MaxTokens { get; init; }
@@ -78,6 +79,7 @@ public sealed record LlmcOptions
         return defaults with
         {
             MaxAttempts = Attempts,
+            MaxParallel = MaxParallel ?? 2,
             CommandTimeout = CommandTimeout ?? defaults.CommandTimeout,
             VerifyCommandOverride = VerifyCommand,
             AllowVerifyExempt = allowVerifyExempt,

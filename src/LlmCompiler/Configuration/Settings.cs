@@ -35,11 +35,15 @@ public static partial class Settings
     public const string PassEnvironment = nameof(PassEnvironment);
     public const string Rerun = nameof(Rerun);
     public const string RepoRoot = nameof(RepoRoot);
+    public const string MaxParallel = nameof(MaxParallel);
 
     /// <summary>The upper limit of attempts, for the planner and the factory alike.</summary>
     public const int AttemptsLimit = Planning.PlanCompiler.MaxAttemptsLimit;
 
     private const int SecondsLimit = 24 * 3600;
+
+    /// <summary>The most work orders at once: each is a worktree and usually a parallel dotnet build of its own.</summary>
+    public const int ParallelLimit = 16;
 
     /// <summary>MSBuild logs variables with these prefixes in every binary log, whether or not they are read.</summary>
     private static readonly string[] AlwaysLoggedPrefixes = ["MSBUILD", "DOTNET_", "COMPLUS_"];
@@ -64,6 +68,7 @@ public static partial class Settings
         new(CallDeadlineSeconds, "--call-deadline-seconds", "LlmcCallDeadlineSeconds", "SECONDS", "600", "Overall limit of one model call, retries included.", SettingScope.Model),
         new(VerifyCommand, "--verify-command", "LlmcVerifyCommand", "COMMAND", "the manifest's verify_contract.command", "Run this instead of the verify contract's command (argv, no shell).", SettingScope.Run),
         new(ArtifactsDir, "--artifacts-dir", "LlmcArtifactsDir", "DIR", "none", "Put each run's artifacts (prompts, answers, command output, summary) in DIR/<run-id> (the factory keeps them in .llmc/runs as well).", SettingScope.Model),
+        new(MaxParallel, "--parallel", "LlmcMaxParallel", "N", "2", $"How many work orders of a plan with depends_on run at once, each in its own worktree, 1 to {ParallelLimit}; 1 runs one after the other.", SettingScope.Run),
         new(Sandbox, "--sandbox", "LlmcSandbox", "auto|required|off", "auto", "Contain verify/acceptance commands: auto (sandbox when bubblewrap is available, else warn), required, off.", SettingScope.Run),
         new(SandboxNetwork, "--sandbox-network", "LlmcSandboxNetwork", "true|false", "true", "Network inside the sandbox (NuGet restore needs it unless every package is cached).", SettingScope.Run),
         new(PassEnvironment, "--pass-env", "LlmcPassEnvironment", "NAME", "none", "An environment variable verify/acceptance commands may see besides the allow-list.", SettingScope.Run, Repeatable: true),
@@ -133,6 +138,7 @@ public static partial class Settings
             CassettesDirectory = FullPath(Cassettes),
             Temperature = Number(Text(Temperature), Temperature, 0, 2, Fail) is { } t ? (float)t : null,
             MaxAttempts = Whole(Text(MaxAttempts), MaxAttempts, 1, AttemptsLimit, Fail) is { } a ? (int)a : null,
+            MaxParallel = Whole(Text(MaxParallel), MaxParallel, 1, ParallelLimit, Fail) is { } p ? (int)p : null,
             CommandTimeout = Whole(Text(TimeoutSeconds), TimeoutSeconds, 1, SecondsLimit, Fail) is { } s ? TimeSpan.FromSeconds(s) : null,
             MaxCostUsd = Amount(Text(MaxCostUsd), Fail),
             MaxTokens = Whole(Text(MaxTokens), MaxTokens, 1, long.MaxValue, Fail),
@@ -169,6 +175,7 @@ public static partial class Settings
     {
         Temperature => "0–2",
         MaxAttempts => $"1–{AttemptsLimit}",
+        MaxParallel => $"1–{ParallelLimit}",
         TimeoutSeconds => $"1–{SecondsLimit}",
         NetworkTimeoutSeconds or CallDeadlineSeconds => $"> 0, ≤ {SecondsLimit}",
         MaxTokens => "≥ 1",

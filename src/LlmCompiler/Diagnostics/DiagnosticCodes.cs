@@ -52,6 +52,9 @@ public static class DiagnosticCodes
     public const string SandboxUnavailable = "E217";
     public const string ChangedOutsideWorktree = "E218";
     public const string LandedWorkMismatch = "E219";
+    public const string IntegrationFailed = "E240";
+    public const string DependencyNotLanded = "E241";
+    public const string KeptWorkUnusable = "E242";
     public const string RunningUnsandboxed = "W217";
     public const string OutputCapped = "W218";
     public const string UntrustedTrailer = "W219";

@@ -5,6 +5,12 @@ namespace LlmCompiler.Factory;
 /// <summary>Settings of one factory run (one work order, or a plan with run-all).</summary>
 public sealed record FactoryOptions
 {
+    /// <summary>
+    /// How many work orders of a plan with <c>depends_on</c> may run at once, each in its own worktree slot; 1 runs
+    /// every plan one work order after the other.
+    /// </summary>
+    public int MaxParallel { get; init; } = 1;
+
     /// <summary>Attempts per work order, the first included; the planner uses the same default.</summary>
     public int MaxAttempts { get; init; } = 3;
 
@@ -73,6 +79,14 @@ public sealed record RunOutcome
     public bool CostKnown { get; init; } = true;
     public string? RunDirectory { get; init; }
     public IReadOnlyList<Diagnostic> Diagnostics { get; init; } = [];
+
+    /// <summary>The commit the run made (landed, kept, or neither when landing was refused).</summary>
+    public string? Commit { get; init; }
+
+    /// <summary>The worktree slot it ran in, and when: what overlapped in a parallel run.</summary>
+    public string? Slot { get; init; }
+    public DateTimeOffset? Started { get; init; }
+    public DateTimeOffset? Finished { get; init; }
 
     /// <summary>A work order that was not run at all (a refusal before any attempt): verdict <c>REFUSED</c>, zero attempts.</summary>
     public static RunOutcome Refused(string woId, IEnumerable<Diagnostic> diagnostics) =>

@@ -105,6 +105,10 @@ public static class FactoryRunner
             IReadOnlyList<Diagnostic> runWarnings = [.. session.Warnings, .. landed.Warnings];
             foreach (var warning in landed.Warnings) log.WriteLine(warning.ToCanonicalString());
             var headTree = await session.Git.TreeEntriesAsync(session.Root, "HEAD", ct).ConfigureAwait(false);
+            if (options.MaxParallel > 1 && !PlanGraph.Of(workOrders).IsSequential)
+            {
+                return await RunInParallelAsync(session, workOrders, verify, llmFactory, landed, headTree, options, runWarnings, log, progress, Path.GetFullPath(workOrdersDir), ct).ConfigureAwait(false);
+            }
             ILlmClient? llm = null;
             foreach (var wo in workOrders)
             {
@@ -121,6 +125,31 @@ public static class FactoryRunner
             }
             return new(outcomes, FactoryExitCodes.Pass, runWarnings);
         }
+    }
+
+    /// <summary>
+    /// The plan's work orders as their dependencies allow, several at once (<see cref="Parallel.DagRunner"/>); what
+    /// is already landed or refused up front is decided here, as for a sequential run.
+    /// </summary>
+    private static async Task<RunAllOutcome> RunInParallelAsync(FactorySession session, IReadOnlyList<WorkOrder> workOrders, VerifyContract? verify,
+        Func<ILlmClient> llmFactory, Landing.LandedWork landed, IReadOnlyDictionary<string, Git.TreeEntry> headTree, FactoryOptions options,
+        IReadOnlyList<Diagnostic> runWarnings, TextWriter log, Action<RunOutcome>? progress, string planDirectory, CancellationToken ct)
+    {
+        var decided = new Dictionary<int, RunOutcome>();
+        for (var i = 0; i < workOrders.Count; i++)
+        {
+            var wo = workOrders[i];
+            if (Decide(wo, landed, headTree, options) is { } outcome) decided[i] = outcome;
+            else if (await session.RefusalAsync(wo, ct).ConfigureAwait(false) is { } refused) decided[i] = refused;
+        }
+        if (decided.Count < workOrders.Count)
+        {
+            var llm = llmFactory();
+            if (Preflight(llm) is { } noKey) return new([], FactoryExitCodes.Fail, [.. runWarnings, noKey]);
+            llmFactory = () => llm;
+        }
+        foreach (var (_, outcome) in decided.OrderBy(d => d.Key).Where(d => d.Value.Verdict == "DONE")) progress?.Invoke(outcome);
+        return await new Parallel.DagRunner(session, workOrders, verify, llmFactory, planDirectory, log, ct).RunAsync(decided, runWarnings, progress).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ using LlmCompiler.IO;
 using LlmCompiler.Llm;
 using LlmCompiler.Processes;
 using LlmCompiler.Secrets;
+using LlmCompiler.Factory.Parallel;
 
 namespace LlmCompiler.Factory;
 
@@ -62,26 +63,26 @@ public sealed class FactorySession : IDisposable
     /// includes ignored files) costs tens of milliseconds where a fresh checkout of a large tree costs seconds. It lives
     /// in the tool's cache folder, never in the user's checkout, and is re-created whenever the reset cannot prove it clean.
     /// </summary>
-    internal async Task<AttemptSlot> PrepareAttemptSlotAsync(string baseline, CancellationToken ct)
+    internal async Task<AttemptSlot> PrepareAttemptSlotAsync(string baseline, CancellationToken ct, string slot = RepositoryLayout.AttemptSlot)
     {
-        var path = Layout.Slot("attempt");
+        var path = Layout.Slot(slot);
         var gitDir = Directory.Exists(path) ? AttemptSlot.ReadGitDir(path) : null;
         var ours = gitDir is not null && PhysicalPath.IsInside(gitDir, Path.Combine(CommonDir, "worktrees"));
         if (ours && await _git.ResetOwnWorktreeAsync(path, baseline, ct).ConfigureAwait(false))
         {
-            return NewSlot(path, gitDir!);
+            return NewSlot(slot, path, gitDir!);
         }
         await DiscardAttemptWorktreeAsync(path).ConfigureAwait(false);
         CreatePrivateDirectory(Layout.WorktreesDirectory);
         await _git.WorktreePruneAsync(Root, ct).ConfigureAwait(false);
         await _git.WorktreeAddAsync(Root, path, baseline, ct).ConfigureAwait(false);
         gitDir = AttemptSlot.ReadGitDir(path) ?? throw new IOException($"git worktree add left no .git file in '{path}'");
-        return NewSlot(path, gitDir);
+        return NewSlot(slot, path, gitDir);
     }
 
-    private AttemptSlot NewSlot(string path, string gitDir)
+    private AttemptSlot NewSlot(string name, string path, string gitDir)
     {
-        var slot = new AttemptSlot("attempt", path, gitDir, Layout.ScratchDirectory("attempt"));
+        var slot = new AttemptSlot(name, path, gitDir, Layout.ScratchDirectory(name));
         CreatePrivateDirectory(Path.GetDirectoryName(slot.Scratch)!);
         slot.ResetScratch();
         return slot;
@@ -246,8 +247,7 @@ public sealed class FactorySession : IDisposable
     /// <param name="planDirectory">The folder the work order was read from; no proposal may write inside it.</param>
     public async Task<RunOutcome> RunWorkOrderAsync(WorkOrder wo, VerifyContract? verifyContract, ILlmClient llm, CancellationToken ct, string? planDirectory = null)
     {
-        if (VerifyExemptRefusal(wo, Options.AllowVerifyExempt) is { } refusal) return RunOutcome.Refused(wo.Id, [refusal]);
-        if (await DirtyErrorAsync(ct, wo).ConfigureAwait(false) is { } dirty) return RunOutcome.Refused(wo.Id, [dirty]);
+        if (await RefusalAsync(wo, ct).ConfigureAwait(false) is { } refused) return refused;
         var head = await _git.HeadCommitAsync(Root, ct).ConfigureAwait(false);
         var branch = await _git.CurrentBranchAsync(Root, ct).ConfigureAwait(false);
         if (head is null || branch != Branch)
@@ -257,6 +257,21 @@ public sealed class FactorySession : IDisposable
         var run = new WorkOrderRun(this, wo, verifyContract, llm, head, _log, ProtectedDirectories(planDirectory));
         return await run.ExecuteAsync(ct).ConfigureAwait(false);
     }
+
+    /// <summary>Why <paramref name="wo"/> may not run at all (verify-exempt policy E203, a dirty checkout where it writes E201), or null.</summary>
+    internal async Task<RunOutcome?> RefusalAsync(WorkOrder wo, CancellationToken ct)
+    {
+        if (VerifyExemptRefusal(wo, Options.AllowVerifyExempt) is { } refusal) return RunOutcome.Refused(wo.Id, [refusal]);
+        return await DirtyErrorAsync(ct, wo).ConfigureAwait(false) is { } dirty ? RunOutcome.Refused(wo.Id, [dirty]) : null;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="wo"/> from <paramref name="baseline"/> as <paramref name="placement"/> says (a slot of a
+    /// parallel run, kept rather than landed, or the merge queue's own stages). The caller has checked the checkout.
+    /// </summary>
+    internal Task<RunOutcome> RunPlacedAsync(WorkOrder wo, VerifyContract? verifyContract, ILlmClient llm, string baseline, WorkOrderPlacement placement,
+        string? planDirectory, TextWriter log, CancellationToken ct) =>
+        new WorkOrderRun(this, wo, verifyContract, llm, baseline, log, ProtectedDirectories(planDirectory), placement).ExecuteAsync(ct);
 
     /// <summary>
     /// The plan folder and the cassette folder, repository-relative, when they lie in the repository: the contract

@@ -15,6 +15,7 @@ internal static class JournalEvents
     public const string AttemptFinished = "attempt_finished";
     public const string Landing = "landing";
     public const string Landed = "landed";
+    public const string Kept = "kept";
     public const string RunFinished = "run_finished";
     public const string Recovered = "recovered";
 }

@@ -13,10 +13,15 @@ public static class OutcomeText
     {
         "DONE" => $"{o.WorkOrderId} already landed{(o.LandedCommit is null ? "" : $" in {Short(o.LandedCommit)}")}; skipped",
         "REFUSED" => $"{o.WorkOrderId} {verdict("not run")}: {FirstDiagnostic(o)}",
+        "BLOCKED" => $"{o.WorkOrderId} {verdict("BLOCKED")}: {LastDiagnostic(o)}",
         _ => string.Create(CultureInfo.InvariantCulture,
             $"{o.WorkOrderId} {verdict(o.Verdict)} after {o.Attempts} attempt(s) in {o.Duration.TotalSeconds:0.0} s, {o.InputTokens} tokens in / {o.OutputTokens} out, {CostText.Describe(o.CostUsd, o.CostKnown)}")
             + (o.LandedCommit is not null ? $"; landed {Short(o.LandedCommit)}" : o.KeptBranch is not null ? $"; commit kept on {o.KeptBranch}" : ""),
     };
+
+    /// <summary>A blocked work order's last error is why it is blocked (the ones before are what failed on the way).</summary>
+    private static string LastDiagnostic(RunOutcome o) =>
+        o.Diagnostics.LastOrDefault(d => d.IsError) is { } d ? $"{d.Code} {d.Message}" : "blocked";
 
     private static string FirstDiagnostic(RunOutcome o) =>
         o.Diagnostics.FirstOrDefault(d => d.IsError) is { } d ? $"{d.Code} {d.Message}" : "refused";

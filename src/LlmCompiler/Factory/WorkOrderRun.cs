@@ -4,6 +4,7 @@ using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Factory.Attempts;
 using LlmCompiler.Factory.Landing;
+using LlmCompiler.Factory.Parallel;
 using LlmCompiler.Factory.Records;
 using LlmCompiler.IO;
 using LlmCompiler.Llm;
@@ -25,6 +26,7 @@ internal sealed class WorkOrderRun
     private readonly TextWriter _log;
     private readonly IReadOnlyList<(string Directory, string Reason)> _protectedDirectories;
     private readonly AttemptPipeline _pipeline;
+    private readonly WorkOrderPlacement _placement;
     private readonly string _runId = FactorySession.NewRunId();
     private readonly RunArtifacts _artifacts;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -33,7 +35,7 @@ internal sealed class WorkOrderRun
     private RunContext? _run;
 
     public WorkOrderRun(FactorySession session, WorkOrder wo, VerifyContract? verify, ILlmClient llm, string baseline, TextWriter log,
-        IReadOnlyList<(string Directory, string Reason)> protectedDirectories)
+        IReadOnlyList<(string Directory, string Reason)> protectedDirectories, WorkOrderPlacement? placement = null)
     {
         _session = session;
         _wo = wo;
@@ -42,11 +44,13 @@ internal sealed class WorkOrderRun
         _baseline = baseline;
         _log = log;
         _protectedDirectories = protectedDirectories;
-        _pipeline = session.Options.Pipeline ?? AttemptPipeline.Default;
+        _placement = placement ?? WorkOrderPlacement.Sequential;
+        _pipeline = _placement.Pipeline ?? session.Options.Pipeline ?? AttemptPipeline.Default;
         _artifacts = new RunArtifacts(Path.Combine(session.Layout.FactoryRunsDirectory, _runId));
     }
 
     private FactoryOptions Options => _session.Options;
+    private int MaxAttempts => _placement.MaxAttempts ?? Options.MaxAttempts;
     private string MarkerPath => Path.Combine(_session.ActiveDir, _runId);
 
     public async Task<RunOutcome> ExecuteAsync(CancellationToken ct)
@@ -106,13 +110,15 @@ internal sealed class WorkOrderRun
         FailureBrief? previous = null;
         (string Answer, string Failure)? lastFailure = null;
         var repeated = false;
-        for (var attempt = 1; attempt <= Options.MaxAttempts; attempt++)
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             var (context, result) = await RunAttemptAsync(run, attempt, previous, ct).ConfigureAwait(false);
-            if (!result.Failed) return await LandAsync(run, context.Commit!.Value, ct).ConfigureAwait(false);
+            if (!result.Failed) return _placement.KeepBranch is { } keep
+                ? await KeepAsync(run, context.Commit!.Value.Id, keep, ct).ConfigureAwait(false)
+                : await LandAsync(run, context.Commit!.Value, ct).ConfigureAwait(false);
             var brief = result.Failure!;
             previous = brief;
-            _log.WriteLine($"llmc: {_wo.Id} attempt {attempt}/{Options.MaxAttempts} failed at {ExecutorPrompt.StageName(brief.Stage)} ({brief.Code}): {FirstLine(brief.Cause?.Message ?? brief.PrimaryErrorExcerpt)}");
+            _log.WriteLine($"llmc: {_wo.Id} attempt {attempt}/{MaxAttempts} failed at {ExecutorPrompt.StageName(brief.Stage)} ({brief.Code}): {FirstLine(brief.Cause?.Message ?? brief.PrimaryErrorExcerpt)}");
             if (!brief.IsRetryable || result.Fatal) break;
             // The same answer failing the same way twice will fail again: save the remaining attempts and their cost.
             var signature = context.AnswerHash is null ? ((string, string)?)null : (context.AnswerHash, brief.Code + "\n" + brief.PrimaryErrorExcerpt);
@@ -130,8 +136,8 @@ internal sealed class WorkOrderRun
     private async Task<(AttemptContext Context, StageResult Result)> RunAttemptAsync(RunContext run, int attempt, FailureBrief? previous, CancellationToken ct)
     {
         var started = Stopwatch.StartNew();
-        run.Journal.Append(JournalEvents.WorktreePreparing, new JsonObject { ["attempt"] = attempt, ["path"] = _session.Layout.Slot("attempt") });
-        var slot = await _session.PrepareAttemptSlotAsync(_baseline, ct).ConfigureAwait(false);
+        run.Journal.Append(JournalEvents.WorktreePreparing, new JsonObject { ["attempt"] = attempt, ["path"] = _session.Layout.Slot(_placement.Slot) });
+        var slot = await _session.PrepareAttemptSlotAsync(_baseline, ct, _placement.Slot).ConfigureAwait(false);
         var context = new AttemptContext(run, attempt, slot, previous);
         var result = StageResult.Continue;
         try
@@ -157,11 +163,11 @@ internal sealed class WorkOrderRun
         var diagnostics = new List<Diagnostic> { final };
         if (repeated)
         {
-            diagnostics.Add(DiagnosticCatalog.Create(DiagnosticCodes.AttemptsExhausted, $"{_wo.Id}: stopped after {_attempts.Count} of {Options.MaxAttempts} attempts: the last two gave the same answer and failed the same way at {ExecutorPrompt.StageName(last.Stage)}", _wo.Id));
+            diagnostics.Add(DiagnosticCatalog.Create(DiagnosticCodes.AttemptsExhausted, $"{_wo.Id}: stopped after {_attempts.Count} of {MaxAttempts} attempts: the last two gave the same answer and failed the same way at {ExecutorPrompt.StageName(last.Stage)}", _wo.Id));
         }
-        else if (last.IsRetryable && _attempts.Count >= Options.MaxAttempts)
+        else if (last.IsRetryable && _attempts.Count >= MaxAttempts)
         {
-            var all = Options.MaxAttempts == 1 ? "the only attempt" : $"all {Options.MaxAttempts} attempts failed; the last";
+            var all = MaxAttempts == 1 ? "the only attempt" : $"all {MaxAttempts} attempts failed; the last";
             diagnostics.Add(DiagnosticCatalog.Create(DiagnosticCodes.AttemptsExhausted, $"{_wo.Id}: {all} failed at {ExecutorPrompt.StageName(last.Stage)}", _wo.Id));
         }
         return diagnostics;
@@ -181,13 +187,22 @@ internal sealed class WorkOrderRun
         return Finish(run.Journal, run.WorkOrderSha256, "PASS", FactoryExitCodes.Pass, commit.Id, null, [], null, commit.Id);
     }
 
+    /// <summary>A passing commit of a parallel or no-land run: kept on its branch for the merge queue, not landed.</summary>
+    private async Task<RunOutcome> KeepAsync(RunContext run, string commit, string branch, CancellationToken ct)
+    {
+        await _session.Git.SetBranchAsync(_session.Root, branch, commit, ct).ConfigureAwait(false);
+        run.Journal.Append(JournalEvents.Kept, new JsonObject { ["commit"] = commit, ["branch"] = branch });
+        await _session.Git.DeleteBranchAsync(_session.Root, run.BranchName, CancellationToken.None).ConfigureAwait(false);
+        return Finish(run.Journal, run.WorkOrderSha256, "PASS", FactoryExitCodes.Pass, null, branch, [], null, commit);
+    }
+
     private RunOutcome Finish(Journal journal, string woSha256, string verdict, int exitCode, string? landed, string? keptBranch, IReadOnlyList<Diagnostic> diagnostics, string? error, string? commit = null)
     {
         var usage = _run?.Usage ?? new RunUsage();
         var all = diagnostics.Concat(_run?.Warnings ?? []).ToList();
         var summary = new RunSummary
         {
-            RunId = _runId, WorkOrderId = _wo.Id, WorkOrderSha256 = woSha256, Verdict = verdict,
+            RunId = _runId, WorkOrderId = _wo.Id, WorkOrderSha256 = woSha256, Verdict = verdict, Slot = _placement.Slot,
             TotalAttempts = _attempts.Count, BaselineCommit = _baseline, WorkingBranch = _session.Branch,
             LandedCommit = landed, KeptBranch = keptBranch, Commit = commit,
             Started = _started.ToString("O"), Finished = DateTimeOffset.UtcNow.ToString("O"),
@@ -195,7 +210,7 @@ internal sealed class WorkOrderRun
             Llm = new LlmUsageRecord { Calls = usage.Calls, InputTokens = usage.InputTokens, OutputTokens = usage.OutputTokens, CostUsd = usage.CostUsd, CostKnown = usage.CostKnown },
             Config = new RunConfigRecord
             {
-                LlmModel = Options.Model, LlmTemperature = Options.Temperature, MaxAttempts = Options.MaxAttempts,
+                LlmModel = Options.Model, LlmTemperature = Options.Temperature, MaxAttempts = MaxAttempts,
                 TimeoutSeconds = Options.CommandTimeout.TotalSeconds, RepoRoot = _session.Root, OutDir = _artifacts.Directory,
                 Sandbox = _session.Containment.Description, VerifyCommandOverride = Options.VerifyCommandOverride,
                 Defaults = new WriteLimitsRecord { MaxFileWriteBytes = WriteProposal.MaxFileBytes, MaxTotalWriteBytes = WriteProposal.MaxTotalBytes, ContextBudgetBytes = Options.ContextBudgetBytes },
@@ -219,7 +234,8 @@ internal sealed class WorkOrderRun
         {
             WorkOrderId = _wo.Id, Verdict = verdict, ExitCode = exitCode, RunId = _runId, LandedCommit = landed, KeptBranch = keptBranch,
             Attempts = _attempts.Count, Duration = _clock.Elapsed, InputTokens = usage.InputTokens, OutputTokens = usage.OutputTokens,
-            CostUsd = usage.CostUsd, CostKnown = usage.CostKnown, RunDirectory = _artifacts.Directory, Diagnostics = all,
+            CostUsd = usage.CostUsd, CostKnown = usage.CostKnown, RunDirectory = _artifacts.Directory, Diagnostics = all, Commit = commit,
+            Slot = _placement.Slot, Started = _started, Finished = DateTimeOffset.UtcNow,
         };
     }
 

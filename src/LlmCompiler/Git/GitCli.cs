@@ -336,6 +336,35 @@ public sealed class GitCli(ChildEnvironment? environment = null, TimeSpan? timeo
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
+    /// <summary>The bytes of a blob (a file's content as committed).</summary>
+    public async Task<byte[]> ReadBlobAsync(string repo, string objectId, CancellationToken ct = default)
+    {
+        var r = await TryRunAsync(repo, ["cat-file", "blob", objectId], ct).ConfigureAwait(false);
+        if (!r.Succeeded || r.Stdout is null || r.StdoutOverflowed) throw new GitException($"git cat-file blob {objectId} failed", r);
+        return r.Stdout;
+    }
+
+    /// <summary>A commit's tree, parents and message.</summary>
+    public async Task<GitCommitInfo> CommitInfoAsync(string repo, string commit, CancellationToken ct = default)
+    {
+        var output = await RunAsync(repo, ["log", "-1", "--format=%T%x00%P%x00%B", commit, "--"], ct).ConfigureAwait(false);
+        var parts = output.Split('\0', 3);
+        if (parts.Length < 3) throw new IOException($"git log {commit} printed no commit");
+        return new GitCommitInfo(commit, parts[0].Trim(), parts[1].Split(' ', StringSplitOptions.RemoveEmptyEntries), parts[2].TrimEnd('\n') + "\n");
+    }
+
+    /// <summary>A new commit with an existing tree, one parent and a message (a commit moved onto another parent).</summary>
+    public async Task<string> CommitExistingTreeAsync(string repo, string tree, string parent, string message, CancellationToken ct = default)
+    {
+        var identity = await IdentityArgsAsync(repo, ct).ConfigureAwait(false);
+        return (await RunAsync(repo, [.. identity, "commit-tree", tree, "-p", parent, "-F", "-"], ct,
+            new GitInput(new UTF8Encoding(false).GetBytes(message))).ConfigureAwait(false)).Trim();
+    }
+
+    /// <summary>Points a branch at a commit, creating or moving it.</summary>
+    public Task SetBranchAsync(string repo, string branch, string commit, CancellationToken ct = default) =>
+        RunAsync(repo, ["branch", "--quiet", "--no-track", "-f", branch, commit], ct);
+
     /// <summary>Every value of trailer <paramref name="key"/> in the history of HEAD.</summary>
     public async Task<IReadOnlySet<string>> TrailerValuesAsync(string repo, string key, CancellationToken ct = default)
     {
@@ -345,3 +374,6 @@ public sealed class GitCli(ChildEnvironment? environment = null, TimeSpan? timeo
 
     private static string Out(ProcessResult r) => r.Stdout is null ? "" : Encoding.UTF8.GetString(r.Stdout);
 }
+
+/// <summary>What the factory reads of a commit.</summary>
+public sealed record GitCommitInfo(string Id, string Tree, IReadOnlyList<string> Parents, string Message);

@@ -39,6 +39,21 @@ public sealed record RepositoryLayout(string Root, string CommonDir)
     public string WorktreesDirectory => Path.Combine(CacheRoot(), "worktrees", RepositoryId);
     public string Slot(string name) => Path.Combine(WorktreesDirectory, name);
 
+    /// <summary>The slot of sequential runs.</summary>
+    public const string AttemptSlot = "attempt";
+
+    /// <summary>The slot where the merge queue checks a work order on the integrated tree.</summary>
+    public const string LandingSlot = "landing";
+
+    /// <summary>The <paramref name="k"/>-th slot of parallel work orders (1-based).</summary>
+    public static string ParallelSlot(int k) => $"slot-{k}";
+
+    /// <summary>Whether a worktree's admin name in the git dir is one of the harness's slots (git may append digits).</summary>
+    public static bool IsSlotName(string adminName) =>
+        adminName.StartsWith(AttemptSlot, StringComparison.Ordinal) && adminName[AttemptSlot.Length..].All(char.IsAsciiDigit)
+        || adminName.StartsWith(LandingSlot, StringComparison.Ordinal) && adminName[LandingSlot.Length..].All(char.IsAsciiDigit)
+        || adminName.StartsWith("slot-", StringComparison.Ordinal) && adminName.Length > 5 && adminName[5..].All(char.IsAsciiDigit);
+
     /// <summary>The private, writable TMPDIR and HOME of commands run in a slot; emptied before each command.</summary>
     public string ScratchDirectory(string slot) => Path.Combine(CacheRoot(), "scratch", RepositoryId, slot);
 

@@ -32,6 +32,14 @@ internal sealed class AttemptPipeline
         return new AttemptPipeline([.. Stages.Take(index + 1), stage, .. Stages.Skip(index + 1)]);
     }
 
+    /// <summary>This pipeline with the stage named <paramref name="name"/> replaced by <paramref name="stage"/>.</summary>
+    public AttemptPipeline Replace(string name, IAttemptStage stage)
+    {
+        var index = Stages.Select(s => s.Name).ToList().IndexOf(name);
+        if (index < 0) throw new ArgumentException($"no stage named '{name}'", nameof(name));
+        return new AttemptPipeline([.. Stages.Take(index), stage, .. Stages.Skip(index + 1)]);
+    }
+
     /// <summary>Runs the stages in order until one fails; each one's outcome goes into the attempt record.</summary>
     public async Task<StageResult> RunAsync(AttemptContext context, CancellationToken ct)
     {

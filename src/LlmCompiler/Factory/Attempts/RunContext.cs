@@ -30,6 +30,12 @@ internal sealed class RunContext
     public RunUsage Usage { get; } = new();
     public List<Diagnostic> Warnings { get; } = [];
 
+    /// <summary>
+    /// Cassettes a kept commit recorded, carried into the merge queue's commit of the same work order (its replay makes
+    /// no call, so it records none of its own).
+    /// </summary>
+    public IReadOnlyList<TreeEntry> CarriedCassettes { get; set; } = [];
+
     /// <summary>Repository-relative cassette files the landing commit carries, with their blob ids (set by the commit stage).</summary>
     public IReadOnlyDictionary<string, string> CassetteBlobs { get; set; } = new Dictionary<string, string>();
 

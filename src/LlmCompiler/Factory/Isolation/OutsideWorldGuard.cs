@@ -132,12 +132,26 @@ internal sealed class OutsideWorldGuard
         }
 
         // The attempt's own HEAD and index move legitimately; other worktrees' indexes are refreshed by any git status;
-        // remote-tracking refs move when an IDE fetches. None of them runs code or moves a branch.
+        // remote-tracking refs move when an IDE fetches. None of them runs code or moves a branch. Work orders running
+        // in parallel reset their own slots and keep their commits on llmc/ branches meanwhile: the harness's own
+        // namespace, which never moves the user's branch (landing waits until no command runs).
         bool IsVolatileGitState(string path) =>
             PhysicalPath.IsInside(path, attemptGitDir)
             || Path.GetFileName(path) is "index" or "FETCH_HEAD" || path.EndsWith(".lock", StringComparison.Ordinal)
             || PhysicalPath.IsInside(path, Path.Combine(scope.CommonDir, "refs", "remotes"))
-            || PhysicalPath.IsInside(path, Path.Combine(scope.CommonDir, "logs", "refs", "remotes"));
+            || PhysicalPath.IsInside(path, Path.Combine(scope.CommonDir, "logs", "refs", "remotes"))
+            || PhysicalPath.IsInside(path, Path.Combine(scope.CommonDir, "refs", "heads", "llmc"))
+            || PhysicalPath.IsInside(path, Path.Combine(scope.CommonDir, "logs", "refs", "heads", "llmc"))
+            || IsOtherSlotCheckoutState(path);
+
+        // Another slot's HEAD, ORIG_HEAD and reflog, which its own reset moves (its config stays watched).
+        bool IsOtherSlotCheckoutState(string path)
+        {
+            var worktrees = Path.Combine(scope.CommonDir, "worktrees");
+            if (!PhysicalPath.IsInside(path, worktrees) || path == worktrees) return false;
+            var parts = Path.GetRelativePath(worktrees, path).Split(Path.DirectorySeparatorChar);
+            return RepositoryLayout.IsSlotName(parts[0]) && (parts.Length > 1 && parts[1] is "HEAD" or "ORIG_HEAD" or "logs" or "AUTO_MERGE");
+        }
         if (scope.CheckoutRoot is { } root)
         {
             var gitEntry = Path.Combine(root, ".git");

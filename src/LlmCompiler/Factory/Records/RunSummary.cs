@@ -17,6 +17,9 @@ public sealed record RunSummary
     /// <summary>PASS, FAIL, or ERROR (cancelled, internal error, or a run that died and was recovered).</summary>
     public string Verdict { get; init; } = "";
     public int TotalAttempts { get; init; }
+
+    /// <summary>The worktree slot the run used (<c>attempt</c>, or <c>slot-N</c> in a parallel run).</summary>
+    public string? Slot { get; init; }
     public string? BaselineCommit { get; init; }
     public string? WorkingBranch { get; init; }
     public string? LandedCommit { get; init; }

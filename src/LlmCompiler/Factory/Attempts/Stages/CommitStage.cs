@@ -25,6 +25,12 @@ internal sealed class CommitStage : IAttemptStage
         var entries = context.Blobs.Select(b => new TreeEntry(run.BaselineTree.TryGetValue(b.Path, out var old) && old.Mode is "100755" or "100644" ? old.Mode : "100644", b.ObjectId, b.Path)).ToList();
         var (cassetteEntries, cassetteDirectory) = await RecordedCassettesAsync(run, ct).ConfigureAwait(false);
         entries.AddRange(cassetteEntries);
+        foreach (var carried in run.CarriedCassettes.Where(c => !entries.Any(e => e.Path == c.Path))) entries.Add(carried);
+        if (cassetteDirectory is null && run.CarriedCassettes.Count > 0) cassetteDirectory = run.CarriedCassettes[0].Path[..run.CarriedCassettes[0].Path.LastIndexOf('/')];
+        if (run.CarriedCassettes.Count > 0)
+        {
+            run.CassetteBlobs = new Dictionary<string, string>(run.CassetteBlobs.Concat(run.CarriedCassettes.Where(c => !run.CassetteBlobs.ContainsKey(c.Path)).Select(c => KeyValuePair.Create(c.Path, c.ObjectId))), StringComparer.Ordinal);
+        }
         var expected = entries.Where(e => !run.BaselineTree.TryGetValue(e.Path, out var old) || old.ObjectId != e.ObjectId || old.Mode != e.Mode)
             .Select(e => e.Path).Order(StringComparer.Ordinal).ToList();
         var commit = await git.CommitTreeAsync(run.Session.Root, run.Session.Layout.CommitScratchDirectory, run.Baseline, entries,

@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using LlmCompiler.Contracts;
+using LlmCompiler.Diagnostics;
+using LlmCompiler.Factory.Landing;
+using LlmCompiler.Factory.Records;
+using LlmCompiler.IO;
+using LlmCompiler.Llm;
+using LlmCompiler.Validation;
+
+namespace LlmCompiler.Factory.Parallel;
+
+/// <summary>
+/// Runs a plan's work orders as their dependency graph allows: up to <see cref="FactoryOptions.MaxParallel"/> at once,
+/// each in its own worktree slot, each starting from the branch with its ancestors' passing commits applied
+/// (<see cref="KeptWork.FrontierAsync"/>). Passing commits are kept, not landed, while anything runs — landing moves the
+/// user's branch, which nothing may do while model-written code runs — and the <see cref="MergeQueue"/> then lands
+/// them in plan order. A work order that fails blocks its dependents; independent work goes on.
+/// </summary>
+internal sealed class DagRunner(FactorySession session, IReadOnlyList<WorkOrder> plan, VerifyContract? verify, Func<ILlmClient> llmFactory,
+    string? planDirectory, TextWriter log, CancellationToken ct)
+{
+    private readonly PlanGraph _graph = PlanGraph.Of(plan);
+    private readonly string _batch = FactorySession.NewRunId();
+    private readonly Dictionary<int, RunOutcome> _outcomes = [];
+    private readonly Dictionary<int, KeptWork> _kept = [];
+    private readonly HashSet<int> _failed = [];
+
+    /// <param name="decided">Work orders that need no run (already landed: DONE; refused before any attempt).</param>
+    public async Task<RunAllOutcome> RunAsync(IReadOnlyDictionary<int, RunOutcome> decided, IReadOnlyList<Diagnostic> runWarnings, Action<RunOutcome>? progress)
+    {
+        var maxParallel = Math.Max(1, session.Options.MaxParallel);
+        var layers = _graph.Layers();
+        log.WriteLine($"llmc: schedule: {string.Join(" → ", layers.Select(l => l.Count == 1 ? l[0] : "{" + string.Join(", ", l) + "}"))}; up to {maxParallel} at once");
+        foreach (var (i, outcome) in decided)
+        {
+            _outcomes[i] = outcome;
+            if (outcome.Verdict != "DONE") _failed.Add(i);
+        }
+        var baseline = await session.Git.HeadCommitAsync(session.Root, ct).ConfigureAwait(false) ?? throw new IOException("the branch has no commit");
+        var journalDirectory = Path.Combine(session.Layout.FactoryRunsDirectory, _batch);
+        SafeFile.CreateDirectoryBelow(session.Root, journalDirectory);
+        using var journal = Journal.Open(Path.Combine(journalDirectory, "batch.jsonl"));
+        journal.Append("batch_started", new JsonObject { ["batch"] = _batch, ["baseline"] = baseline, ["max_parallel"] = maxParallel,
+            ["layers"] = new JsonArray([.. layers.Select(l => (JsonNode)new JsonArray([.. l.Select(id => (JsonNode)id)]))]) });
+
+        ILlmClient? llm = null;
+        var free = new Queue<string>(Enumerable.Range(1, maxParallel).Select(RepositoryLayout.ParallelSlot));
+        var running = new Dictionary<Task<RunOutcome>, (int Index, string Slot)>();
+        while (true)
+        {
+            foreach (var i in Ready())
+            {
+                if (_graph.AncestorsOf(i).Where(_failed.Contains).Order().Select(a => (int?)a).FirstOrDefault() is { } failed)
+                {
+                    _failed.Add(i);
+                    _outcomes[i] = RunOutcome.Refused(plan[i].Id, [DiagnosticCatalog.Create(DiagnosticCodes.DependencyNotLanded,
+                        $"{plan[i].Id} was not run: it depends on {plan[failed].Id}, which did not pass", plan[i].Id)]) with { Verdict = "BLOCKED" };
+                    progress?.Invoke(_outcomes[i]);
+                    continue;
+                }
+                if (free.Count == 0) break;
+                llm ??= llmFactory();
+                var slot = free.Dequeue();
+                var ancestors = _graph.AncestorsOf(i).Where(_kept.ContainsKey).Order().Select(a => _kept[a]).ToList();
+                var frontier = await KeptWork.FrontierAsync(session.Git, session.Root, session.Layout.CommitScratchDirectory, baseline, ancestors, ct).ConfigureAwait(false);
+                var placement = new WorkOrderPlacement(slot, WorkOrderPlacement.KeptBranchName(_batch, plan[i].Id));
+                journal.Append("wo_started", new JsonObject { ["wo"] = plan[i].Id, ["slot"] = slot, ["base"] = frontier });
+                _outcomes[i] = new RunOutcome { WorkOrderId = plan[i].Id, Verdict = "RUNNING", ExitCode = FactoryExitCodes.Pass };
+                var task = session.RunPlacedAsync(plan[i], verify, llm, frontier, placement, planDirectory, log, ct);
+                running[task] = (i, slot);
+                log.WriteLine($"llmc: {plan[i].Id} started in {slot}; in flight: {string.Join(", ", running.Values.Select(r => plan[r.Index].Id))}");
+            }
+            if (running.Count == 0) break;
+            var done = await Task.WhenAny(running.Keys).ConfigureAwait(false);
+            var (index, freed) = running[done];
+            running.Remove(done);
+            free.Enqueue(freed);
+            var result = await done.ConfigureAwait(false);
+            _outcomes[index] = result;
+            journal.Append("wo_finished", new JsonObject { ["wo"] = plan[index].Id, ["slot"] = freed, ["verdict"] = result.Verdict, ["commit"] = result.Commit });
+            if (result.Verdict == "PASS" && result.Commit is { } commit
+                && await KeptWork.ReadAsync(session.Git, session.Root, plan[index], commit, ct).ConfigureAwait(false) is { } work)
+            {
+                _kept[index] = work with { Branch = result.KeptBranch };
+            }
+            else
+            {
+                _failed.Add(index);
+                progress?.Invoke(result);
+            }
+        }
+        ct.ThrowIfCancellationRequested();
+
+        var queue = new MergeQueue(session, log);
+        var landing = await queue.LandAsync(plan, _kept.ToDictionary(k => plan[k.Key].Id, k => k.Value, StringComparer.Ordinal),
+            _failed.Select(f => plan[f].Id).ToHashSet(StringComparer.Ordinal), verify, () => llm ?? llmFactory(), planDirectory, ct).ConfigureAwait(false);
+        foreach (var (index, _) in _kept)
+        {
+            var ran = _outcomes[index];
+            var landed = landing[plan[index].Id];
+            _outcomes[index] = Combine(ran, landed);
+            journal.Append("wo_landed", new JsonObject { ["wo"] = plan[index].Id, ["verdict"] = _outcomes[index].Verdict, ["landed_commit"] = _outcomes[index].LandedCommit });
+            progress?.Invoke(_outcomes[index]);
+        }
+        var ordered = Enumerable.Range(0, plan.Count).Where(_outcomes.ContainsKey).Select(i => _outcomes[i]).ToList();
+        WriteBatchSummary(journalDirectory, baseline, maxParallel, layers, ordered);
+        journal.Append("batch_finished", new JsonObject { ["landed"] = ordered.Count(o => o.Verdict == "PASS") });
+        // Unlike a sequential run, a parallel one goes on after a failure: every work order that did not land says why.
+        var notLanded = ordered.Where(o => o.ExitCode != FactoryExitCodes.Pass).ToList();
+        return new RunAllOutcome(ordered, notLanded.FirstOrDefault()?.ExitCode ?? FactoryExitCodes.Pass, [.. runWarnings, .. notLanded.SelectMany(o => o.Diagnostics)]);
+    }
+
+    /// <summary>Work orders not yet started whose direct dependencies have all passed, landed, or failed (to be blocked), in plan order.</summary>
+    private IEnumerable<int> Ready() =>
+        Enumerable.Range(0, plan.Count).Where(i => !_outcomes.ContainsKey(i)
+            && _graph.DependenciesOf(i).All(d => _kept.ContainsKey(d) || _failed.Contains(d) || _outcomes.TryGetValue(d, out var o) && o.Verdict == "DONE")).ToList();
+
+    /// <summary>What the work order's run did (attempts, tokens, time) with how its landing ended.</summary>
+    private static RunOutcome Combine(RunOutcome ran, RunOutcome landed) => ran with
+    {
+        Verdict = landed.Verdict == "DONE" ? "PASS" : landed.Verdict,
+        ExitCode = landed.ExitCode,
+        LandedCommit = landed.LandedCommit,
+        KeptBranch = landed.LandedCommit is null ? ran.KeptBranch : null,
+        // The queue's first attempt replays the kept commit (no model call); only a repair is one more attempt.
+        Attempts = ran.Attempts + Math.Max(0, landed.Attempts - 1),
+        InputTokens = ran.InputTokens + landed.InputTokens,
+        OutputTokens = ran.OutputTokens + landed.OutputTokens,
+        CostUsd = ran.CostUsd + landed.CostUsd,
+        CostKnown = ran.CostKnown && landed.CostKnown,
+        Diagnostics = [.. ran.Diagnostics, .. landed.Diagnostics],
+    };
+
+    private void WriteBatchSummary(string directory, string baseline, int maxParallel, IReadOnlyList<IReadOnlyList<string>> layers, IReadOnlyList<RunOutcome> outcomes)
+    {
+        var node = new JsonObject
+        {
+            ["batch"] = _batch, ["baseline_commit"] = baseline, ["max_parallel"] = maxParallel,
+            ["layers"] = new JsonArray([.. layers.Select(l => (JsonNode)new JsonArray([.. l.Select(id => (JsonNode)id)]))]),
+            ["work_orders"] = new JsonArray([.. outcomes.Select(o => (JsonNode)new JsonObject
+            {
+                ["id"] = o.WorkOrderId, ["verdict"] = o.Verdict, ["slot"] = o.Slot, ["run_id"] = o.RunId,
+                ["started"] = o.Started?.ToString("O", CultureInfo.InvariantCulture), ["finished"] = o.Finished?.ToString("O", CultureInfo.InvariantCulture),
+                ["overlapped"] = new JsonArray([.. outcomes.Where(other => Overlap(o, other)).Select(other => (JsonNode)other.WorkOrderId)]),
+                ["commit"] = o.Commit, ["landed_commit"] = o.LandedCommit,
+            })]),
+        };
+        new RunArtifacts(directory).WriteJson("batch_summary.json", node);
+    }
+
+    private static bool Overlap(RunOutcome a, RunOutcome b) =>
+        a.WorkOrderId != b.WorkOrderId && a.Started is { } s1 && a.Finished is { } e1 && b.Started is { } s2 && b.Finished is { } e2 && s1 < e2 && s2 < e1;
+}

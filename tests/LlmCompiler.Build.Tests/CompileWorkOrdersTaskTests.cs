@@ -8,16 +8,14 @@ namespace LlmCompiler.Build.Tests;
 [TestClass]
 public sealed class CompileWorkOrdersTaskTests
 {
-    private TempDirectory _repo = null!;
+    private TestRepo _repo = null!;
 
     [TestInitialize]
     public void Setup()
     {
-        _repo = new TempDirectory();
-        CopyDirectory(Path.Combine(PackageFeed.SourceRoot(), "samples", "TextKit", "product"), _repo.Path);
-        ChildProcess.GitOk(_repo.Path, "init", "-q", "-b", "main");
-        ChildProcess.GitOk(_repo.Path, "add", "-A");
-        ChildProcess.GitOk(_repo.Path, "commit", "-q", "-m", "product");
+        _repo = new TestRepo();
+        SourceTree.Copy("samples/TextKit/product", _repo.Root);
+        _repo.Commit("product");
     }
 
     [TestCleanup]
@@ -26,14 +24,14 @@ public sealed class CompileWorkOrdersTaskTests
     private (CompileWorkOrders Task, FakeBuildEngine Engine) NewTask(string? model = null)
     {
         var engine = new FakeBuildEngine();
-        var spec = new TaskItem(_repo.Combine("spec", "textkit.md"));
+        var spec = new TaskItem(_repo.PathOf("spec/textkit.md"));
         spec.SetMetadata("OutputDir", "workorders/");
         var task = new CompileWorkOrders
         {
             BuildEngine = engine,
             Specs = [spec],
             DefaultOutputDirectory = "workorders/",
-            ProjectDirectory = _repo.Path,
+            ProjectDirectory = _repo.Root,
             Mode = "replay",
             CassettesDirectory = "llmc/cassettes/",
             Model = model,
@@ -46,13 +44,13 @@ public sealed class CompileWorkOrdersTaskTests
     {
         var (first, engine1) = NewTask();
         Assert.IsTrue(first.Execute(), string.Join("\n", engine1.Errors.Select(e => $"{e.File}({e.LineNumber}): {e.Code} {e.Message}")));
-        Assert.IsTrue(File.Exists(_repo.Combine("workorders", "WO-01.json")));
-        Assert.IsTrue(File.Exists(_repo.Combine("workorders", CompileWorkOrders.StampFileName)));
+        Assert.IsTrue(File.Exists(_repo.PathOf("workorders/WO-01.json")));
+        Assert.IsTrue(File.Exists(_repo.PathOf(Path.Combine("workorders", CompileWorkOrders.StampFileName))));
         Assert.IsTrue(engine1.Messages.Any(m => m.Message!.Contains("1 LLM call(s) (1 from cassettes)", StringComparison.Ordinal)),
             string.Join("\n", engine1.Messages.Select(m => m.Message)));
 
         // Fresh-clone timestamps: content unchanged, so no call at all.
-        File.SetLastWriteTimeUtc(_repo.Combine("spec", "textkit.md"), DateTime.UtcNow.AddHours(1));
+        File.SetLastWriteTimeUtc(_repo.PathOf("spec/textkit.md"), DateTime.UtcNow.AddHours(1));
         var (second, engine2) = NewTask();
         Assert.IsTrue(second.Execute());
         Assert.IsTrue(engine2.Messages.Any(m => m.Message!.Contains("up to date", StringComparison.Ordinal)));
@@ -62,15 +60,5 @@ public sealed class CompileWorkOrdersTaskTests
         var (third, engine3) = NewTask(model: "another-model");
         Assert.IsFalse(third.Execute());
         Assert.IsTrue(engine3.Errors.Any(e => e.Code == "E305"), string.Join("\n", engine3.Errors.Select(e => $"{e.Code} {e.Message}")));
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
     }
 }

@@ -1,5 +1,3 @@
-using LlmCompiler.Build.Tests.TestSupport;
-
 namespace LlmCompiler.Build.Tests;
 
 /// <summary>
@@ -14,7 +12,7 @@ public sealed class DemoScriptTests
     public void The_readme_demo_plans_lands_every_work_order_and_the_product_tests_pass_offline()
     {
         using var scratch = new TempDirectory("llmc-demo-test");
-        var root = PackageFeed.SourceRoot();
+        var root = SourceTree.Root;
         var before = ChildProcess.Git(root, "status", "--porcelain", "--untracked-files=all");
 
         var result = ChildProcess.Run("bash", root, [Path.Combine(root, "samples", "run-demo.sh")],

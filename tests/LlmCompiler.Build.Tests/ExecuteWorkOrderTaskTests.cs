@@ -9,19 +9,17 @@ namespace LlmCompiler.Build.Tests;
 [TestClass]
 public sealed class ExecuteWorkOrderTaskTests
 {
-    private TempDirectory _repo = null!;
+    private TestRepo _repo = null!;
     private string _wo1 = null!;
 
     [TestInitialize]
     public void Setup()
     {
-        _repo = new TempDirectory();
-        ChildProcess.GitOk(_repo.Path, "init", "-q", "-b", "main");
-        _repo.Write(".gitignore", ".llmc/\nbin/\nobj/\n");
-        _repo.Write("llmc/cassettes/.gitkeep", "");
-        _wo1 = _repo.Write("workorders/WO-01.json", WorkOrderFiles.Creating("WO-01", "src/Greeter.cs"));
-        ChildProcess.GitOk(_repo.Path, "add", "-A");
-        ChildProcess.GitOk(_repo.Path, "commit", "-q", "-m", "plan");
+        _repo = new TestRepo();
+        _repo.Write(".gitignore", ".llmc/\nbin/\nobj/\n").Write("llmc/cassettes/.gitkeep", "")
+            .Write("workorders/WO-01.json", WorkOrderFiles.Creating("WO-01", "src/Greeter.cs"))
+            .Commit("plan");
+        _wo1 = _repo.PathOf("workorders/WO-01.json");
     }
 
     [TestCleanup]
@@ -33,9 +31,9 @@ public sealed class ExecuteWorkOrderTaskTests
         var task = new ExecuteWorkOrder
         {
             BuildEngine = engine,
-            WorkOrders = WorkOrderFiles.Items(_wo1),
+            WorkOrders = TaskItems.Of(_wo1),
             WorkOrdersDirectory = "workorders/",
-            ProjectDirectory = _repo.Path,
+            ProjectDirectory = _repo.Root,
             Mode = "replay",
             CassettesDirectory = "llmc/cassettes/",
         };
@@ -46,9 +44,7 @@ public sealed class ExecuteWorkOrderTaskTests
     public void Landed_work_order_is_skipped_without_an_llm_call()
     {
         var wo = PlanLoader.LoadFiles([_wo1], null).Document!.WorkOrders[0].Value;
-        _repo.Write("src/Greeter.cs", "// landed\n");
-        ChildProcess.GitOk(_repo.Path, "add", "-A");
-        ChildProcess.GitOk(_repo.Path, "commit", "-q", "-m", $"WO-01: greeter\n\nWork-Order: WO-01\nLlmc-Run: r1\nWork-Order-Sha256: {WorkOrderIdentity.Sha256(wo)}");
+        _repo.Write("src/Greeter.cs", "// landed\n").Commit($"WO-01: greeter\n\nWork-Order: WO-01\nLlmc-Run: r1\nWork-Order-Sha256: {WorkOrderIdentity.Sha256(wo)}");
         var (task, engine) = NewTask();
 
         Assert.IsTrue(task.Execute(), string.Join("\n", engine.Errors.Select(e => $"{e.Code} {e.Message}")));
@@ -68,7 +64,7 @@ public sealed class ExecuteWorkOrderTaskTests
         var error = engine.Errors.First(e => e.Code == "E305");
         Assert.AreEqual(Path.GetFullPath(_wo1), error.File);
         Assert.AreEqual("FAIL", task.Outcomes.Single().GetMetadata("Verdict"));
-        Assert.IsFalse(File.Exists(_repo.Combine("src", "Greeter.cs")), "nothing may land on a failure");
+        Assert.IsFalse(File.Exists(_repo.PathOf("src/Greeter.cs")), "nothing may land on a failure");
     }
 
     [TestMethod]
@@ -76,11 +72,10 @@ public sealed class ExecuteWorkOrderTaskTests
     [DataRow("0.3", 0.3)]
     public void The_run_summary_records_the_temperature_that_was_sent(string? property, double sent)
     {
-        var answer = System.Text.Json.JsonSerializer.Serialize(new { summary = "Add Greeter.", writes = new[] { new { path = "src/Greeter.cs", base_sha256 = LlmCompiler.Contracts.FileWrite.EmptySha256, content = "// greeter\n" } } });
-        using var server = new LoopbackChatServer(answer);
+        using var server = LoopbackLlmServer.AnsweringAsync(WorkOrderFiles.ProposalCreating("Add Greeter.", ("src/Greeter.cs", "// greeter\n"))).GetAwaiter().GetResult();
         var (task, engine) = NewTask();
         task.Mode = "live";
-        task.Endpoint = server.Endpoint;
+        task.Endpoint = server.BaseUrl.ToString();
         task.Model = "loopback-model";
         task.Temperature = property;
         task.Sandbox = "off";
@@ -88,11 +83,11 @@ public sealed class ExecuteWorkOrderTaskTests
         // Whether the work order passes does not matter here (its acceptance is a bare `dotnet build`): the summary is written either way.
         task.Execute();
 
-        Assert.IsNotEmpty(server.Bodies, string.Join("\n", engine.Errors.Select(e => $"{e.Code} {e.Message}")));
-        using var body = System.Text.Json.JsonDocument.Parse(server.Bodies[0]);
+        Assert.IsNotEmpty(server.Requests, string.Join("\n", engine.Errors.Select(e => $"{e.Code} {e.Message}")));
+        using var body = System.Text.Json.JsonDocument.Parse(server.Requests[0].Body);
         var onTheWire = body.RootElement.TryGetProperty("temperature", out var t) ? t.GetDouble() : double.NaN;
         Assert.AreEqual(sent, onTheWire, 1e-6);
-        var summary = Directory.GetFiles(_repo.Combine(".llmc", "runs", "factory"), "run_summary.json", SearchOption.AllDirectories).Single();
+        var summary = Directory.GetFiles(_repo.PathOf(".llmc/runs/factory"), "run_summary.json", SearchOption.AllDirectories).Single();
         var recorded = LlmCompiler.Factory.Records.RunSummary.Read(summary).Config!.LlmTemperature;
         Assert.IsNotNull(recorded, "the summary must not say null for a temperature that was sent");
         Assert.AreEqual(sent, recorded.Value, 1e-6);
@@ -101,8 +96,7 @@ public sealed class ExecuteWorkOrderTaskTests
     [TestMethod]
     public void A_dirty_checkout_is_reported_at_the_plan_not_at_the_package_targets_and_an_unrelated_untracked_file_is_not_dirt()
     {
-        _repo.Write("NOTES.local.md", "mine\n");
-        _repo.Write(".gitignore", ".llmc/\nbin/\nobj/\n# edited, not committed\n");
+        _repo.Write("NOTES.local.md", "mine\n").Write(".gitignore", ".llmc/\nbin/\nobj/\n# edited, not committed\n");
         var (task, engine) = NewTask();
 
         Assert.IsFalse(task.Execute());
@@ -126,11 +120,11 @@ public sealed class ExecuteWorkOrderTaskTests
     [TestMethod]
     public void Cancel_during_the_model_call_stops_quickly_and_leaves_the_checkout_as_it_was()
     {
-        using var server = new LoopbackChatServer("{}", delay: TimeSpan.FromMinutes(2));
-        var head = ChildProcess.Git(_repo.Path, "rev-parse", "HEAD").Output.Trim();
+        using var server = LoopbackLlmServer.AnsweringAsync("{}", delay: TimeSpan.FromMinutes(2)).GetAwaiter().GetResult();
+        var head = _repo.Head;
         var (task, engine) = NewTask();
         task.Mode = "live";
-        task.Endpoint = server.Endpoint;
+        task.Endpoint = server.BaseUrl.ToString();
         var previous = Environment.GetEnvironmentVariable("LLMC_TEST_CANCEL_KEY");
         Environment.SetEnvironmentVariable("LLMC_TEST_CANCEL_KEY", "sk-test-cancel");
         task.ApiKeyEnvironmentVariable = "LLMC_TEST_CANCEL_KEY";
@@ -138,8 +132,8 @@ public sealed class ExecuteWorkOrderTaskTests
         {
             var run = Task.Run(task.Execute);
             var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (server.Requests == 0 && DateTime.UtcNow < deadline) Thread.Sleep(50);
-            Assert.AreEqual(1, server.Requests, "the run never reached the model");
+            while (server.RequestCount == 0 && DateTime.UtcNow < deadline) Thread.Sleep(50);
+            Assert.AreEqual(1, server.RequestCount, "the run never reached the model");
 
             task.Cancel();
 
@@ -150,8 +144,8 @@ public sealed class ExecuteWorkOrderTaskTests
         {
             Environment.SetEnvironmentVariable("LLMC_TEST_CANCEL_KEY", previous);
         }
-        Assert.AreEqual(head, ChildProcess.Git(_repo.Path, "rev-parse", "HEAD").Output.Trim(), "nothing may land");
-        Assert.AreEqual("", ChildProcess.Git(_repo.Path, "status", "--porcelain", "--untracked-files=all").Output.Trim(), "the checkout must be as it was");
+        Assert.AreEqual(head, _repo.Head, "nothing may land");
+        Assert.AreEqual("", _repo.Git("status", "--porcelain", "--untracked-files=all").Trim(), "the checkout must be as it was");
         Assert.IsFalse(engine.Errors.Any(e => e.Code == "E215"), string.Join("\n", engine.Errors.Select(e => $"{e.Code} {e.Message}")));
     }
 }

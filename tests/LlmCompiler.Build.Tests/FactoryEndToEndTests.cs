@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LlmCompiler.Build.Tests.TestSupport;
 
 namespace LlmCompiler.Build.Tests;
@@ -10,37 +9,43 @@ namespace LlmCompiler.Build.Tests;
 [TestClass]
 public sealed class FactoryEndToEndTests
 {
-    private const string EmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    private const string Greeter = "namespace Product;\n\npublic static class Greeter\n{\n    public static string Hello(string name) => $\"Hello, {name}!\";\n}\n";
+
+    /// <summary>WO-01 creates src/Greeter.cs; its acceptance (<c>git --version</c>) always passes.</summary>
+    private const string WorkOrder = """
+        {
+          "id": "WO-01",
+          "title": "Add Greeter",
+          "intent": "Create src/Greeter.cs with a static Hello(name) method.",
+          "preconditions": [{"kind": "file_absent", "path": "src/Greeter.cs"}],
+          "postconditions": [{"kind": "file_exists", "path": "src/Greeter.cs"}],
+          "allowed_files": ["src/Greeter.cs"],
+          "forbidden": [],
+          "acceptance_commands": ["git --version"],
+          "context_files": [],
+          "notes": null
+        }
+        """;
+
+    private static readonly string Answer = WorkOrderFiles.ProposalCreating("Add Greeter.", ("src/Greeter.cs", Greeter));
+
+    /// <summary>A product in live mode against the loopback model, one attempt per work order, WO-01 committed as the plan.</summary>
+    private static ProductRepo LiveProduct(LoopbackLlmServer server)
+    {
+        var product = new ProductRepo(PackageFeed.Get(),
+            $"<PropertyGroup><LlmcMode>live</LlmcMode><LlmcEndpoint>{server.BaseUrl}</LlmcEndpoint><LlmcModel>loopback-model</LlmcModel><LlmcMaxAttempts>1</LlmcMaxAttempts></PropertyGroup>");
+        product.Write("workorders/WO-01.json", WorkOrder);
+        ChildProcess.GitOk(product.Root, "add", "-A");
+        ChildProcess.GitOk(product.Root, "commit", "-q", "-m", "plan");
+        return product;
+    }
 
     [TestMethod]
     public void Factory_lands_the_work_order_then_a_second_build_makes_no_request_and_the_binlog_has_no_key()
     {
-        var greeter = "namespace Product;\n\npublic static class Greeter\n{\n    public static string Hello(string name) => $\"Hello, {name}!\";\n}\n";
-        var answer = JsonSerializer.Serialize(new
-        {
-            summary = "Add Greeter.",
-            writes = new[] { new { path = "src/Greeter.cs", base_sha256 = EmptySha256, content = greeter } },
-        });
-        using var server = new LoopbackChatServer(answer);
+        using var server = LoopbackLlmServer.AnsweringAsync(Answer).GetAwaiter().GetResult();
         using var outside = new TempDirectory("llmc-factory-logs");
-        using var product = new ProductRepo(PackageFeed.Get(),
-            $"<PropertyGroup><LlmcMode>live</LlmcMode><LlmcEndpoint>{server.Endpoint}</LlmcEndpoint><LlmcModel>loopback-model</LlmcModel><LlmcMaxAttempts>1</LlmcMaxAttempts></PropertyGroup>");
-        product.Write("workorders/WO-01.json", """
-            {
-              "id": "WO-01",
-              "title": "Add Greeter",
-              "intent": "Create src/Greeter.cs with a static Hello(name) method.",
-              "preconditions": [{"kind": "file_absent", "path": "src/Greeter.cs"}],
-              "postconditions": [{"kind": "file_exists", "path": "src/Greeter.cs"}],
-              "allowed_files": ["src/Greeter.cs"],
-              "forbidden": [],
-              "acceptance_commands": ["git --version"],
-              "context_files": [],
-              "notes": null
-            }
-            """);
-        ChildProcess.GitOk(product.Root, "add", "-A");
-        ChildProcess.GitOk(product.Root, "commit", "-q", "-m", "plan");
+        using var product = LiveProduct(server);
         var canary = $"sk-CANARY-{Guid.NewGuid():N}";
         var env = new Dictionary<string, string?> { ["OPENAI_API_KEY"] = canary };
         var binlog = Path.Combine(outside.Path, "factory.binlog");
@@ -48,10 +53,10 @@ public sealed class FactoryEndToEndTests
         var first = product.Build(env, "-t:Factory", $"-bl:{binlog}");
 
         Assert.AreEqual(0, first.ExitCode, first.ToString());
-        Assert.AreEqual(1, server.Requests, first.ToString());
-        Assert.AreEqual($"Bearer {canary}", server.AuthorizationHeaders.Single(), "the key must really have been read");
+        Assert.AreEqual(1, server.RequestCount, first.ToString());
+        Assert.AreEqual($"Bearer {canary}", server.Requests.Single().Authorization, "the key must really have been read");
         StringAssert.Contains(first.Output, "Factory: WO-01 PASS after 1 attempt(s)");
-        Assert.AreEqual(greeter, File.ReadAllText(product.PathOf("src/Greeter.cs")));
+        Assert.AreEqual(Greeter, File.ReadAllText(product.PathOf("src/Greeter.cs")));
         var log = ChildProcess.Git(product.Root, "log", "-1", "--format=%B");
         StringAssert.Contains(log.Output, "Work-Order: WO-01");
         Assert.IsFalse(BinaryLog.Contains(binlog, canary), "the API key leaked into the binlog");
@@ -60,45 +65,21 @@ public sealed class FactoryEndToEndTests
         var second = product.Build(env, "--no-restore", "-t:Factory");
 
         Assert.AreEqual(0, second.ExitCode, second.ToString());
-        Assert.AreEqual(1, server.Requests, "the second build must not call the model:\n" + second);
+        Assert.AreEqual(1, server.RequestCount, "the second build must not call the model:\n" + second);
         StringAssert.Contains(second.Output, "WO-01 already landed");
     }
 
     [TestMethod]
     public void Rewording_a_landed_work_order_warns_without_failing_and_revert_plus_LlmcRerun_applies_the_edit()
     {
-        var greeter = "namespace Product;\n\npublic static class Greeter\n{\n    public static string Hello(string name) => $\"Hello, {name}!\";\n}\n";
-        var answer = JsonSerializer.Serialize(new
-        {
-            summary = "Add Greeter.",
-            writes = new[] { new { path = "src/Greeter.cs", base_sha256 = EmptySha256, content = greeter } },
-        });
-        using var server = new LoopbackChatServer(answer);
-        using var product = new ProductRepo(PackageFeed.Get(),
-            $"<PropertyGroup><LlmcMode>live</LlmcMode><LlmcEndpoint>{server.Endpoint}</LlmcEndpoint><LlmcModel>loopback-model</LlmcModel><LlmcMaxAttempts>1</LlmcMaxAttempts></PropertyGroup>");
-        const string wo = """
-            {
-              "id": "WO-01",
-              "title": "Add Greeter",
-              "intent": "Create src/Greeter.cs with a static Hello(name) method.",
-              "preconditions": [{"kind": "file_absent", "path": "src/Greeter.cs"}],
-              "postconditions": [{"kind": "file_exists", "path": "src/Greeter.cs"}],
-              "allowed_files": ["src/Greeter.cs"],
-              "forbidden": [],
-              "acceptance_commands": ["git --version"],
-              "context_files": [],
-              "notes": null
-            }
-            """;
-        product.Write("workorders/WO-01.json", wo);
-        ChildProcess.GitOk(product.Root, "add", "-A");
-        ChildProcess.GitOk(product.Root, "commit", "-q", "-m", "plan");
+        using var server = LoopbackLlmServer.AnsweringAsync(Answer).GetAwaiter().GetResult();
+        using var product = LiveProduct(server);
         var env = new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "sk-CANARY-m7" };
         var landedRun = product.Build(env, "-t:Factory");
         Assert.AreEqual(0, landedRun.ExitCode, landedRun.ToString());
         var landed = ChildProcess.Git(product.Root, "rev-parse", "HEAD").Output.Trim();
 
-        product.Write("workorders/WO-01.json", wo.Replace("with a static Hello(name) method.", "with a static Hello(name) method that greets by name.", StringComparison.Ordinal));
+        product.Write("workorders/WO-01.json", WorkOrder.Replace("with a static Hello(name) method.", "with a static Hello(name) method that greets by name.", StringComparison.Ordinal));
         ChildProcess.GitOk(product.Root, "commit", "-q", "-am", "Reword WO-01");
         var build = product.Build(env, "--no-restore");
         var factory = product.Build(env, "--no-restore", "-t:Factory");
@@ -111,7 +92,7 @@ public sealed class FactoryEndToEndTests
         Assert.IsFalse(ProductRepo.Diagnostics(build.Output).Any(d => d.Code.StartsWith('E')), build.ToString());
         Assert.AreEqual(0, factory.ExitCode, factory.ToString());
         StringAssert.Contains(factory.Output, "WO-01 already landed");
-        Assert.AreEqual(1, server.Requests, "the landed version counts: no new call");
+        Assert.AreEqual(1, server.RequestCount, "the landed version counts: no new call");
 
         // The documented way to apply the edit: revert what the old version did, then run that work order again.
         ChildProcess.GitOk(product.Root, "revert", "--no-edit", landed);
@@ -121,8 +102,8 @@ public sealed class FactoryEndToEndTests
         Assert.AreNotEqual(0, refused.ExitCode, "reverted work is not done:\n" + refused);
         StringAssert.Contains(refused.Output, "WO-01.json : error E219: an earlier version of WO-01 landed in");
         Assert.AreEqual(0, rerun.ExitCode, rerun.ToString());
-        Assert.AreEqual(2, server.Requests);
-        Assert.AreEqual(greeter, File.ReadAllText(product.PathOf("src/Greeter.cs")));
+        Assert.AreEqual(2, server.RequestCount);
+        Assert.AreEqual(Greeter, File.ReadAllText(product.PathOf("src/Greeter.cs")));
         StringAssert.Contains(ChildProcess.Git(product.Root, "log", "-1", "--format=%B").Output, "Work-Order: WO-01");
     }
 }

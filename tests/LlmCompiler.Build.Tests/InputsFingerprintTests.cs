@@ -1,5 +1,4 @@
 using LlmCompiler.Build.Tasks;
-using LlmCompiler.Build.Tests.TestSupport;
 
 namespace LlmCompiler.Build.Tests;
 

@@ -13,23 +13,8 @@ public sealed class PlanWorkOrdersEndToEndTests
         // nuget.config goes one folder up: inside the product it would be a "build-wide file" in the planner's
         // repository hints, change the prompt, and miss the recorded cassette.
         using var scratch = new TempDirectory("llmc-sample");
-        var repoPath = scratch.Combine("product");
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(PackageFeed.SourceRoot(), "samples", "TextKit", "product"), "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(repoPath, Path.GetRelativePath(Path.Combine(PackageFeed.SourceRoot(), "samples", "TextKit", "product"), file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-        scratch.Write("nuget.config", $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources><clear /><add key="llmc-local" value="{package.FeedDirectory}" /><add key="nuget.org" value="https://api.nuget.org/v3/index.json" /></packageSources>
-              <packageSourceMapping>
-                <packageSource key="llmc-local"><package pattern="LlmCompiler.*" /></packageSource>
-                <packageSource key="nuget.org"><package pattern="*" /></packageSource>
-              </packageSourceMapping>
-            </configuration>
-            """);
+        var repoPath = SourceTree.Copy("samples/TextKit/product", scratch.Combine("product"));
+        scratch.Write("nuget.config", package.NuGetConfig);
         ChildProcess.GitOk(repoPath, "init", "-q", "-b", "main");
         ChildProcess.GitOk(repoPath, "add", "-A");
         ChildProcess.GitOk(repoPath, "commit", "-q", "-m", "product");

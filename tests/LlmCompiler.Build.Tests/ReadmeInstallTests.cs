@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using LlmCompiler.Build.Tests.TestSupport;
 
 namespace LlmCompiler.Build.Tests;
 
@@ -16,7 +15,7 @@ public sealed partial class ReadmeInstallTests
     [TestMethod]
     public void The_install_section_of_the_README_runs_as_written_against_packages_packed_from_this_tree()
     {
-        var source = PackageFeed.SourceRoot();
+        var source = SourceTree.Root;
         var blocks = InstallBlocks(File.ReadAllText(Path.Combine(source, "README.md")));
         Assert.HasCount(3, blocks, "the install section has three shell blocks: feed, tool, package");
         using var scratch = new TempDirectory("llmc-readme");
@@ -103,7 +102,7 @@ public sealed partial class ReadmeInstallTests
             </Project>
             """);
         Write(root, "src/MyLib/Greeting.cs", "namespace MyLib;\n\npublic static class Greeting { }\n");
-        Write(root, "src/MyLib/workorders/WO-01.json", WorkOrder("src/MyLib/Slug.cs"));
+        Write(root, "src/MyLib/workorders/WO-01.json", WorkOrderFiles.Creating("WO-01", "src/MyLib/Slug.cs"));
         Write(root, ".gitignore", "bin/\nobj/\n");
         ChildProcess.GitOk(root, "add", "-A");
         ChildProcess.GitOk(root, "commit", "-q", "-m", "my library");
@@ -130,27 +129,12 @@ public sealed partial class ReadmeInstallTests
             Write(root, $"src/{name}/{name}Type.cs", $"namespace {name};\n\npublic static class {name}Type {{ }}\n");
         }
         Write(root, "Everywhere.slnx", "<Solution>\n  <Project Path=\"src/One/One.csproj\" />\n  <Project Path=\"src/Two/Two.csproj\" />\n</Solution>\n");
-        Write(root, "workorders/WO-01.json", WorkOrder("src/One/Slug.cs"));
+        Write(root, "workorders/WO-01.json", WorkOrderFiles.Creating("WO-01", "src/One/Slug.cs"));
         Write(root, ".gitignore", "bin/\nobj/\n");
         ChildProcess.GitOk(root, "add", "-A");
         ChildProcess.GitOk(root, "commit", "-q", "-m", "two projects");
         return root;
     }
-
-    private static string WorkOrder(string creates) => $$"""
-        {
-          "id": "WO-01",
-          "title": "Add Slug",
-          "intent": "Create {{creates}} with a static Create(text) method.",
-          "preconditions": [{"kind": "file_absent", "path": "{{creates}}"}],
-          "postconditions": [{"kind": "file_exists", "path": "{{creates}}"}],
-          "allowed_files": ["{{creates}}"],
-          "forbidden": [],
-          "acceptance_commands": ["dotnet build"],
-          "context_files": [],
-          "notes": null
-        }
-        """;
 
     private static void Write(string root, string relative, string content)
     {

@@ -23,14 +23,14 @@ public sealed class RealRepositoryTests
         product.Git("commit", "-q", "-m", "Plan");
         var planCommit = product.Git("rev-parse", "HEAD").Trim();
         var wo02Prompts = new List<string>();
-        using var server = new LoopbackChatServer((prompt, n) => product.Executor(prompt, n, wo02Prompts));
+        using var server = LoopbackLlmServer.AnsweringAsync((prompt, n) => product.Executor(prompt, n, wo02Prompts)).GetAwaiter().GetResult();
 
-        var run = product.Build(null, "src/Lib/Lib.csproj", "-t:Factory", $"-p:LlmcEndpoint={server.Endpoint}", "-p:LlmcModel=loopback-model");
+        var run = product.Build(null, "src/Lib/Lib.csproj", "-t:Factory", $"-p:LlmcEndpoint={server.BaseUrl}", "-p:LlmcModel=loopback-model");
 
         Assert.AreEqual(0, run.ExitCode, run.ToString());
         foreach (var id in new[] { "WO-01", "WO-02", "WO-03" }) StringAssert.Contains(run.Output, $"Factory: {id} PASS");
         StringAssert.Contains(run.Output, "Factory: 3 landed");
-        Assert.AreEqual(4, server.Requests, "WO-02 needed exactly one retry");
+        Assert.AreEqual(4, server.RequestCount, "WO-02 needed exactly one retry");
         Assert.HasCount(2, wo02Prompts);
         StringAssert.Contains(wo02Prompts[1], "previous attempt FAILED");
         StringAssert.Contains(wo02Prompts[1], "hello_world", "the retry's brief names the failing assertion's values");
@@ -73,17 +73,17 @@ public sealed class RealRepositoryTests
         product.Git("add", "-A");
         product.Git("commit", "-q", "-m", "Plan");
         var wo02Prompts = new List<string>();
-        using var server = new LoopbackChatServer((prompt, n) => product.Executor(prompt, n, wo02Prompts));
+        using var server = LoopbackLlmServer.AnsweringAsync((prompt, n) => product.Executor(prompt, n, wo02Prompts)).GetAwaiter().GetResult();
 
         var build = product.Build(null, "Lib.sln");
-        var run = product.Build(null, "Lib.sln", "-t:Factory", $"-p:LlmcEndpoint={server.Endpoint}", "-p:LlmcModel=loopback-model");
+        var run = product.Build(null, "Lib.sln", "-t:Factory", $"-p:LlmcEndpoint={server.BaseUrl}", "-p:LlmcModel=loopback-model");
 
         Assert.AreEqual(0, build.ExitCode, build.ToString());
         Assert.AreEqual(1, ProductRepo.Diagnostics(build.Output).Count(d => d.Code == "W102"), "one W102 in a solution build:\n" + build);
         Assert.AreEqual(0, run.ExitCode, run.ToString());
         Assert.AreEqual(1, CountLines(run.Output, "Factory: WO-01 PASS"), run.ToString());
         Assert.AreEqual(1, CountLines(run.Output, "Factory: 3 landed"), run.ToString());
-        Assert.AreEqual(4, server.Requests);
+        Assert.AreEqual(4, server.RequestCount);
         Assert.AreEqual(3, product.Git("log", "--format=%s", "--grep=^Work-Order:").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
@@ -96,8 +96,8 @@ public sealed class RealRepositoryTests
         product.Git("add", "-A");
         product.Git("commit", "-q", "-m", "Plan");
         var wo02Prompts = new List<string>();
-        using var server = new LoopbackChatServer((prompt, n) => product.Executor(prompt, n, wo02Prompts));
-        var command = $"'{ChildProcess.DotnetHost()}' build src/Lib/Lib.csproj -t:Factory -tl:on -nologo -nr:false -p:LlmcEndpoint={server.Endpoint} -p:LlmcModel=loopback-model";
+        using var server = LoopbackLlmServer.AnsweringAsync((prompt, n) => product.Executor(prompt, n, wo02Prompts)).GetAwaiter().GetResult();
+        var command = $"'{ChildProcess.DotnetHost()}' build src/Lib/Lib.csproj -t:Factory -tl:on -nologo -nr:false -p:LlmcEndpoint={server.BaseUrl} -p:LlmcModel=loopback-model";
 
         // script(1) gives the build a pseudo-terminal, so MSBuild uses the terminal logger as in an interactive shell.
         var run = ChildProcess.Run("script", product.Root, ["-qec", command, "/dev/null"],

@@ -8,14 +8,10 @@ namespace LlmCompiler.Build.Tests;
 [TestClass]
 public sealed class VerifyContractBaselineTests
 {
-    private TempDirectory _repo = null!;
+    private TestRepo _repo = null!;
 
     [TestInitialize]
-    public void Setup()
-    {
-        _repo = new TempDirectory();
-        ChildProcess.GitOk(_repo.Path, "init", "-q", "-b", "main");
-    }
+    public void Setup() => _repo = new TestRepo();
 
     [TestCleanup]
     public void Cleanup() => _repo.Dispose();
@@ -23,17 +19,16 @@ public sealed class VerifyContractBaselineTests
     private void Commit(string message, params string[] files)
     {
         foreach (var f in files) _repo.Write(f, $"// {f}\n");
-        ChildProcess.GitOk(_repo.Path, "add", "-A");
-        ChildProcess.GitOk(_repo.Path, "commit", "-q", "--allow-empty", "-m", message);
+        _repo.Git("add", "-A");
+        _repo.Git("commit", "-q", "--allow-empty", "-m", message);
     }
 
     [TestMethod]
     public void Landed_work_order_does_not_fail_its_own_file_absent_precondition_on_the_next_build()
     {
         Commit("initial", "src/A.cs");
-        var wo1 = _repo.Write("workorders/WO-01.json", WorkOrderFiles.Creating("WO-01", "src/Greeter.cs"));
-        ChildProcess.GitOk(_repo.Path, "add", "-A");
-        ChildProcess.GitOk(_repo.Path, "commit", "-q", "-m", "plan");
+        _repo.Write("workorders/WO-01.json", WorkOrderFiles.Creating("WO-01", "src/Greeter.cs")).Commit("plan");
+        var wo1 = _repo.PathOf("workorders/WO-01.json");
 
         // Created by hand (not landed): the precondition is really false now.
         _repo.Write("src/Greeter.cs", "// by hand\n");
@@ -53,8 +48,8 @@ public sealed class VerifyContractBaselineTests
         var task = new VerifyContract
         {
             BuildEngine = engine,
-            WorkOrders = WorkOrderFiles.Items(workOrder),
-            ProjectDirectory = _repo.Path,
+            WorkOrders = TaskItems.Of(workOrder),
+            ProjectDirectory = _repo.Root,
             CheckPythonSyntax = false,
         };
         return (task.Execute(), engine);

@@ -22,7 +22,7 @@ public sealed class VerifyContractTaskTests
         var task = new VerifyContract
         {
             BuildEngine = engine,
-            WorkOrders = WorkOrderFiles.Items(workOrders),
+            WorkOrders = TaskItems.Of(workOrders),
             ProjectDirectory = _dir.Path,
             CheckPythonSyntax = false,
         };

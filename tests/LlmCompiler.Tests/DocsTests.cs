@@ -12,7 +12,7 @@ namespace LlmCompiler.Tests;
 [TestClass]
 public sealed partial class DocsTests
 {
-    private static readonly Lazy<string> Document = new(() => File.ReadAllText(Path.Combine(RepoRoot(), "docs", "diagnostics.md")));
+    private static readonly Lazy<string> Document = new(() => File.ReadAllText(Path.Combine(SourceTree.Root, "docs", "diagnostics.md")));
 
     [GeneratedRegex("""<a id="(?<id>[^"]+)"></a>""")]
     private static partial Regex AnchorPattern();
@@ -196,14 +196,5 @@ public sealed partial class DocsTests
         Assert.IsGreaterThanOrEqualTo(0, start, $"no anchor for {code}");
         var next = text.IndexOf("<a id=\"", start + anchor.Length, StringComparison.Ordinal);
         return text[start..(next < 0 ? text.Length : next)].Replace("\r\n", "\n", StringComparison.Ordinal);
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "LlmCompiler.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("LlmCompiler.sln not found above " + AppContext.BaseDirectory);
     }
 }

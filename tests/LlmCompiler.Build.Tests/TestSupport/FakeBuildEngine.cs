@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Collections.Concurrent;
 using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
 
 namespace LlmCompiler.Build.Tests.TestSupport;
 
@@ -35,4 +36,10 @@ internal sealed class FakeBuildEngine : IBuildEngine
     public void LogErrorEvent(BuildErrorEventArgs e) => _events.Enqueue(e);
     public void LogMessageEvent(BuildMessageEventArgs e) => _events.Enqueue(e);
     public void LogWarningEvent(BuildWarningEventArgs e) => _events.Enqueue(e);
+}
+
+/// <summary>Task items for a task's item parameters.</summary>
+internal static class TaskItems
+{
+    public static ITaskItem[] Of(params string[] paths) => [.. paths.Select(p => (ITaskItem)new TaskItem(p))];
 }

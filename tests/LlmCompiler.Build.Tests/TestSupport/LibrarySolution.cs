@@ -13,29 +13,14 @@ internal sealed class LibrarySolution : IDisposable
 {
     public const string PlannerRun = "01JTESTPLANNERRUN000000000";
 
-    private readonly TempDirectory _dir;
+    private readonly TestRepo _repo = new();
     private readonly PackedPackage _package;
 
-    public LibrarySolution(PackedPackage package, bool packageInDirectoryBuildProps = false, TempDirectory? directory = null)
+    public LibrarySolution(PackedPackage package, bool packageInDirectoryBuildProps = false)
     {
         _package = package;
-        _dir = directory ?? new TempDirectory("llmc-libsln");
         PackageInDirectoryBuildProps = packageInDirectoryBuildProps;
-        ChildProcess.GitOk(Root, "init", "-q", "-b", "main");
-        Write("nuget.config", $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="llmc-local" value="{package.FeedDirectory}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-              <packageSourceMapping>
-                <packageSource key="llmc-local"><package pattern="LlmCompiler.*" /></packageSource>
-                <packageSource key="nuget.org"><package pattern="*" /></packageSource>
-              </packageSourceMapping>
-            </configuration>
-            """);
+        Write("nuget.config", package.NuGetConfig);
         var packageReference = $"""<PackageReference Include="LlmCompiler.Build" Version="{package.Version}" PrivateAssets="all" />""";
         Write("Directory.Build.props", $"""
             <Project>
@@ -80,20 +65,19 @@ internal sealed class LibrarySolution : IDisposable
         Write("Lib.sln", Solution(projects));
         Write("README.md", "# Lib\n\nA small library.\n");
         Write(".gitignore", "bin/\nobj/\n*.binlog\n");
-        ChildProcess.GitOk(Root, "add", "-A");
-        ChildProcess.GitOk(Root, "commit", "-q", "-m", "Lib: library, tests, solution");
+        _repo.Commit("Lib: library, tests, solution");
     }
 
     public bool PackageInDirectoryBuildProps { get; }
 
-    public string Root => _dir.Path;
+    public string Root => _repo.Root;
 
     /// <summary>Where the work orders go: the library project's folder, or the root with the package in Directory.Build.props.</summary>
     public string WorkOrdersFolder => PackageInDirectoryBuildProps ? "workorders" : "src/Lib/workorders";
 
-    public string Write(string relativePath, string content) => _dir.Write(relativePath, content);
+    public void Write(string relativePath, string content) => _repo.Write(relativePath, content);
 
-    public string PathOf(string relativePath) => _dir.Combine(relativePath.Split('/'));
+    public string PathOf(string relativePath) => _repo.PathOf(relativePath);
 
     /// <summary>The three work orders of the scenario (a source file, a test class, a README edit) and the manifest.</summary>
     public void WritePlan(string? wo2Title = null, string? extraWo1Property = null)
@@ -118,15 +102,6 @@ internal sealed class LibrarySolution : IDisposable
         }.ToJsonString(new() { WriteIndented = true }));
     }
 
-    public static string Answer(params (string Path, string Content)[] writes) => new JsonObject
-    {
-        ["summary"] = "scripted answer",
-        ["writes"] = new JsonArray([.. writes.Select(w => (JsonNode)new JsonObject
-        {
-            ["path"] = w.Path, ["base_sha256"] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", ["content"] = w.Content,
-        })]),
-    }.ToJsonString();
-
     public const string SlugSource = "namespace Lib;\n\npublic static class Slug\n{\n    public static string Create(string text) =>\n        string.Join('-', text.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();\n}\n";
 
     public static string SlugTests(string expected) =>
@@ -139,22 +114,18 @@ internal sealed class LibrarySolution : IDisposable
     /// </summary>
     public string Executor(string prompt, int number, List<string> wo02Prompts)
     {
-        if (prompt.Contains("Work order WO-01", StringComparison.Ordinal)) return Answer(("src/Lib/Slug.cs", SlugSource));
+        if (prompt.Contains("Work order WO-01", StringComparison.Ordinal)) return WorkOrderFiles.ProposalCreating("scripted answer", ("src/Lib/Slug.cs", SlugSource));
         if (prompt.Contains("Work order WO-02", StringComparison.Ordinal))
         {
             lock (wo02Prompts)
             {
                 wo02Prompts.Add(prompt);
-                return Answer(("tests/Lib.Tests/SlugTests.cs", SlugTests(wo02Prompts.Count == 1 ? "hello_world" : "hello-world")));
+                return WorkOrderFiles.ProposalCreating("scripted answer", ("tests/Lib.Tests/SlugTests.cs", SlugTests(wo02Prompts.Count == 1 ? "hello_world" : "hello-world")));
             }
         }
         var readme = File.ReadAllBytes(PathOf("README.md"));
         var sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(readme)).ToLowerInvariant();
-        return new JsonObject
-        {
-            ["summary"] = "document Slug",
-            ["writes"] = new JsonArray(new JsonObject { ["path"] = "README.md", ["base_sha256"] = sha, ["content"] = "# Lib\n\nA small library. `Slug.Create` turns text into a slug.\n" }),
-        }.ToJsonString();
+        return WorkOrderFiles.Proposal("document Slug", ("README.md", sha, "# Lib\n\nA small library. `Slug.Create` turns text into a slug.\n"));
     }
 
     public ChildResult Build(IReadOnlyDictionary<string, string?>? environment, params string[] arguments)
@@ -164,14 +135,9 @@ internal sealed class LibrarySolution : IDisposable
         return ChildProcess.Run(ChildProcess.DotnetHost(), Root, ["build", .. arguments, "-nologo", "-nr:false"], env, TimeSpan.FromMinutes(8));
     }
 
-    public string Git(params string[] args)
-    {
-        var result = ChildProcess.Git(Root, args);
-        if (result.ExitCode != 0) throw new InvalidOperationException($"git {string.Join(' ', args)} failed: {result}");
-        return result.Output;
-    }
+    public string Git(params string[] args) => _repo.Git(args);
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => _repo.Dispose();
 
     private static JsonObject Exists(string path) => new() { ["kind"] = "file_exists", ["path"] = path };
     private static JsonObject Absent(string path) => new() { ["kind"] = "file_absent", ["path"] = path };

@@ -1,7 +1,27 @@
 namespace LlmCompiler.Build.Tests.TestSupport;
 
 /// <summary>The package packed from this source tree, with a version no cache has seen, in a folder feed.</summary>
-internal sealed record PackedPackage(string Root, string FeedDirectory, string PackagesDirectory, string Version);
+internal sealed record PackedPackage(string Root, string FeedDirectory, string PackagesDirectory, string Version)
+{
+    /// <summary>
+    /// A product's <c>nuget.config</c>: source mapping sends <c>LlmCompiler.*</c> to the local feed only, so restoring
+    /// never asks a remote feed for it.
+    /// </summary>
+    public string NuGetConfig => $"""
+        <?xml version="1.0" encoding="utf-8"?>
+        <configuration>
+          <packageSources>
+            <clear />
+            <add key="llmc-local" value="{FeedDirectory}" />
+            <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+          </packageSources>
+          <packageSourceMapping>
+            <packageSource key="llmc-local"><package pattern="LlmCompiler.*" /></packageSource>
+            <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+          </packageSourceMapping>
+        </configuration>
+        """;
+}
 
 /// <summary>
 /// Packs <c>LlmCompiler.Build</c> once per test run: a unique version and a private <c>NUGET_PACKAGES</c>, because
@@ -18,15 +38,6 @@ internal static class PackageFeed
         if (Instance.IsValueCreated) TempDirectory.Delete(Instance.Value.Root);
     }
 
-    public static string SourceRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "LlmCompiler.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("cannot find LlmCompiler.sln above the test assembly");
-    }
-
     private static PackedPackage Pack()
     {
         var root = Path.Combine(Path.GetTempPath(), $"llmc-build-e2e-{Guid.NewGuid():N}");
@@ -35,7 +46,7 @@ internal static class PackageFeed
         Directory.CreateDirectory(feed);
         Directory.CreateDirectory(packages);
         var version = $"0.0.0-e2e.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
-        var project = Path.Combine(SourceRoot(), "src", "LlmCompiler.Build.Tasks", "LlmCompiler.Build.Tasks.csproj");
+        var project = SourceTree.PathOf("src", "LlmCompiler.Build.Tasks", "LlmCompiler.Build.Tasks.csproj");
         var result = ChildProcess.Run(ChildProcess.DotnetHost(), root,
             ["pack", project, "-c", "Release", "-o", feed, $"-p:Version={version}", "-nologo", "-v:q", "-nr:false"]);
         if (result.ExitCode != 0)

@@ -3,33 +3,19 @@ using System.Text.RegularExpressions;
 namespace LlmCompiler.Build.Tests.TestSupport;
 
 /// <summary>
-/// A product project in its own temp git repository that references the packed <c>LlmCompiler.Build</c>.
-/// Source mapping sends <c>LlmCompiler.*</c> to the local feed only, so restoring never asks a remote feed.
+/// A product project in its own temp git repository that references the packed <c>LlmCompiler.Build</c>
+/// (restored from the local feed only, <see cref="PackedPackage.NuGetConfig"/>).
 /// </summary>
 internal sealed partial class ProductRepo : IDisposable
 {
-    private readonly TempDirectory _dir = new("llmc-product");
+    private readonly TestRepo _repo = new();
     private readonly PackedPackage _package;
 
     public ProductRepo(PackedPackage package, string projectExtras = "")
     {
         _package = package;
-        ChildProcess.GitOk(Root, "init", "-q", "-b", "main");
-        _dir.Write("nuget.config", $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="llmc-local" value="{package.FeedDirectory}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-              <packageSourceMapping>
-                <packageSource key="llmc-local"><package pattern="LlmCompiler.*" /></packageSource>
-                <packageSource key="nuget.org"><package pattern="*" /></packageSource>
-              </packageSourceMapping>
-            </configuration>
-            """);
-        _dir.Write("Product.csproj", $"""
+        Write("nuget.config", package.NuGetConfig);
+        Write("Product.csproj", $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
                 <TargetFramework>net10.0</TargetFramework>
@@ -41,17 +27,20 @@ internal sealed partial class ProductRepo : IDisposable
               {projectExtras}
             </Project>
             """);
-        _dir.Write("src/Existing.cs", "namespace Product;\n\npublic static class Existing { }\n");
-        _dir.Write(".gitignore", "bin/\nobj/\n*.binlog\n");
-        ChildProcess.GitOk(Root, "add", "-A");
-        ChildProcess.GitOk(Root, "commit", "-q", "-m", "product skeleton");
+        Write("src/Existing.cs", "namespace Product;\n\npublic static class Existing { }\n");
+        Write(".gitignore", "bin/\nobj/\n*.binlog\n");
+        _repo.Commit("product skeleton");
     }
 
-    public string Root => _dir.Path;
+    public string Root => _repo.Root;
 
-    public string Write(string relativePath, string content) => _dir.Write(relativePath, content);
+    public string Write(string relativePath, string content)
+    {
+        _repo.Write(relativePath, content);
+        return PathOf(relativePath);
+    }
 
-    public string PathOf(string relativePath) => _dir.Combine(relativePath.Split('/'));
+    public string PathOf(string relativePath) => _repo.PathOf(relativePath);
 
     public ChildResult Build(IReadOnlyDictionary<string, string?>? environment = null, params string[] arguments)
     {
@@ -67,7 +56,7 @@ internal sealed partial class ProductRepo : IDisposable
             m.Groups["file"].Value.Trim(), int.Parse(m.Groups["line"].Value), int.Parse(m.Groups["col"].Value),
             m.Groups["severity"].Value, m.Groups["code"].Value, m.Groups["message"].Value)).Distinct()];
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => _repo.Dispose();
 
     [GeneratedRegex(@"^\s*(?<file>[^\r\n(]+)\((?<line>\d+),(?<col>\d+)\): (?<severity>error|warning) (?<code>[A-Z]\d{3}): (?<message>[^\r\n]*?)(?: \[[^\]]+\])?\r?$", RegexOptions.Multiline)]
     private static partial Regex CanonicalLine();

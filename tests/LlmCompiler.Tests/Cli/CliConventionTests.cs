@@ -125,8 +125,8 @@ public sealed partial class CliConventionTests
     {
         using var repo = FactoryEndToEndTests.NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
-        server.Responder = _ => ScriptedResponse.Completion(FactoryEndToEndTests.Proposal(("hello.txt", Empty, "hello\n")));
-        FactoryEndToEndTests.Plan(repo, "WO-01", FactoryEndToEndTests.WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        server.Responder = _ => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("hello.txt", Empty, "hello\n")));
+        FactoryEndToEndTests.Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
         var env = new Dictionary<string, string?> { ["LLMC_CLI_TEST_KEY"] = "sk-CANARY-cli" };
         var plan = Path.Combine(repo.Base, "plan");
 
@@ -146,8 +146,8 @@ public sealed partial class CliConventionTests
         using var repo = FactoryEndToEndTests.NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
         var content = "hello 1\n";
-        server.Responder = request => ScriptedResponse.Completion(FactoryEndToEndTests.Proposal(("hello.txt", Empty, content)));
-        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", FactoryEndToEndTests.WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        server.Responder = request => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("hello.txt", Empty, content)));
+        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
         var key = Key();
         string[] Common(params string[] more) => ["run", wo, "--repo", repo.Root, "--endpoint", server.BaseUrl.ToString(), "--api-key-env", key, "--model", "loopback", "--sandbox", "off", .. more];
 
@@ -187,16 +187,16 @@ public sealed partial class CliConventionTests
         server.Responder = request =>
         {
             var n = Regex.Match(request.MessageContents[^1], @"Work order WO-0(\d)").Groups[1].Value;
-            return ScriptedResponse.Completion(FactoryEndToEndTests.Proposal(($"f{n}.txt", Empty, $"hello {n}\n")));
+            return ScriptedResponse.Completion(WorkOrderFiles.Proposal(($"f{n}.txt", Empty, $"hello {n}\n")));
         };
         var prices = Path.Combine(repo.Base, "prices.json");
         File.WriteAllText(prices, """{"models": {"loopback": {"input_per_million": 1.0, "output_per_million": 2.0}}}""");
-        FactoryEndToEndTests.Plan(repo, "WO-01", FactoryEndToEndTests.WorkOrderJson("WO-01", "f1.txt", "grep -q hello f1.txt"));
+        FactoryEndToEndTests.Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "f1.txt", "grep -q hello f1.txt"));
         var key = Key();
         string[] Common(params string[] more) => ["run-all", Path.Combine(repo.Base, "plan"), "--repo", repo.Root, "--endpoint", server.BaseUrl.ToString(), "--api-key-env", key, "--model", "loopback", "--sandbox", "off", "--price-table", prices, .. more];
         var (first, _, stderr1) = await Llmc(Common());
         var wo1Commit = repo.Head;
-        FactoryEndToEndTests.Plan(repo, "WO-02", FactoryEndToEndTests.WorkOrderJson("WO-02", "f2.txt", "grep -q hello f2.txt"));
+        FactoryEndToEndTests.Plan(repo, "WO-02", WorkOrderFiles.Compact("WO-02", "f2.txt", "grep -q hello f2.txt"));
 
         var (exit, stdout, stderr) = await Llmc(Common());
 
@@ -216,8 +216,8 @@ public sealed partial class CliConventionTests
     {
         using var repo = FactoryEndToEndTests.NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
-        server.Responder = _ => ScriptedResponse.Completion(FactoryEndToEndTests.Proposal(("hello.txt", Empty, "hello\n")));
-        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", FactoryEndToEndTests.WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        server.Responder = _ => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("hello.txt", Empty, "hello\n")));
+        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
         var key = Key();
         string[] Common(params string[] more) => ["run", wo, "--repo", repo.Root, "--endpoint", server.BaseUrl.ToString(), "--api-key-env", key, "--model", "my-azure-deployment", "--sandbox", "off", .. more];
         var before = repo.Head;
@@ -242,12 +242,12 @@ public sealed partial class CliConventionTests
     {
         using var repo = FactoryEndToEndTests.NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
-        server.Responder = request => ScriptedResponse.Completion(FactoryEndToEndTests.Proposal(($"f{request.Number}.txt", Empty, "hello\n")));
+        server.Responder = request => ScriptedResponse.Completion(WorkOrderFiles.Proposal(($"f{request.Number}.txt", Empty, "hello\n")));
         var key = Key();
         string[] Common(string wo, params string[] more) => ["run", wo, "--repo", repo.Root, "--endpoint", server.BaseUrl.ToString(), "--api-key-env", key, "--model", "loopback", "--sandbox", "off", .. more];
 
-        var (quietExit, quietOut, quietErr) = await Llmc(Common(FactoryEndToEndTests.Plan(repo, "WO-01", FactoryEndToEndTests.WorkOrderJson("WO-01", "f1.txt", "grep -q hello f1.txt")), "--quiet"));
-        var (verboseExit, _, verboseErr) = await Llmc(Common(FactoryEndToEndTests.Plan(repo, "WO-02", FactoryEndToEndTests.WorkOrderJson("WO-02", "f2.txt", "grep -q hello f2.txt")), "--verbose"));
+        var (quietExit, quietOut, quietErr) = await Llmc(Common(FactoryEndToEndTests.Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "f1.txt", "grep -q hello f1.txt")), "--quiet"));
+        var (verboseExit, _, verboseErr) = await Llmc(Common(FactoryEndToEndTests.Plan(repo, "WO-02", WorkOrderFiles.Compact("WO-02", "f2.txt", "grep -q hello f2.txt")), "--verbose"));
 
         Assert.AreEqual(0, quietExit, quietErr);
         foreach (var line in quietErr.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -268,14 +268,14 @@ public sealed partial class CliConventionTests
     {
         using var repo = FactoryEndToEndTests.NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
-        server.Responder = request => ScriptedResponse.Completion(FactoryEndToEndTests.Proposal(($"f{request.Number}.txt", Empty, "hello\n")));
+        server.Responder = request => ScriptedResponse.Completion(WorkOrderFiles.Proposal(($"f{request.Number}.txt", Empty, "hello\n")));
         var key = Key();
         string[] Common(string wo, params string[] more) => ["run", wo, "--repo", repo.Root, "--endpoint", server.BaseUrl.ToString(), "--api-key-env", key, "--model", "loopback", "--sandbox", "off", .. more];
         var a = Path.Combine(repo.Base, "a");
         var b = Path.Combine(repo.Base, "b");
 
-        var (exitA, _, errA) = await Llmc(Common(FactoryEndToEndTests.Plan(repo, "WO-01", FactoryEndToEndTests.WorkOrderJson("WO-01", "f1.txt", "grep -q hello f1.txt")), "--artifacts-dir", a));
-        var (exitB, _, errB) = await Llmc(Common(FactoryEndToEndTests.Plan(repo, "WO-02", FactoryEndToEndTests.WorkOrderJson("WO-02", "f2.txt", "grep -q hello f2.txt")), "--out", b));
+        var (exitA, _, errA) = await Llmc(Common(FactoryEndToEndTests.Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "f1.txt", "grep -q hello f1.txt")), "--artifacts-dir", a));
+        var (exitB, _, errB) = await Llmc(Common(FactoryEndToEndTests.Plan(repo, "WO-02", WorkOrderFiles.Compact("WO-02", "f2.txt", "grep -q hello f2.txt")), "--out", b));
 
         Assert.AreEqual(0, exitA, errA);
         Assert.AreEqual(0, exitB, errB);

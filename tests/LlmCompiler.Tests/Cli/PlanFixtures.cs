@@ -52,28 +52,6 @@ internal static class PlanFixtures
     /// <summary>Marker at WO-01's <c>"forbidden"</c> key, where a typo'd key can be put.</summary>
     public const string Wo01Forbidden = "\"forbidden\": [\"network access\"]";
 
-    /// <summary>The 1-based line and column (UTF-16 units) of the first occurrence of <paramref name="marker"/>.</summary>
-    public static (int Line, int Column) PositionOf(string text, string marker, int skip = 0)
-    {
-        var index = -1;
-        for (var i = 0; i <= skip; i++)
-        {
-            index = text.IndexOf(marker, index + 1, StringComparison.Ordinal);
-            if (index < 0) throw new ArgumentException($"marker '{marker}' not found", nameof(marker));
-        }
-        var line = 1;
-        var lineStart = 0;
-        for (var i = 0; i < index; i++)
-        {
-            if (text[i] == '\n')
-            {
-                line++;
-                lineStart = i + 1;
-            }
-        }
-        return (line, index - lineStart + 1);
-    }
-
     /// <summary>Replaces exactly one occurrence of <paramref name="from"/>; fails loudly when the fixture drifted.</summary>
     public static string ReplaceOnce(string text, string from, string to)
     {
@@ -83,37 +61,6 @@ internal static class PlanFixtures
             throw new ArgumentException($"'{from}' must occur exactly once in the fixture", nameof(from));
         }
         return string.Concat(text.AsSpan(0, index), to, text.AsSpan(index + from.Length));
-    }
-}
-
-/// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>
-internal sealed class TempDirectory : IDisposable
-{
-    public TempDirectory()
-    {
-        Path = Directory.CreateTempSubdirectory("llmc-test-").FullName;
-    }
-
-    public string Path { get; }
-
-    public string Write(string relativePath, string content)
-    {
-        var full = System.IO.Path.Combine(Path, relativePath);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-        File.WriteAllText(full, content);
-        return full;
-    }
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp folder must not fail the test that used it.
-        }
     }
 }
 

@@ -28,7 +28,7 @@ public sealed class VerifyCommandTests
     {
         using var dir = new TempDirectory();
         var plan = dir.Write("plan.json", TitleIsNumber);
-        var (line, column) = PositionOf(TitleIsNumber, "42");
+        var (line, column) = WorkOrderFiles.PositionOf(TitleIsNumber, "42");
 
         var run = await CliRun.RunAsync("verify", plan);
 
@@ -50,7 +50,7 @@ public sealed class VerifyCommandTests
             "\"preconditions\": [{\"kind\": \"file_exists\", \"path\": \"src/Calc/Missing.cs\"}]");
         using var dir = new TempDirectory();
         var plan = dir.Write("plan.json", text);
-        var (line, column) = PositionOf(text, "{\"kind\": \"file_exists\", \"path\": \"src/Calc/Missing.cs\"}");
+        var (line, column) = WorkOrderFiles.PositionOf(text, "{\"kind\": \"file_exists\", \"path\": \"src/Calc/Missing.cs\"}");
 
         var run = await CliRun.RunAsync("verify", plan);
 
@@ -69,7 +69,7 @@ public sealed class VerifyCommandTests
         var plan = dir.Write("plan.json", ValidManifest);
         var repo = Path.Combine(dir.Path, "repo");
         Directory.CreateDirectory(repo);
-        Git(repo, "init", "-q");
+        TestRepo.Run(repo, "git", "init", "-q");
         dir.Write("repo/src/Calc/Calc.csproj", "<Project />");
         dir.Write("repo/README.md", "x");
 
@@ -93,16 +93,16 @@ public sealed class VerifyCommandTests
         var plan = dir.Write("plan.json", ValidManifest);
         var repo = Path.Combine(dir.Path, "repo");
         Directory.CreateDirectory(repo);
-        Git(repo, "init", "-q", "-b", "main");
+        TestRepo.Run(repo, "git", "init", "-q", "-b", "main");
         dir.Write("repo/README.md", "x");
-        Git(repo, "add", "-A");
-        Git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "initial");
+        TestRepo.Run(repo, "git", "add", "-A");
+        TestRepo.Run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "initial");
         dir.Write("repo/src/Calc/Calc.csproj", "<Project />");
         dir.Write("repo/src/Calc/Adder.cs", "class Adder {}");
 
         var byHand = await CliRun.RunAsync("verify", plan, "--repo", repo, "--format", "json");
-        Git(repo, "add", "-A");
-        Git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "WO-01: Library project\n\nWork-Order: WO-01");
+        TestRepo.Run(repo, "git", "add", "-A");
+        TestRepo.Run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "WO-01: Library project\n\nWork-Order: WO-01");
         var landed = await CliRun.RunAsync("verify", plan, "--repo", repo, "--format", "json");
         // Paths in a plan are repository-relative, so a subdirectory means its repository.
         var fromSubdirectory = await CliRun.RunAsync("verify", plan, "--repo", Path.Combine(repo, "src"), "--format", "json");
@@ -133,8 +133,7 @@ public sealed class VerifyCommandTests
     [TestMethod]
     public async Task TextKitSample_VerifiesClean_AsTheReadmeShows()
     {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "LlmCompiler.sln"))) root = Path.GetDirectoryName(root)!;
+        var root = SourceTree.Root;
         var plan = Path.Combine(root, "samples", "TextKit", "transcript", "planner", "attempt-1.json");
 
         var run = await CliRun.RunAsync("verify", plan, "--repo", Path.Combine(root, "samples", "TextKit", "product"), "--format", "json", "--warnaserror");
@@ -145,15 +144,6 @@ public sealed class VerifyCommandTests
         CollectionAssert.AreEqual(
             new[] { "WO-01:True", "WO-02:False", "WO-03:False", "WO-04:False" },
             doc.RootElement.GetProperty("verifyExempt").EnumerateObject().Select(p => $"{p.Name}:{p.Value.GetBoolean()}").ToArray());
-    }
-
-    private static void Git(string directory, params string[] args)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = System.Diagnostics.Process.Start(psi)!;
-        process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, process.StandardError.ReadToEnd());
     }
 
     [TestMethod]
@@ -177,7 +167,7 @@ public sealed class VerifyCommandTests
     {
         using var dir = new TempDirectory();
         var plan = dir.Write("plan.json", TypoKey);
-        var (line, column) = PositionOf(TypoKey, "{}");
+        var (line, column) = WorkOrderFiles.PositionOf(TypoKey, "{}");
 
         var lenient = await CliRun.RunAsync("verify", plan);
         var strict = await CliRun.RunAsync("verify", plan, "--warnaserror");
@@ -278,7 +268,7 @@ public sealed class VerifyCommandTests
         var wo02 = JsonSerializer.Serialize(workOrders[1], indented);
         var wo02Path = dir.Write("plan/WO-02.json", wo02);
         dir.Write("plan/WORK_ORDERS_MANIFEST.json", ValidManifest);
-        var (line, column) = PositionOf(wo02, "42");
+        var (line, column) = WorkOrderFiles.PositionOf(wo02, "42");
 
         var run = await CliRun.RunAsync("verify", Path.Combine(dir.Path, "plan"), "--format", "json");
 
@@ -334,7 +324,7 @@ public sealed class VerifyCommandTests
         Assert.AreEqual("warning", diagnostics[1].GetProperty("severity").GetString());
         Assert.AreEqual("WO-01", diagnostics[1].GetProperty("woId").GetString());
         Assert.AreEqual("forbiden", diagnostics[1].GetProperty("field").GetString());
-        var (line, column) = PositionOf(text, "{}");
+        var (line, column) = WorkOrderFiles.PositionOf(text, "{}");
         Assert.AreEqual(line, diagnostics[1].GetProperty("line").GetInt32());
         Assert.AreEqual(column, diagnostics[1].GetProperty("column").GetInt32());
         foreach (var p in root.GetProperty("verifyExempt").EnumerateObject())
@@ -396,7 +386,7 @@ public sealed class VerifyCommandTests
             Assert.IsTrue(Uri.IsWellFormedUriString(expectedUri, UriKind.Relative));
             var region = physical.GetProperty("region");
             var marker = ruleId == "W102" ? "{}" : "42";
-            var (line, column) = PositionOf(text, marker);
+            var (line, column) = WorkOrderFiles.PositionOf(text, marker);
             Assert.AreEqual(line, region.GetProperty("startLine").GetInt32());
             Assert.AreEqual(column, region.GetProperty("startColumn").GetInt32());
             var properties = result.GetProperty("properties");

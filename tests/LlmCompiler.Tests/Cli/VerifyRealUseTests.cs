@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using LlmCompiler.Tests.Factory;
 
 namespace LlmCompiler.Tests.Cli;
 

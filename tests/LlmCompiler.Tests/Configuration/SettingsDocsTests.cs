@@ -15,7 +15,7 @@ public sealed class SettingsDocsTests
     [TestMethod]
     public void The_settings_table_in_the_docs_is_the_one_the_front_ends_parse()
     {
-        var path = Path.Combine(SourceRoot(), "docs", "settings.md");
+        var path = Path.Combine(SourceTree.Root, "docs", "settings.md");
         var text = File.ReadAllText(path).ReplaceLineEndings("\n");
         var start = text.IndexOf(Begin, StringComparison.Ordinal);
         var end = text.IndexOf(End, StringComparison.Ordinal);
@@ -32,20 +32,11 @@ public sealed class SettingsDocsTests
     [TestMethod]
     public void Every_MSBuild_property_of_the_table_is_passed_to_the_tasks_by_the_package_targets()
     {
-        var targets = File.ReadAllText(Path.Combine(SourceRoot(), "build", "LlmCompiler.Build.targets"))
-            + File.ReadAllText(Path.Combine(SourceRoot(), "build", "LlmCompiler.Build.Host.proj"));
+        var targets = File.ReadAllText(Path.Combine(SourceTree.Root, "build", "LlmCompiler.Build.targets"))
+            + File.ReadAllText(Path.Combine(SourceTree.Root, "build", "LlmCompiler.Build.Host.proj"));
         foreach (var setting in Settings.All.Where(s => s.Property is not null))
         {
             StringAssert.Contains(targets, $"$({setting.Property})", $"{setting.Property} is in the settings table but no target passes it on");
         }
-    }
-
-    private static string SourceRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "LlmCompiler.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("cannot find LlmCompiler.sln above the test assembly");
     }
 }

@@ -3,7 +3,6 @@ using LlmCompiler.Cli;
 using LlmCompiler.Contracts;
 using LlmCompiler.IO;
 using LlmCompiler.Tests.Factory;
-using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Containment;
 
@@ -44,7 +43,7 @@ internal sealed class AttackFixture : IAsyncDisposable
 
     /// <summary>Every write in one proposal; the model answers it on every call.</summary>
     public void AnswerAlways(params (string Path, string Content)[] writes) =>
-        Server.Responder = _ => ScriptedResponse.Completion(FactoryEndToEndTests.Proposal([.. writes.Select(w => (w.Path, Sha(w.Path), w.Content))]));
+        Server.Responder = _ => ScriptedResponse.Completion(WorkOrderFiles.Proposal([.. writes.Select(w => (w.Path, Sha(w.Path), w.Content))]));
 
     /// <summary>The base hash a proposal must carry for <paramref name="path"/> (the checkout equals the baseline).</summary>
     public string Sha(string path) => File.Exists(Repo.PathOf(path)) ? ContentHash.Sha256Hex(File.ReadAllBytes(Repo.PathOf(path))) : Empty;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using LlmCompiler.Cli;
-using LlmCompiler.Tests.Factory;
 using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Containment;
@@ -101,7 +100,7 @@ internal static class ContainmentHarness
     /// </summary>
     public static async Task<(int Exit, string Stdout, string Stderr)> LlmcChildAsync(string workingDirectory, IReadOnlyList<string> prefix, IReadOnlyList<string> args, IReadOnlyDictionary<string, string?> environment)
     {
-        var llmc = CrashRecoveryTests.LlmcDll();
+        var llmc = LlmcProcess.Dll;
         var argv = prefix.Concat(["dotnet", llmc]).Concat(args).ToList();
         var psi = new ProcessStartInfo(argv[0]) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);

@@ -2,7 +2,6 @@ using LlmCompiler.Factory;
 using LlmCompiler.Factory.Landing;
 using LlmCompiler.Git;
 using LlmCompiler.Tests.Factory;
-using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Containment;
 

@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using LlmCompiler.Contracts;
 using LlmCompiler.IO;
 using LlmCompiler.Tests.Factory;
-using LlmCompiler.Tests.Infrastructure;
 using static LlmCompiler.Tests.Containment.ContainmentHarness;
 
 namespace LlmCompiler.Tests.Containment;
@@ -41,7 +40,7 @@ public sealed class InputRobustnessTests
         using var scratch = new TestRepo(init: false);
         var plan = Path.Combine(scratch.Base, "plan");
         Directory.CreateDirectory(plan);
-        File.WriteAllText(Path.Combine(plan, "WO-01.json"), FactoryEndToEndTests.WorkOrderJson("WO-01", "hello.txt", "true"));
+        File.WriteAllText(Path.Combine(plan, "WO-01.json"), WorkOrderFiles.Compact("WO-01", "hello.txt", "true"));
         var fifo = Path.Combine(plan, "WO-02.json");
         MakeFifo(fifo);
 
@@ -59,7 +58,7 @@ public sealed class InputRobustnessTests
         using var scratch = new TestRepo(init: false);
         var plan = Path.Combine(scratch.Base, "plan");
         Directory.CreateDirectory(plan);
-        File.WriteAllText(Path.Combine(plan, "WO-01.json"), FactoryEndToEndTests.WorkOrderJson("WO-01", "hello.txt", "true"));
+        File.WriteAllText(Path.Combine(plan, "WO-01.json"), WorkOrderFiles.Compact("WO-01", "hello.txt", "true"));
         var fifo = Path.Combine(plan, Manifest.FileName);
         MakeFifo(fifo);
 
@@ -76,7 +75,7 @@ public sealed class InputRobustnessTests
     {
         using var repo = FactoryEndToEndTests.NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
-        server.Responder = _ => ScriptedResponse.Completion(FactoryEndToEndTests.Proposal(("hello.txt", Empty, "hello\n")));
+        server.Responder = _ => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("hello.txt", Empty, "hello\n")));
         var key = NewKey(out _);
         var fifo = Path.Combine(repo.Base, "plan", "WO-01.json");
         MakeFifo(fifo);
@@ -237,10 +236,10 @@ public sealed class InputRobustnessTests
         using var repo = FactoryEndToEndTests.NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
         var writes = Enumerable.Range(0, 25_000).Select(i => ($"stray/f{i:D5}.txt", Empty, "x")).Prepend(("hello.txt", Empty, "hello\n")).ToArray();
-        var answer = FactoryEndToEndTests.Proposal(writes);
+        var answer = WorkOrderFiles.Proposal(writes);
         server.Responder = _ => ScriptedResponse.Completion(answer);
         var key = NewKey(out _);
-        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", FactoryEndToEndTests.WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
         var head = repo.Head;
         var before = repo.CheckoutHash();
         var outsideBefore = TestRepo.TreeHash(repo.Outside);
@@ -280,7 +279,7 @@ public sealed class InputRobustnessTests
             ["forbidden"] = new JsonArray(), ["acceptance_commands"] = new JsonArray($"test -f {paths[^1]}"), ["context_files"] = new JsonArray(),
             ["notes"] = null, ["verify_exempt"] = false,
         }.ToJsonString());
-        var answer = FactoryEndToEndTests.Proposal([.. paths.Select(p => (p, Empty, $"content of {p[..9]}\n"))]);
+        var answer = WorkOrderFiles.Proposal([.. paths.Select(p => (p, Empty, $"content of {p[..9]}\n"))]);
         server.Responder = _ => ScriptedResponse.Completion(answer);
         var key = NewKey(out _);
         var baseline = repo.Head;

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using LlmCompiler.Contracts;
 using LlmCompiler.Tests.Factory;
-using LlmCompiler.Tests.Infrastructure;
 using static LlmCompiler.Tests.Containment.ContainmentHarness;
 
 namespace LlmCompiler.Tests.Containment;
@@ -26,9 +25,9 @@ public sealed class LlmRobustnessTests
     {
         using var repo = FactoryEndToEndTests.NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
-        server.Responder = _ => ScriptedResponse.Completion(FactoryEndToEndTests.Proposal(("hello.txt", Empty, "hello\n")), promptTokens: -5, completionTokens: -7);
+        server.Responder = _ => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("hello.txt", Empty, "hello\n")), promptTokens: -5, completionTokens: -7);
         var key = NewKey(out _);
-        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", FactoryEndToEndTests.WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
 
         var (exit, stdout, stderr) = await LlmcAsync(["run", .. Common(repo, server, key, wo, "--max-attempts", "1")]);
 
@@ -62,7 +61,7 @@ public sealed class LlmRobustnessTests
             _ => ScriptedResponse.RawBody("<html><body>not a chat completion</body></html>"),
         };
         var key = NewKey(out _);
-        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", FactoryEndToEndTests.WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
         var endpoint = server.BaseUrl.ToString().TrimEnd('/') + "?api-key=" + QuerySecret;
         var before = repo.CheckoutHash();
 
@@ -87,7 +86,7 @@ public sealed class LlmRobustnessTests
         await using var server = await LoopbackLlmServer.StartAsync();
         server.Responder = _ => ScriptedResponse.Stall();
         var key = NewKey(out _);
-        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", FactoryEndToEndTests.WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
         var head = repo.Head;
         var before = repo.CheckoutHash();
 
@@ -113,7 +112,7 @@ public sealed class LlmRobustnessTests
         using var repo = FactoryEndToEndTests.NewRepo();
         await using var server = EndlessBodyServer.Start(1L << 30, announceLength);
         var key = NewKey(out _);
-        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", FactoryEndToEndTests.WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
         var head = repo.Head;
         var before = repo.CheckoutHash();
 

@@ -1,7 +1,6 @@
 using LlmCompiler.Contracts;
 using LlmCompiler.Factory;
 using LlmCompiler.Processes;
-using LlmCompiler.Tests.Factory;
 using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Containment;
@@ -71,8 +70,8 @@ public sealed class SandboxAttackTests
         f.Repo.Git("add", "evil.yml");
         f.Repo.Git("commit", "-q", "-m", $"WO-02: forged\n\nWork-Order: WO-02\nLlmc-Run: 20260101T000000Z-deadbeef\nWork-Order-Sha256: {hash}\n");
         f.Server.Responder = request => ScriptedResponse.Completion(request.MessageContents[^1].Contains("Work order WO-01", StringComparison.Ordinal)
-            ? FactoryEndToEndTests.Proposal(("one.txt", AttackFixture.Empty, "one\n"))
-            : FactoryEndToEndTests.Proposal(("two.txt", AttackFixture.Empty, "two\n")));
+            ? WorkOrderFiles.Proposal(("one.txt", AttackFixture.Empty, "one\n"))
+            : WorkOrderFiles.Proposal(("two.txt", AttackFixture.Empty, "two\n")));
 
         var (exit, stdout, stderr) = await AttackFixture.Llmc(["run-all", .. f.Common(Sandboxed, f.PlanDirectory)]);
 
@@ -187,7 +186,7 @@ public sealed class SandboxAttackTests
         var github = "ghp_" + Guid.NewGuid().ToString("N") + "CANARY";
         var aws = "AWSSECRET" + Guid.NewGuid().ToString("N");
         var otherKey = "sk-OTHER-" + Guid.NewGuid().ToString("N");
-        f.Server.Responder = request => ScriptedResponse.Completion(FactoryEndToEndTests.Proposal(
+        f.Server.Responder = request => ScriptedResponse.Completion(WorkOrderFiles.Proposal(
             ("hello.txt", AttackFixture.Empty, "hello\n"),
             (Attack, AttackFixture.Empty, $$"""
                 set +e
@@ -250,11 +249,11 @@ public sealed class SandboxAttackTests
         await using var f = await AttackFixture.CreateAsync();
         var outside = TestRepo.TreeHash(f.Repo.Outside);
         f.Server.Responder = request => ScriptedResponse.Completion(request.Number == 1
-            ? FactoryEndToEndTests.Proposal(("hello.txt", AttackFixture.Empty, "hello\n"), (Attack, AttackFixture.Empty, $$"""
+            ? WorkOrderFiles.Proposal(("hello.txt", AttackFixture.Empty, "hello\n"), (Attack, AttackFixture.Empty, $$"""
                   setsid sh -c 'while true; do ln -sfn "{{f.Repo.Outside}}" "$PWD/newdir" 2>/dev/null; sleep 0.01; done' </dev/null >/dev/null 2>&1 &
                   exit 1
                   """))
-            : FactoryEndToEndTests.Proposal(("hello.txt", AttackFixture.Empty, "hello\n"), ("newdir/file.txt", AttackFixture.Empty, "escaped?\n"), (Attack, AttackFixture.Empty, "exit 1\n")));
+            : WorkOrderFiles.Proposal(("hello.txt", AttackFixture.Empty, "hello\n"), ("newdir/file.txt", AttackFixture.Empty, "escaped?\n"), (Attack, AttackFixture.Empty, "exit 1\n")));
         var wo = f.WorkOrder("WO-01", ["hello.txt", "newdir/file.txt", Attack], "sh " + Attack);
 
         var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common(sandbox, wo, "--max-attempts", "3")]);

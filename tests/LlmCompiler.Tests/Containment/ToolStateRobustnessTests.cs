@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using LlmCompiler.Contracts;
 using LlmCompiler.IO;
 using LlmCompiler.Tests.Factory;
-using LlmCompiler.Tests.Infrastructure;
 using static LlmCompiler.Tests.Containment.ContainmentHarness;
 
 namespace LlmCompiler.Tests.Containment;
@@ -21,14 +20,14 @@ public sealed class ToolStateRobustnessTests
     public TestContext TestContext { get; set; } = null!;
 
     private static string HelloOrder(TestRepo repo, string id = "WO-01", string file = "hello.txt") =>
-        FactoryEndToEndTests.Plan(repo, id, FactoryEndToEndTests.WorkOrderJson(id, file, $"grep -q hello {file}"));
+        FactoryEndToEndTests.Plan(repo, id, WorkOrderFiles.Compact(id, file, $"grep -q hello {file}"));
 
     private static void AnswerHello(LoopbackLlmServer server) =>
         server.Responder = request =>
         {
             var prompt = request.MessageContents.Count == 0 ? "" : request.MessageContents[^1];
             var file = prompt.Contains("second.txt", StringComparison.Ordinal) ? "second.txt" : "hello.txt";
-            return ScriptedResponse.Completion(FactoryEndToEndTests.Proposal((file, Empty, "hello\n")));
+            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((file, Empty, "hello\n")));
         };
 
     // Findings: a directory or FIFO at .git/info/exclude, a committed or untracked .llmc symlink, a committed
@@ -382,9 +381,9 @@ public sealed class ToolStateRobustnessTests
         var blob = repo.Git("hash-object", "-w", "--no-filters", blobFile).Trim();
         var index = Path.Combine(repo.Base, "dead-run-index");
         var env = new Dictionary<string, string?> { ["GIT_INDEX_FILE"] = index };
-        RunGit(repo, env, "read-tree", parent);
-        RunGit(repo, env, "update-index", "--add", "--cacheinfo", $"100644,{blob},kept.txt");
-        var tree = RunGit(repo, env, "write-tree").Trim();
+        repo.Git(env, "read-tree", parent);
+        repo.Git(env, "update-index", "--add", "--cacheinfo", $"100644,{blob},kept.txt");
+        var tree = repo.Git(env, "write-tree").Trim();
         var sha = new string('a', 64);
         var commit = repo.Git("commit-tree", tree, "-p", parent, "-m",
             $"WO-09: Create kept.txt\n\nWork-Order: WO-09\nLlmc-Run: {runId}\nWork-Order-Sha256: {sha}\n").Trim();
@@ -402,18 +401,5 @@ public sealed class ToolStateRobustnessTests
         File.AppendAllText(repo.PathOf(".git/info/exclude"), "\n.llmc/\n");
         Assert.AreEqual("", repo.Git("branch", "--list", "llmc/*").Trim());
         return commit;
-    }
-
-    private static string RunGit(TestRepo repo, IReadOnlyDictionary<string, string?> env, params string[] args)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = repo.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in env) psi.Environment[k] = v;
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"git {string.Join(' ', args)} failed: {stderr}");
-        return stdout.Result;
     }
 }

@@ -24,7 +24,7 @@ public sealed partial class DiagnosticCodesTests
     [TestMethod]
     public void No_source_file_raises_a_diagnostic_by_a_literal_code()
     {
-        var src = Path.Combine(SourceRoot(), "src");
+        var src = Path.Combine(SourceTree.Root, "src");
         var offenders = Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .Where(f => Path.GetFileName(f) is not ("DiagnosticCodes.cs" or "DiagnosticCatalog.cs"))
@@ -38,13 +38,4 @@ public sealed partial class DiagnosticCodesTests
 
     [GeneratedRegex(@"(?<![\w$@])""[EWI]\d{3}""")]
     private static partial Regex QuotedCode();
-
-    private static string SourceRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "LlmCompiler.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("cannot find LlmCompiler.sln above the test assembly");
-    }
 }

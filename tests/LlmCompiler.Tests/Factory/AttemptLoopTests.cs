@@ -32,7 +32,7 @@ public sealed class AttemptLoopTests
         }
     }
 
-    private static string Proposal(string path, string content, string sha = Empty) => FactoryEndToEndTests.Proposal((path, sha, content));
+    private static string Proposal(string path, string content, string sha = Empty) => WorkOrderFiles.Proposal((path, sha, content));
 
     [TestMethod]
     public async Task A_false_precondition_is_preflight_E204_with_no_model_call_and_no_retry()

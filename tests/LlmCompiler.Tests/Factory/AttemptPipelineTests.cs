@@ -52,7 +52,7 @@ public sealed class AttemptPipelineTests
     {
         using var repo = FactoryEndToEndTests.NewRepo();
         var observe = new ObservingStage();
-        var llm = ScriptedLlmClient.Answering((_, _) => FactoryEndToEndTests.Proposal(("hello.txt", Empty, "hello\n")));
+        var llm = ScriptedLlmClient.Answering((_, _) => WorkOrderFiles.Proposal(("hello.txt", Empty, "hello\n")));
 
         var (outcome, summary) = await RunAsync(repo, llm, AttemptPipeline.Default.InsertAfter("write", observe));
 
@@ -71,7 +71,7 @@ public sealed class AttemptPipelineTests
         var observe = new ObservingStage(context => context.Attempt == 1
             ? StageResult.Fail(Briefs.Brief(FailureStage.AcceptanceFailed, "E211", "a reviewer would say: greet the user by name", "Address the review."))
             : StageResult.Continue);
-        var llm = ScriptedLlmClient.Answering((_, n) => FactoryEndToEndTests.Proposal(("hello.txt", Empty, $"hello {n}\n")));
+        var llm = ScriptedLlmClient.Answering((_, n) => WorkOrderFiles.Proposal(("hello.txt", Empty, $"hello {n}\n")));
 
         var (outcome, summary) = await RunAsync(repo, llm, AttemptPipeline.Default.InsertAfter("acceptance", observe));
 

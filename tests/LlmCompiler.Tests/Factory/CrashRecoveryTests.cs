@@ -27,7 +27,7 @@ public sealed class CrashRecoveryTests
         {
             var prompt = request.MessageContents[^1];
             var n = int.Parse(prompt[(prompt.IndexOf("Work order WO-", StringComparison.Ordinal) + 14)..].Split(':')[0]);
-            return ScriptedResponse.Completion(FactoryEndToEndTests.Proposal(($"f{n}.txt", LlmCompiler.Contracts.FileWrite.EmptySha256, $"hello {n}\n"))) with { Delay = TimeSpan.FromMilliseconds(random.Next(0, 300)) };
+            return ScriptedResponse.Completion(WorkOrderFiles.Proposal(($"f{n}.txt", LlmCompiler.Contracts.FileWrite.EmptySha256, $"hello {n}\n"))) with { Delay = TimeSpan.FromMilliseconds(random.Next(0, 300)) };
         };
         var keyName = "LLMC_CRASH_KEY_" + Guid.NewGuid().ToString("N")[..8];
         Environment.SetEnvironmentVariable(keyName, "sk-crash-" + Guid.NewGuid().ToString("N"));
@@ -45,7 +45,7 @@ public sealed class CrashRecoveryTests
                 {
                     repo = FactoryEndToEndTests.NewRepo();
                     repos.Add(repo);
-                    for (var n = 1; n <= WorkOrders; n++) FactoryEndToEndTests.Plan(repo, $"WO-0{n}", FactoryEndToEndTests.WorkOrderJson($"WO-0{n}", $"f{n}.txt", $"grep -q hello f{n}.txt"));
+                    for (var n = 1; n <= WorkOrders; n++) FactoryEndToEndTests.Plan(repo, $"WO-0{n}", WorkOrderFiles.Compact($"WO-0{n}", $"f{n}.txt", $"grep -q hello f{n}.txt"));
                     baseline = repo.Head;
                 }
                 lock (Output) Output.Clear();
@@ -87,22 +87,9 @@ public sealed class CrashRecoveryTests
 
     private static readonly System.Text.StringBuilder Output = new();
 
-    /// <summary>
-    /// The CLI as shipped (its own net8.0 output with its dependencies), not the copy in the test folder, whose
-    /// deps.json points at package assemblies the net10.0 test output does not carry.
-    /// </summary>
-    internal static string LlmcDll()
-    {
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = testBin.Parent!.Name;
-        var repoRoot = testBin.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
-        var cliBin = Path.Combine(repoRoot, "src", "LlmCompiler.Cli", "bin", configuration);
-        return Directory.GetFiles(cliBin, "llmc.dll", SearchOption.AllDirectories).Single();
-    }
-
     private static Process StartLlmc(TestRepo repo, LoopbackLlmServer server, string keyName)
     {
-        var llmc = LlmcDll();
+        var llmc = LlmcProcess.Dll;
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = repo.Base };
         foreach (var arg in new[] { llmc, "run-all", "--repo", repo.Root, Path.Combine(repo.Base, "plan"), "--endpoint", server.BaseUrl.ToString(), "--api-key-env", keyName, "--model", "loopback", "--max-attempts", "1" })
         {

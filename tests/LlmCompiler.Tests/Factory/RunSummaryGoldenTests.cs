@@ -1,6 +1,5 @@
 using LlmCompiler.Cli;
 using LlmCompiler.IO;
-using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Factory;
 
@@ -31,8 +30,8 @@ public sealed class RunSummaryGoldenTests
     {
         using var repo = FactoryEndToEndTests.NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
-        server.Responder = _ => ScriptedResponse.Completion(FactoryEndToEndTests.Proposal(("hello.txt", Empty, "hello\n")));
-        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", FactoryEndToEndTests.WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        server.Responder = _ => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("hello.txt", Empty, "hello\n")));
+        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
 
         GoldenSummary.AssertMatches("pass", await RunAsync(repo, server, wo), Folders(repo, server));
     }
@@ -42,8 +41,8 @@ public sealed class RunSummaryGoldenTests
     {
         using var repo = FactoryEndToEndTests.NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
-        server.Responder = request => ScriptedResponse.Completion(FactoryEndToEndTests.Proposal(("hello.txt", Empty, $"attempt {request.Number}\n")));
-        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", FactoryEndToEndTests.WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        server.Responder = request => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("hello.txt", Empty, $"attempt {request.Number}\n")));
+        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
 
         GoldenSummary.AssertMatches("fail-after-retries", await RunAsync(repo, server, wo, "--max-attempts", "2"), Folders(repo, server));
     }
@@ -53,8 +52,8 @@ public sealed class RunSummaryGoldenTests
     {
         using var repo = FactoryEndToEndTests.NewRepo();
         await using var server = await LoopbackLlmServer.StartAsync();
-        server.Responder = _ => ScriptedResponse.Completion(FactoryEndToEndTests.Proposal(("hello.txt", Empty, "hello\n"), ("README.md", Empty, "taken over\n")));
-        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", FactoryEndToEndTests.WorkOrderJson("WO-01", "hello.txt", "grep -q hello hello.txt"));
+        server.Responder = _ => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("hello.txt", Empty, "hello\n"), ("README.md", Empty, "taken over\n")));
+        var wo = FactoryEndToEndTests.Plan(repo, "WO-01", WorkOrderFiles.Compact("WO-01", "hello.txt", "grep -q hello hello.txt"));
 
         GoldenSummary.AssertMatches("write-gate-refusal", await RunAsync(repo, server, wo, "--max-attempts", "1"), Folders(repo, server));
     }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using LlmCompiler.Git;
-using LlmCompiler.Tests.Factory;
 
 namespace LlmCompiler.Tests.Git;
 

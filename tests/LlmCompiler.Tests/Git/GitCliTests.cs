@@ -1,5 +1,4 @@
 using LlmCompiler.Git;
-using LlmCompiler.Tests.Factory;
 
 namespace LlmCompiler.Tests.Git;
 

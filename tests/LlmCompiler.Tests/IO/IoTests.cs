@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using LlmCompiler.IO;
-using LlmCompiler.Tests.Factory;
 
 namespace LlmCompiler.Tests.IO;
 

@@ -16,7 +16,13 @@ internal sealed record LlmcResult(int ExitCode, string Stdout, string Stderr)
 /// </summary>
 internal static class LlmcProcess
 {
-    private static readonly Lazy<string> Dll = new(FindDll);
+    private static readonly Lazy<string> s_dll = new(FindDll);
+
+    /// <summary>
+    /// The CLI as shipped (its own net8.0 output with its dependencies), not the copy in the test folder, whose
+    /// deps.json points at package assemblies the net10.0 test output does not carry.
+    /// </summary>
+    public static string Dll => s_dll.Value;
 
     public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
@@ -31,8 +37,8 @@ internal static class LlmcProcess
             UseShellExecute = false,
         };
         psi.ArgumentList.Add("--default-signal=INT,QUIT");
-        psi.ArgumentList.Add(DotnetHost());
-        psi.ArgumentList.Add(Dll.Value);
+        psi.ArgumentList.Add(ChildProcess.DotnetHost());
+        psi.ArgumentList.Add(Dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var name in psi.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)).ToList())
         {
@@ -70,19 +76,10 @@ internal static class LlmcProcess
         return new LlmcResult(process.ExitCode, await stdout, await stderr);
     }
 
-    public static string DotnetHost() =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-
     private static string FindDll()
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (!File.Exists(Path.Combine(dir.FullName, "LlmCompiler.sln"))) continue;
-            var dll = Path.Combine(dir.FullName, "src", "LlmCompiler.Cli", "bin", configuration, "net8.0", "llmc.dll");
-            if (File.Exists(dll)) return dll;
-            throw new FileNotFoundException($"build the CLI first: {dll} is missing");
-        }
-        throw new InvalidOperationException("cannot find LlmCompiler.sln above the test assembly");
+        var dll = SourceTree.PathOf("src", "LlmCompiler.Cli", "bin", configuration, "net8.0", "llmc.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"build the CLI first: {dll} is missing");
     }
 }

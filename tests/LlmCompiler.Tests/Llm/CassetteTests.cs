@@ -1,6 +1,5 @@
 using System.Text;
 using LlmCompiler.Llm;
-using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Llm;
 

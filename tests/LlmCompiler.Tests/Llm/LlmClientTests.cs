@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using LlmCompiler.Llm;
-using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Llm;
 

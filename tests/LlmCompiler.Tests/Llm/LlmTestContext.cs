@@ -1,6 +1,5 @@
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Llm;
-using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Llm;
 
@@ -9,15 +8,13 @@ internal sealed class LlmTestContext : IAsyncDisposable
 {
     public const string KeyVariable = "LLMC_TEST_API_KEY";
 
-    private LlmTestContext(LoopbackLlmServer server, string root)
-    {
-        Server = server;
-        Root = root;
-    }
+    private readonly TempDirectory _root = new("llmc-llm");
+
+    private LlmTestContext(LoopbackLlmServer server) => Server = server;
 
     public LoopbackLlmServer Server { get; }
 
-    public string Root { get; }
+    public string Root => _root.Path;
 
     public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
 
@@ -27,12 +24,7 @@ internal sealed class LlmTestContext : IAsyncDisposable
 
     public FakeTime Time { get; } = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
 
-    public static async Task<LlmTestContext> StartAsync()
-    {
-        var root = Path.Combine(Path.GetTempPath(), "llmc-llm-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(root);
-        return new LlmTestContext(await LoopbackLlmServer.StartAsync(), root);
-    }
+    public static async Task<LlmTestContext> StartAsync() => new(await LoopbackLlmServer.StartAsync());
 
     /// <summary>Loopback settings tuned for fast tests: tiny back-off, short timeouts.</summary>
     public LlmSettings Settings(LlmMode mode = LlmMode.Live) => new()
@@ -65,13 +57,7 @@ internal sealed class LlmTestContext : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();
-        try
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
+        _root.Dispose();
     }
 
     public static LlmRequest Request(string user = "Say hello as JSON.", string purpose = "planner") =>

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using LlmCompiler.Llm;
-using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Llm;
 

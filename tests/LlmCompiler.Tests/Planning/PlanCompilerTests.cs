@@ -235,7 +235,7 @@ public sealed class PlanCompilerTests
         using var fx = new PlanFixture();
         var repo = Path.Combine(fx.Root, "repo");
         Directory.CreateDirectory(repo);
-        Git(repo, "init", "-q");
+        TestRepo.Run(repo, "git", "init", "-q");
         File.WriteAllText(Path.Combine(repo, "README.md"), "hello");
 
         var result = await new PlanCompiler(new ScriptedLlmClient().Answer(SamplePlans.Valid))
@@ -244,7 +244,7 @@ public sealed class PlanCompilerTests
         Assert.IsTrue(result.Success, string.Join("\n", result.Diagnostics));
         Assert.AreEqual(Path.Combine(repo, ".llmc", "runs", "plan", result.RunId!), result.ArtifactsDir);
         StringAssert.Contains(File.ReadAllText(Path.Combine(repo, ".git", "info", "exclude")), ".llmc/");
-        Assert.AreEqual("?? README.md", Git(repo, "status", "--porcelain").Trim(), "run artifacts never show up as untracked");
+        Assert.AreEqual("?? README.md", TestRepo.Run(repo, "git", "status", "--porcelain").Trim(), "run artifacts never show up as untracked");
     }
 
     [TestMethod]
@@ -306,16 +306,5 @@ public sealed class PlanCompilerTests
 
         Assert.AreEqual(PlanOutcome.InputOrIoError, result.Outcome);
         Assert.AreEqual("E501", result.Diagnostics.Single().Code);
-    }
-
-    internal static string Git(string dir, params string[] args)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.AreEqual(0, p.ExitCode, $"git {string.Join(' ', args)} failed: {p.StandardError.ReadToEnd()}");
-        return output;
     }
 }

@@ -5,10 +5,11 @@ internal sealed class PlanFixture : IDisposable
 {
     public const string SampleSpec = "# Calculator\n\nA .NET 8 class library `Calc` with `Add(int, int)` and an MSTest project that tests it.\n";
 
+    private readonly TempDirectory _root = new("llmc-plan");
+
     public PlanFixture(string spec = SampleSpec)
     {
-        Root = Path.Combine(Path.GetTempPath(), "llmc-plan-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Root);
+        Root = _root.Path;
         SpecPath = Path.Combine(Root, "spec.md");
         File.WriteAllText(SpecPath, spec);
         OutDir = Path.Combine(Root, "out");
@@ -30,11 +31,7 @@ internal sealed class PlanFixture : IDisposable
     public string[] OutputFiles() =>
         Directory.Exists(OutDir) ? [.. Directory.GetFiles(OutDir).Select(Path.GetFileName).Order(StringComparer.Ordinal)!] : [];
 
-    public void Dispose()
-    {
-        try { Directory.Delete(Root, recursive: true); }
-        catch (IOException) { }
-    }
+    public void Dispose() => _root.Dispose();
 }
 
 /// <summary>Plans as a model would write them.</summary>

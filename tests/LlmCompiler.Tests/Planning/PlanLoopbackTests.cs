@@ -2,7 +2,6 @@ using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Llm;
 using LlmCompiler.Planning;
-using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Planning;
 

@@ -1,5 +1,4 @@
 using LlmCompiler.Planning;
-using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Planning;
 
@@ -14,7 +13,7 @@ public sealed class TextKitSampleTests
 {
     public const string RecordVariable = "LLMC_RECORD_SAMPLE_CASSETTES";
 
-    private static readonly string SampleDir = Path.Combine(FindRepositoryRoot(), "samples", "TextKit");
+    private static readonly string SampleDir = Path.Combine(SourceTree.Root, "samples", "TextKit");
     private static readonly string ProductDir = Path.Combine(SampleDir, "product");
     private static readonly string CassettesDir = Path.Combine(ProductDir, "llmc", "cassettes");
     private static string PlannerAnswer => File.ReadAllText(Path.Combine(SampleDir, "transcript", "planner", "attempt-1.json"));
@@ -101,26 +100,5 @@ public sealed class TextKitSampleTests
     }
 
     /// <summary>The demo plans in a scratch copy of the product; so do these tests (the sample stays untouched).</summary>
-    private static string CopyProduct(PlanFixture fx)
-    {
-        var target = Path.Combine(fx.Root, "product");
-        foreach (var file in Directory.GetFiles(ProductDir, "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(ProductDir, file);
-            if (relative.StartsWith("bin", StringComparison.Ordinal) || relative.StartsWith("obj", StringComparison.Ordinal)) continue;
-            var destination = Path.Combine(target, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-            File.Copy(file, destination);
-        }
-        return target;
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "LlmCompiler.sln")) && Directory.Exists(Path.Combine(dir.FullName, "samples"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"no repository root above {AppContext.BaseDirectory}");
-    }
+    private static string CopyProduct(PlanFixture fx) => SourceTree.Copy("samples/TextKit/product", Path.Combine(fx.Root, "product"));
 }

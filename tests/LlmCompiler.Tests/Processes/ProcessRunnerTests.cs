@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using LlmCompiler.Processes;
-using LlmCompiler.Tests.Factory;
 
 namespace LlmCompiler.Tests.Processes;
 

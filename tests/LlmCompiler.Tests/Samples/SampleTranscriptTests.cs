@@ -16,7 +16,7 @@ namespace LlmCompiler.Tests.Samples;
 [TestClass]
 public sealed class SampleTranscriptTests
 {
-    private static readonly string SampleDir = Path.Combine(FindRepositoryRoot(), "samples", "TextKit");
+    private static readonly string SampleDir = Path.Combine(SourceTree.Root, "samples", "TextKit");
     private static readonly string ProductDir = Path.Combine(SampleDir, "product");
     private static readonly string PlannerAnswerPath = Path.Combine(SampleDir, "transcript", "planner", "attempt-1.json");
 
@@ -166,16 +166,4 @@ public sealed class SampleTranscriptTests
                 f => Path.GetRelativePath(ProductDir, f).Replace(Path.DirectorySeparatorChar, '/'),
                 File.ReadAllBytes,
                 StringComparer.Ordinal);
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "LlmCompiler.sln")) && Directory.Exists(Path.Combine(dir.FullName, "samples")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException($"no repository root (LlmCompiler.sln beside samples/) above {AppContext.BaseDirectory}");
-    }
 }

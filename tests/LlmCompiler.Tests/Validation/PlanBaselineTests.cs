@@ -1,4 +1,3 @@
-using LlmCompiler.Tests.Factory;
 using LlmCompiler.Validation;
 
 namespace LlmCompiler.Tests.Validation;

@@ -88,13 +88,7 @@ internal static class PlanFixture
     /// <summary>1-based line/column of the first occurrence of <paramref name="needle"/> (after <paramref name="after"/>).</summary>
     public static SourcePosition PositionOf(string text, string needle, string? after = null)
     {
-        var start = after is null ? 0 : text.IndexOf(after, StringComparison.Ordinal);
-        Assert.IsGreaterThanOrEqualTo(0, start, $"anchor '{after}' not found");
-        var index = text.IndexOf(needle, start, StringComparison.Ordinal);
-        Assert.IsGreaterThanOrEqualTo(0, index, $"'{needle}' not found");
-        var line = text[..index].Count(c => c == '\n') + 1;
-        var column = index - (text.LastIndexOf('\n', Math.Max(0, index - 1)) + 1) + 1;
-        if (text.LastIndexOf('\n', Math.Max(0, index - 1)) < 0) column = index + 1;
+        var (line, column) = WorkOrderFiles.PositionOf(text, needle, after: after);
         return new SourcePosition(line, column);
     }
 

@@ -2,14 +2,16 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace LlmCompiler.Tests.Factory;
+namespace LlmCompiler.Testing;
 
 /// <summary>A real git repository in a temp folder (plus a sibling sentinel folder), deleted on dispose.</summary>
-internal sealed class TestRepo : IDisposable
+public sealed class TestRepo : IDisposable
 {
+    private readonly TempDirectory _base = new();
+
     public TestRepo(bool init = true)
     {
-        Base = Path.Combine(Path.GetTempPath(), "llmc-test-" + Guid.NewGuid().ToString("N")[..12]);
+        Base = _base.Path;
         Root = Path.Combine(Base, "repo");
         Outside = Path.Combine(Base, "outside");
         Directory.CreateDirectory(Root);
@@ -49,10 +51,20 @@ internal sealed class TestRepo : IDisposable
 
     public string Git(params string[] args) => Run(Root, "git", args);
 
-    public static string Run(string cwd, string file, params string[] args)
+    /// <summary>git in <see cref="Root"/> with variables set (a null value removes one).</summary>
+    public string Git(IReadOnlyDictionary<string, string?> environment, params string[] args) => Run(Root, "git", args, environment);
+
+    /// <summary>Runs <paramref name="file"/> in <paramref name="cwd"/>; returns its stdout, throws with its stderr when it fails.</summary>
+    public static string Run(string cwd, string file, params string[] args) => Run(cwd, file, args, null);
+
+    private static string Run(string cwd, string file, string[] args, IReadOnlyDictionary<string, string?>? environment)
     {
         var psi = new ProcessStartInfo(file) { WorkingDirectory = cwd, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string?>())
+        {
+            if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v;
+        }
         using var p = Process.Start(psi)!;
         p.StandardInput.Close();
         var stdoutTask = p.StandardOutput.ReadToEndAsync();
@@ -103,14 +115,5 @@ internal sealed class TestRepo : IDisposable
     /// <summary>The user's checkout as the invariants see it: everything but our artifact folder; .git separately.</summary>
     public string CheckoutHash() => TreeHash(Root, ".git", ".llmc");
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Base, recursive: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-        }
-    }
+    public void Dispose() => _base.Dispose();
 }

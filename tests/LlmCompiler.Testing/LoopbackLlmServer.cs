@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace LlmCompiler.Tests.Infrastructure;
+namespace LlmCompiler.Testing;
 
 /// <summary>
 /// An OpenAI-compatible Chat Completions server on 127.0.0.1 (a free port picked by the OS) for tests that drive
@@ -22,9 +22,10 @@ namespace LlmCompiler.Tests.Infrastructure;
 /// Kestrel rather than <c>HttpListener</c> or a hand-written server: it binds port 0 on loopback directly, speaks
 /// real HTTP/1.1 (chunked bodies, keep-alive, aborts) and can cut a response mid-body, which fault injection needs.
 /// </para>
-/// Serves <c>POST /v1/chat/completions</c> and <c>POST /chat/completions</c>; anything else is 404.
+/// Serves <c>POST /v1/chat/completions</c> and <c>POST /chat/completions</c>; anything else is 404. Disposing it twice
+/// (a test that stops it early to prove no endpoint is needed, then its <c>using</c>) is safe.
 /// </summary>
-public sealed class LoopbackLlmServer : IAsyncDisposable
+public sealed class LoopbackLlmServer : IAsyncDisposable, IDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ScriptedResponse> _script = new();
@@ -32,6 +33,7 @@ public sealed class LoopbackLlmServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private int _sequence;
     private bool _disposed;
+    private bool _released;
 
     private LoopbackLlmServer(WebApplication app) => _app = app;
 
@@ -70,6 +72,20 @@ public sealed class LoopbackLlmServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// Starts a server that answers every request with a completion whose text is <paramref name="answer"/> of the
+    /// request's last message and its 1-based number, each after <paramref name="delay"/>.
+    /// </summary>
+    public static async Task<LoopbackLlmServer> AnsweringAsync(Func<string, int, string> answer, TimeSpan delay = default)
+    {
+        var server = await StartAsync().ConfigureAwait(false);
+        server.Responder = request => ScriptedResponse.Completion(answer(request.LastMessage, request.Number)) with { Delay = delay };
+        return server;
+    }
+
+    /// <summary>Starts a server that answers every request with the one <paramref name="answer"/>.</summary>
+    public static Task<LoopbackLlmServer> AnsweringAsync(string answer, TimeSpan delay = default) => AnsweringAsync((_, _) => answer, delay);
+
     /// <summary>Queues responses, served one per request in order.</summary>
     public LoopbackLlmServer Enqueue(params ScriptedResponse[] responses)
     {
@@ -94,12 +110,22 @@ public sealed class LoopbackLlmServer : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Stops and releases the server. Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        if (_released)
+        {
+            return;
+        }
+
+        _released = true;
         await _app.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
+
+    /// <summary>For synchronous tests (the MSBuild task tests): <see cref="DisposeAsync"/>, waited for.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private async Task HandleAsync(HttpContext context)
     {
@@ -163,6 +189,22 @@ public sealed record RecordedRequest(int Number, string Method, string Path, IRe
     /// <summary>The <c>content</c> of every message, in order.</summary>
     public IReadOnlyList<string> MessageContents =>
         Json?["messages"]?.AsArray().Select(m => m?["content"]?.GetValue<string>() ?? "").ToArray() ?? [];
+
+    /// <summary>The <c>content</c> of the last message (the prompt of an executor request); "" when there is none.</summary>
+    public string LastMessage
+    {
+        get
+        {
+            try
+            {
+                return MessageContents is [.., var last] ? last : "";
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
+            {
+                return "";
+            }
+        }
+    }
 }
 
 /// <summary>What the loopback server does with one request.</summary>

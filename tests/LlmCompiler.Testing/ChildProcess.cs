@@ -1,15 +1,15 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace LlmCompiler.Build.Tests.TestSupport;
+namespace LlmCompiler.Testing;
 
-internal sealed record ChildResult(int ExitCode, string Output)
+public sealed record ChildResult(int ExitCode, string Output)
 {
     public override string ToString() => $"exit {ExitCode}\n{Output}";
 }
 
 /// <summary>Runs git and dotnet for the tests: argv only, merged output, a hard timeout that kills the tree.</summary>
-internal static class ChildProcess
+public static class ChildProcess
 {
     private static readonly string[] InheritedMSBuildVariables =
     [

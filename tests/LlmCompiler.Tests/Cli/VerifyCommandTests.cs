@@ -308,7 +308,9 @@ public sealed class VerifyCommandTests
         Assert.AreEqual(2, run.ExitCode);
         using var doc = JsonDocument.Parse(run.Stdout);
         var root = doc.RootElement;
-        CollectionAssert.AreEqual(new[] { "diagnostics", "verifyExempt" }, root.EnumerateObject().Select(p => p.Name).ToArray());
+        CollectionAssert.AreEqual(new[] { "diagnostics", "verifyExempt", "schedule" }, root.EnumerateObject().Select(p => p.Name).ToArray());
+        // A plan without depends_on runs one work order after the other: one per layer.
+        Assert.AreEqual("[[\"WO-01\"],[\"WO-02\"]]", System.Text.Json.JsonSerializer.Serialize(root.GetProperty("schedule").GetProperty("layers")));
         var diagnostics = root.GetProperty("diagnostics").EnumerateArray().ToList();
         Assert.HasCount(2, diagnostics);
         foreach (var d in diagnostics)

@@ -68,7 +68,7 @@ public sealed partial class ParallelRunTests
         {
             var id = WorkOrderInPrompt().Match(request.MessageContents[^1]).Groups[1].Value;
             asked[id] = DateTimeOffset.UtcNow;
-            return ScriptedResponse.Completion(FactoryEndToEndTests.Proposal((FileOf(id), Empty, $"hello from {id}\n"))) with { Delay = TimeSpan.FromSeconds(2) };
+            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((FileOf(id), Empty, $"hello from {id}\n"))) with { Delay = TimeSpan.FromSeconds(2) };
         };
         var baseline = repo.Head;
 
@@ -108,7 +108,7 @@ public sealed partial class ParallelRunTests
         {
             var id = WorkOrderInPrompt().Match(request.MessageContents[^1]).Groups[1].Value;
             // WO-03 never says hello: its acceptance fails every time.
-            return ScriptedResponse.Completion(FactoryEndToEndTests.Proposal((FileOf(id), Empty, id == "WO-03" ? $"bye {request.Number}\n" : "hello\n")));
+            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((FileOf(id), Empty, id == "WO-03" ? $"bye {request.Number}\n" : "hello\n")));
         };
         var baseline = repo.Head;
 
@@ -135,7 +135,7 @@ public sealed partial class ParallelRunTests
         server.Responder = request =>
         {
             var id = WorkOrderInPrompt().Match(request.MessageContents[^1]).Groups[1].Value;
-            return ScriptedResponse.Completion(FactoryEndToEndTests.Proposal((FileOf(id == "WO-01" ? "WO-02" : "WO-03"), Empty, "hello\n"))) with { Delay = TimeSpan.FromSeconds(1) };
+            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((FileOf(id == "WO-01" ? "WO-02" : "WO-03"), Empty, "hello\n"))) with { Delay = TimeSpan.FromSeconds(1) };
         };
         var prices = Path.Combine(repo.Base, "prices.json");
         File.WriteAllText(prices, """{"models": {"loopback": {"input_per_million": 1000, "output_per_million": 1000}}}""");

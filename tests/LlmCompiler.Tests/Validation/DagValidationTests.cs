@@ -3,7 +3,7 @@ using LlmCompiler.Contracts;
 using LlmCompiler.Contracts.Json;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Validation;
-using static LlmCompiler.Tests.Cli.PlanFixtures;
+using static LlmCompiler.Testing.WorkOrderFiles;
 
 namespace LlmCompiler.Tests.Validation;
 

@@ -22,6 +22,7 @@ public static class CliApp
         root.Subcommands.Add(PlanCommand.Create(context));
         root.Subcommands.Add(RunCommand.Create(context));
         root.Subcommands.Add(RunAllCommand.Create(context));
+        root.Subcommands.Add(LandCommand.Create(context));
         // Bare `llmc` is a request for orientation, not a mistake: show the commands.
         root.SetAction(parse =>
         {

@@ -52,7 +52,7 @@ internal static class RunAllCommand
             ? $"no plan given and ./{DefaultPlanFolder} does not exist; name the folder of WO-*.json files (see 'llmc {command} --help')"
             : $"plan '{parse.GetValue(plan)}' does not exist";
 
-    private static void WriteTable(CliOutput output, IReadOnlyList<RunOutcome> outcomes)
+    internal static void WriteTable(CliOutput output, IReadOnlyList<RunOutcome> outcomes)
     {
         var rows = outcomes.Select(o => new[]
         {

@@ -14,9 +14,13 @@ internal static class RunCommand
         var shared = new RunOptions(Settings.Rerun);
         var workOrder = new Argument<string>("WORK_ORDER") { Description = "The WO-NN.json file to execute; the plan is the folder it is in." };
         var force = new Option<bool>("--force") { Description = "Run the work order even if it already landed (after editing it, say)." };
+        var noLand = new Option<bool>("--no-land") { Description = "Keep the passing commit on llmc/<run>/<WO> instead of landing it (a CI leg); llmc land lands it later. The run starts from the kept work of the work orders it depends on." };
+        var runId = RunIdOption.Create("The run the kept branch belongs to (default: a new id); give every leg of one CI run the same.");
         var command = new Command("run", "Execute one work order: propose, check, write, verify, accept, then commit and fast-forward the branch.");
         command.Arguments.Add(workOrder);
         command.Options.Add(force);
+        command.Options.Add(noLand);
+        command.Options.Add(runId);
         shared.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -26,7 +30,9 @@ internal static class RunCommand
             var setup = await shared.OpenAsync(parse, "run", path, extra, output, ct);
             if (setup is null) return FactoryExitCodes.Fail;
             using var session = setup.Session as IDisposable;
-            var outcome = await FactoryRunner.RunOneAsync(setup.Repository, path, () => setup.Session, setup.Options, output.Progress, ct);
+            if (RunIdOption.Check(parse, runId, "run", output) is not { } id) return FactoryExitCodes.Fail;
+            var options = setup.Options with { NoLand = parse.GetValue(noLand), RunId = id.Length == 0 ? null : id };
+            var outcome = await FactoryRunner.RunOneAsync(setup.Repository, path, () => setup.Session, options, output.Progress, ct);
             output.Report(outcome.Diagnostics);
             output.Out.WriteLine(OutcomeText.Line(outcome, output.OutStyle.Verdict));
             if (outcome.RunDirectory is not null) output.Info($"llmc run: artifacts in {outcome.RunDirectory}");

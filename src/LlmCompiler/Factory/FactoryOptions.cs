@@ -11,6 +11,12 @@ public sealed record FactoryOptions
     /// </summary>
     public int MaxParallel { get; init; } = 1;
 
+    /// <summary>Keep a passing commit on <c>llmc/&lt;run&gt;/&lt;WO&gt;</c> instead of landing it (<c>llmc run --no-land</c>).</summary>
+    public bool NoLand { get; init; }
+
+    /// <summary>The run whose kept branches a no-land run writes and <c>llmc land</c> reads; null for a new id, or any run.</summary>
+    public string? RunId { get; init; }
+
     /// <summary>Attempts per work order, the first included; the planner uses the same default.</summary>
     public int MaxAttempts { get; init; } = 3;
 

@@ -91,6 +91,12 @@ internal sealed class FactoryRecovery(FactorySession session, TextWriter log)
             outcome = $"its commit {committed[..10]} had landed";
             landed = committed;
         }
+        else if (committed is not null && entries.FirstOrDefault(e => e.Event == JournalEvents.RunStarted)?.GetString("keep_branch") is { Length: > 0 } keep)
+        {
+            // A parallel or no-land run never lands by itself: its commit is kept for the merge queue (llmc land).
+            await session.Git.SetBranchAsync(session.Root, keep, committed, ct).ConfigureAwait(false);
+            outcome = $"its passing commit {committed[..10]} is kept on branch '{keep}' for llmc land";
+        }
         else if (committed is not null && await LandIfStillOnHeadAsync(committed, ct).ConfigureAwait(false))
         {
             // The commit passed every check and its parent is still HEAD: landing it now is exactly the

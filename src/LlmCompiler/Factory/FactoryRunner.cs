@@ -62,8 +62,78 @@ public static class FactoryRunner
             var landed = await Landing.LandedWorkOrders.FindAsync(session.Git, session.Root, [bound.Value], ct).ConfigureAwait(false);
             var headTree = await session.Git.TreeEntriesAsync(session.Root, "HEAD", ct).ConfigureAwait(false);
             if (Decide(bound.Value, landed, headTree, options) is { } decided) return decided with { Diagnostics = [.. session.Warnings, .. landed.Warnings, .. decided.Diagnostics] };
-            var outcome = await session.RunWorkOrderAsync(bound.Value, verify, llm, ct, directory).ConfigureAwait(false);
+            var outcome = options.NoLand
+                ? await RunKeptAsync(session, [.. load.Document.WorkOrders.Select(w => w.Value)], bound.Value, verify, llm, options, directory, log, ct).ConfigureAwait(false)
+                : await session.RunWorkOrderAsync(bound.Value, verify, llm, ct, directory).ConfigureAwait(false);
             return outcome with { Diagnostics = [.. session.Warnings, .. landed.Warnings, .. outcome.Diagnostics] };
+        }
+    }
+
+    /// <summary>
+    /// One work order run without landing (<c>llmc run --no-land</c>, a CI leg): it starts from the branch with the kept
+    /// work of its not-yet-landed ancestors applied, and its passing commit is kept on <c>llmc/&lt;run&gt;/&lt;WO&gt;</c>
+    /// for <c>llmc land</c>.
+    /// </summary>
+    private static async Task<RunOutcome> RunKeptAsync(FactorySession session, IReadOnlyList<WorkOrder> plan, WorkOrder wo, VerifyContract? verify, ILlmClient llm,
+        FactoryOptions options, string planDirectory, TextWriter log, CancellationToken ct)
+    {
+        if (await session.RefusalAsync(wo, ct).ConfigureAwait(false) is { } refused) return refused;
+        var graph = PlanGraph.Of(plan);
+        var index = graph.IndexOf(wo.Id)!.Value;
+        var ancestors = graph.AncestorsOf(index).Order().Select(i => plan[i]).ToList();
+        var landed = await Landing.LandedWorkOrders.FindAsync(session.Git, session.Root, ancestors, ct).ConfigureAwait(false);
+        var pending = ancestors.Where(a => !landed.CommitByHash.ContainsKey(WorkOrderIdentity.Sha256(a))).ToList();
+        var (kept, problems) = await Parallel.KeptWorkFinder.FindAsync(session.Git, session.Root, pending, options.RunId, ct).ConfigureAwait(false);
+        if (pending.FirstOrDefault(a => !kept.ContainsKey(a.Id)) is { } missing)
+        {
+            return RunOutcome.Refused(wo.Id, [.. problems, DiagnosticCatalog.Create(DiagnosticCodes.DependencyNotLanded,
+                $"{wo.Id} was not run: it depends on {missing.Id}, which has neither landed nor kept work{(options.RunId is null ? "" : $" in run {options.RunId}")}", wo.Id)]) with { Verdict = "BLOCKED" };
+        }
+        var head = await session.Git.HeadCommitAsync(session.Root, ct).ConfigureAwait(false) ?? throw new IOException("the branch has no commit");
+        var frontier = await Parallel.KeptWork.FrontierAsync(session.Git, session.Root, session.Layout.CommitScratchDirectory, head, [.. pending.Select(a => kept[a.Id])], ct).ConfigureAwait(false);
+        var batch = options.RunId ?? FactorySession.NewRunId();
+        var placement = new Parallel.WorkOrderPlacement(IO.RepositoryLayout.AttemptSlot, Parallel.WorkOrderPlacement.KeptBranchName(batch, wo.Id));
+        return await session.RunPlacedAsync(wo, verify, llm, frontier, placement, planDirectory, log, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>llmc land</c>: the merge queue over the kept work of a plan (from parallel or no-land runs, here or fetched
+    /// from other machines), in plan order, re-verified on the integrated tree where the branch moved.
+    /// </summary>
+    public static async Task<RunAllOutcome> LandAsync(string repo, string workOrdersDir, Func<ILlmClient> llmFactory, FactoryOptions options, TextWriter log, Action<RunOutcome>? progress, CancellationToken ct)
+    {
+        try
+        {
+            if (!Directory.Exists(workOrdersDir)) return new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, $"work-order directory '{workOrdersDir}' does not exist")]);
+            var load = PlanLoader.Load(workOrdersDir);
+            if (!load.Success) return new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, load.IoError!)]);
+            var (workOrders, verify, errors) = await CheckAsync(repo, load.Document!, ct).ConfigureAwait(false);
+            if (errors.Count > 0) return new([], FactoryExitCodes.Fail, errors);
+            var (session, diagnostics) = await OpenAsync(repo, options, log, ct).ConfigureAwait(false);
+            if (session is null) return new([], FactoryExitCodes.Fail, diagnostics);
+            using (session)
+            {
+                var landed = await Landing.LandedWorkOrders.FindAsync(session.Git, session.Root, workOrders, ct).ConfigureAwait(false);
+                var pending = workOrders.Where(w => !landed.CommitByHash.ContainsKey(WorkOrderIdentity.Sha256(w))).ToList();
+                var (kept, problems) = await Parallel.KeptWorkFinder.FindAsync(session.Git, session.Root, pending, options.RunId, ct).ConfigureAwait(false);
+                foreach (var problem in problems) log.WriteLine(problem.ToCanonicalString());
+                log.WriteLine($"llmc: landing {kept.Count} kept work order(s) in plan order: {(kept.Count == 0 ? "none" : string.Join(", ", workOrders.Where(w => kept.ContainsKey(w.Id)).Select(w => w.Id)))}");
+                var notKept = pending.Where(w => !kept.ContainsKey(w.Id)).Select(w => w.Id).ToHashSet(StringComparer.Ordinal);
+                var queue = new Landing.MergeQueue(session, log);
+                var outcomes = await queue.LandAsync(workOrders, kept, notKept, verify, llmFactory, Path.GetFullPath(workOrdersDir), ct).ConfigureAwait(false);
+                var ordered = workOrders.Where(w => outcomes.ContainsKey(w.Id)).Select(w => outcomes[w.Id]).ToList();
+                foreach (var o in ordered) progress?.Invoke(o);
+                var failed = ordered.Where(o => o.ExitCode != FactoryExitCodes.Pass).ToList();
+                return new(ordered, failed.FirstOrDefault()?.ExitCode ?? FactoryExitCodes.Pass, [.. session.Warnings, .. landed.Warnings, .. problems, .. failed.SelectMany(o => o.Diagnostics)]);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return new([], FactoryExitCodes.Cancelled, [DiagnosticCatalog.Create(DiagnosticCodes.Cancelled, "cancelled while landing; every landed work order stays landed, the rest stays kept")]);
+        }
+        catch (Exception ex)
+        {
+            return new([], FactoryExitCodes.Error, [Internal(ex)]);
         }
     }
 

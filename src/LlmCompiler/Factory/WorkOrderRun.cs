@@ -79,7 +79,7 @@ internal sealed class WorkOrderRun
                 {
                     ["run_id"] = _runId, ["work_order_id"] = _wo.Id, ["work_order_sha256"] = woSha256,
                     ["baseline"] = _baseline, ["branch"] = _session.Branch, ["pid"] = Environment.ProcessId,
-                    ["sandbox"] = _session.Containment.Description,
+                    ["sandbox"] = _session.Containment.Description, ["slot"] = _placement.Slot, ["keep_branch"] = _placement.KeepBranch,
                 });
                 _artifacts.WriteJson("work_order.json", JsonNode.Parse(WorkOrderIdentity.CanonicalJson(_wo))!);
                 _run = new RunContext

@@ -46,7 +46,7 @@ public sealed partial class CliConventionTests
     [DataRow("verify --formt sarif plan", "unknown option '--formt'; did you mean '--format'?", "Run 'llmc verify --help' for usage.")]
     [DataRow("run --max-atempts 2 WO-01.json", "unknown option '--max-atempts'; did you mean '--max-attempts'?", "Run 'llmc run --help' for usage.")]
     [DataRow("plan", "Option '--spec' is required.", "Run 'llmc plan --help' for usage.")]
-    [DataRow("frobnicate", "unknown command 'frobnicate'; the commands are verify, plan, run, run-all", "Run 'llmc --help' for usage.")]
+    [DataRow("frobnicate", "unknown command 'frobnicate'; the commands are verify, plan, run, run-all, land", "Run 'llmc --help' for usage.")]
     public async Task A_command_line_mistake_is_named_with_a_suggestion_and_points_at_help(string commandLine, string message, string hint)
     {
         var (exit, stdout, stderr) = await Llmc(commandLine.Split(' '));

@@ -18,7 +18,7 @@ internal static class LandCommand
             Arity = ArgumentArity.ZeroOrOne,
             DefaultValueFactory = _ => RunAllCommand.DefaultPlanFolder,
         };
-        var runId = RunIdOption.Create("Land only the kept work of this run (default: the newest kept work of each work order).");
+        var runId = RunIdOption.Create();
         var command = new Command("land", "Land kept work orders (from --parallel or --no-land runs, here or on other machines) in plan order, re-verified where the branch moved.");
         command.Arguments.Add(plan);
         command.Options.Add(runId);

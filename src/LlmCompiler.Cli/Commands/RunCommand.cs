@@ -15,7 +15,7 @@ internal static class RunCommand
         var workOrder = new Argument<string>("WORK_ORDER") { Description = "The WO-NN.json file to execute; the plan is the folder it is in." };
         var force = new Option<bool>("--force") { Description = "Run the work order even if it already landed (after editing it, say)." };
         var noLand = new Option<bool>("--no-land") { Description = "Keep the passing commit on llmc/<run>/<WO> instead of landing it (a CI leg); llmc land lands it later. The run starts from the kept work of the work orders it depends on." };
-        var runId = RunIdOption.Create("The run the kept branch belongs to (default: a new id); give every leg of one CI run the same.");
+        var runId = RunIdOption.Create();
         var command = new Command("run", "Execute one work order: propose, check, write, verify, accept, then commit and fast-forward the branch.");
         command.Arguments.Add(workOrder);
         command.Options.Add(force);

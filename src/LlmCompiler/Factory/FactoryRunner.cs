@@ -218,7 +218,7 @@ public static class FactoryRunner
             if (Preflight(llm) is { } noKey) return new([], FactoryExitCodes.Fail, [.. runWarnings, noKey]);
             llmFactory = () => llm;
         }
-        foreach (var (_, outcome) in decided.OrderBy(d => d.Key).Where(d => d.Value.Verdict == "DONE")) progress?.Invoke(outcome);
+        foreach (var (_, outcome) in decided.OrderBy(d => d.Key)) progress?.Invoke(outcome);
         return await new Parallel.DagRunner(session, workOrders, verify, llmFactory, planDirectory, log, ct).RunAsync(decided, runWarnings, progress).ConfigureAwait(false);
     }
 

@@ -41,8 +41,7 @@ internal sealed class MergeQueue(FactorySession session, TextWriter log)
             if (graph.AncestorsOf(i).Where(blocked.Contains).Order().Select(x => (int?)x).FirstOrDefault() is { } a)
             {
                 blocked.Add(i);
-                outcomes[wo.Id] = Blocked(wo, DiagnosticCatalog.Create(DiagnosticCodes.DependencyNotLanded,
-                    $"{wo.Id} was not landed: it depends on {plan[a].Id}, which did not land; its commit {Short(work.Commit.Id)} stays kept", wo.Id), work);
+                outcomes[wo.Id] = BlockedBy(wo, plan[a], work);
                 continue;
             }
             var outcome = await LandOneAsync(work, verify, llmFactory, planDirectory, ct).ConfigureAwait(false);
@@ -52,7 +51,8 @@ internal sealed class MergeQueue(FactorySession session, TextWriter log)
         return outcomes;
     }
 
-    private async Task<RunOutcome> LandOneAsync(KeptWork work, VerifyContract? verify, Func<ILlmClient> llmFactory, string? planDirectory, CancellationToken ct)
+    /// <summary>Lands one kept work order (its plan-order predecessors have landed or failed); its outcome says how, or why not.</summary>
+    public async Task<RunOutcome> LandOneAsync(KeptWork work, VerifyContract? verify, Func<ILlmClient> llmFactory, string? planDirectory, CancellationToken ct)
     {
         var git = session.Git;
         var wo = work.WorkOrder;
@@ -115,6 +115,11 @@ internal sealed class MergeQueue(FactorySession session, TextWriter log)
             await session.Git.DeleteBranchAsync(session.Root, branch, CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    /// <summary>A kept work order that is not landed because a work order it depends on did not land (E241).</summary>
+    public static RunOutcome BlockedBy(WorkOrder wo, WorkOrder dependency, KeptWork work) =>
+        Blocked(wo, DiagnosticCatalog.Create(DiagnosticCodes.DependencyNotLanded,
+            $"{wo.Id} was not landed: it depends on {dependency.Id}, which did not land; its commit {Short(work.Commit.Id)} stays kept", wo.Id), work);
 
     private static RunOutcome Blocked(WorkOrder wo, Diagnostic why, KeptWork work, RunOutcome? attempt = null) => new()
     {

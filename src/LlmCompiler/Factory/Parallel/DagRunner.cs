@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Factory.Landing;
-using LlmCompiler.Factory.Records;
 using LlmCompiler.IO;
 using LlmCompiler.Llm;
 using LlmCompiler.Validation;
@@ -13,9 +12,11 @@ namespace LlmCompiler.Factory.Parallel;
 /// <summary>
 /// Runs a plan's work orders as their dependency graph allows: up to <see cref="FactoryOptions.MaxParallel"/> at once,
 /// each in its own worktree slot, each starting from the branch with its ancestors' passing commits applied
-/// (<see cref="KeptWork.FrontierAsync"/>). Passing commits are kept, not landed, while anything runs — landing moves the
-/// user's branch, which nothing may do while model-written code runs — and the <see cref="MergeQueue"/> then lands
-/// them in plan order. A work order that fails blocks its dependents; independent work goes on.
+/// (<see cref="KeptWork.FrontierAsync"/>). Passing commits are kept, and the <see cref="MergeQueue"/> lands them in
+/// plan order — each as soon as every earlier work order has landed or failed, while the rest keep running when the
+/// commands are sandboxed (without a sandbox, only once nothing runs: landing moves the user's branch and checkout,
+/// which the guard around an unsandboxed command would take for the command's doing). A work order that fails blocks
+/// its dependents; independent work goes on.
 /// </summary>
 internal sealed class DagRunner(FactorySession session, IReadOnlyList<WorkOrder> plan, VerifyContract? verify, Func<ILlmClient> llmFactory,
     string? planDirectory, TextWriter log, CancellationToken ct)
@@ -25,6 +26,9 @@ internal sealed class DagRunner(FactorySession session, IReadOnlyList<WorkOrder>
     private readonly Dictionary<int, RunOutcome> _outcomes = [];
     private readonly Dictionary<int, KeptWork> _kept = [];
     private readonly HashSet<int> _failed = [];
+    private readonly HashSet<int> _landed = [];
+    private readonly HashSet<int> _reported = [];
+    private int _nextToLand;
 
     /// <param name="decided">Work orders that need no run (already landed: DONE; refused before any attempt).</param>
     public async Task<RunAllOutcome> RunAsync(IReadOnlyDictionary<int, RunOutcome> decided, IReadOnlyList<Diagnostic> runWarnings, Action<RunOutcome>? progress)
@@ -35,7 +39,8 @@ internal sealed class DagRunner(FactorySession session, IReadOnlyList<WorkOrder>
         foreach (var (i, outcome) in decided)
         {
             _outcomes[i] = outcome;
-            if (outcome.Verdict != "DONE") _failed.Add(i);
+            if (outcome.Verdict == "DONE") _landed.Add(i);
+            else _failed.Add(i);
         }
         var baseline = await session.Git.HeadCommitAsync(session.Root, ct).ConfigureAwait(false) ?? throw new IOException("the branch has no commit");
         var journalDirectory = Path.Combine(session.Layout.FactoryRunsDirectory, _batch);
@@ -45,8 +50,11 @@ internal sealed class DagRunner(FactorySession session, IReadOnlyList<WorkOrder>
             ["layers"] = new JsonArray([.. layers.Select(l => (JsonNode)new JsonArray([.. l.Select(id => (JsonNode)id)]))]) });
 
         ILlmClient? llm = null;
+        ILlmClient Llm() => llm ??= llmFactory();
+        var queue = new MergeQueue(session, log);
         var free = new Queue<string>(Enumerable.Range(1, maxParallel).Select(RepositoryLayout.ParallelSlot));
         var running = new Dictionary<Task<RunOutcome>, (int Index, string Slot)>();
+        (Task<RunOutcome> Task, int Index)? landing = null;
         while (true)
         {
             foreach (var i in Ready())
@@ -56,23 +64,38 @@ internal sealed class DagRunner(FactorySession session, IReadOnlyList<WorkOrder>
                     _failed.Add(i);
                     _outcomes[i] = RunOutcome.Refused(plan[i].Id, [DiagnosticCatalog.Create(DiagnosticCodes.DependencyNotLanded,
                         $"{plan[i].Id} was not run: it depends on {plan[failed].Id}, which did not pass", plan[i].Id)]) with { Verdict = "BLOCKED" };
-                    progress?.Invoke(_outcomes[i]);
+                    Report(i, progress);
                     continue;
                 }
                 if (free.Count == 0) break;
-                llm ??= llmFactory();
                 var slot = free.Dequeue();
                 var ancestors = _graph.AncestorsOf(i).Where(_kept.ContainsKey).Order().Select(a => _kept[a]).ToList();
                 var frontier = await KeptWork.FrontierAsync(session.Git, session.Root, session.Layout.CommitScratchDirectory, baseline, ancestors, ct).ConfigureAwait(false);
                 var placement = new WorkOrderPlacement(slot, WorkOrderPlacement.KeptBranchName(_batch, plan[i].Id));
                 journal.Append("wo_started", new JsonObject { ["wo"] = plan[i].Id, ["slot"] = slot, ["base"] = frontier });
                 _outcomes[i] = new RunOutcome { WorkOrderId = plan[i].Id, Verdict = "RUNNING", ExitCode = FactoryExitCodes.Pass };
-                var task = session.RunPlacedAsync(plan[i], verify, llm, frontier, placement, planDirectory, log, ct);
-                running[task] = (i, slot);
+                running[session.RunPlacedAsync(plan[i], verify, Llm(), frontier, placement, planDirectory, log, ct)] = (i, slot);
                 log.WriteLine($"llmc: {plan[i].Id} started in {slot}; in flight: {string.Join(", ", running.Values.Select(r => plan[r.Index].Id))}");
             }
-            if (running.Count == 0) break;
-            var done = await Task.WhenAny(running.Keys).ConfigureAwait(false);
+            if (landing is null && NextToLand() is { } next && (session.Sandboxed || running.Count == 0))
+            {
+                if (_graph.AncestorsOf(next).Where(a => _failed.Contains(a)).Order().Select(a => (int?)a).FirstOrDefault() is { } blocker)
+                {
+                    Finish(next, MergeQueue.BlockedBy(plan[next], plan[blocker], _kept[next]), journal, progress);
+                    continue;
+                }
+                journal.Append("wo_landing", new JsonObject { ["wo"] = plan[next].Id, ["commit"] = _kept[next].Commit.Id });
+                landing = (queue.LandOneAsync(_kept[next], verify, Llm, planDirectory, ct), next);
+            }
+            var waiting = running.Keys.Concat(landing is { } l ? [l.Task] : []).ToList();
+            if (waiting.Count == 0) break;
+            var done = await Task.WhenAny(waiting).ConfigureAwait(false);
+            if (landing is { } current && done == current.Task)
+            {
+                landing = null;
+                Finish(current.Index, await done.ConfigureAwait(false), journal, progress);
+                continue;
+            }
             var (index, freed) = running[done];
             running.Remove(done);
             free.Enqueue(freed);
@@ -87,23 +110,13 @@ internal sealed class DagRunner(FactorySession session, IReadOnlyList<WorkOrder>
             else
             {
                 _failed.Add(index);
-                progress?.Invoke(result);
+                Report(index, progress);
             }
         }
         ct.ThrowIfCancellationRequested();
 
-        var queue = new MergeQueue(session, log);
-        var landing = await queue.LandAsync(plan, _kept.ToDictionary(k => plan[k.Key].Id, k => k.Value, StringComparer.Ordinal),
-            _failed.Select(f => plan[f].Id).ToHashSet(StringComparer.Ordinal), verify, () => llm ?? llmFactory(), planDirectory, ct).ConfigureAwait(false);
-        foreach (var (index, _) in _kept)
-        {
-            var ran = _outcomes[index];
-            var landed = landing[plan[index].Id];
-            _outcomes[index] = Combine(ran, landed);
-            journal.Append("wo_landed", new JsonObject { ["wo"] = plan[index].Id, ["verdict"] = _outcomes[index].Verdict, ["landed_commit"] = _outcomes[index].LandedCommit });
-            progress?.Invoke(_outcomes[index]);
-        }
         var ordered = Enumerable.Range(0, plan.Count).Where(_outcomes.ContainsKey).Select(i => _outcomes[i]).ToList();
+        // Already-decided work orders (DONE, refused) are reported by the caller.
         WriteBatchSummary(journalDirectory, baseline, maxParallel, layers, ordered);
         journal.Append("batch_finished", new JsonObject { ["landed"] = ordered.Count(o => o.Verdict == "PASS") });
         // Unlike a sequential run, a parallel one goes on after a failure: every work order that did not land says why.
@@ -112,9 +125,35 @@ internal sealed class DagRunner(FactorySession session, IReadOnlyList<WorkOrder>
     }
 
     /// <summary>Work orders not yet started whose direct dependencies have all passed, landed, or failed (to be blocked), in plan order.</summary>
-    private IEnumerable<int> Ready() =>
-        Enumerable.Range(0, plan.Count).Where(i => !_outcomes.ContainsKey(i)
-            && _graph.DependenciesOf(i).All(d => _kept.ContainsKey(d) || _failed.Contains(d) || _outcomes.TryGetValue(d, out var o) && o.Verdict == "DONE")).ToList();
+    private List<int> Ready() =>
+        [.. Enumerable.Range(0, plan.Count).Where(i => !_outcomes.ContainsKey(i)
+            && _graph.DependenciesOf(i).All(d => _kept.ContainsKey(d) || _failed.Contains(d) || _landed.Contains(d)))];
+
+    /// <summary>
+    /// The next work order to land: in plan order, once every earlier one has landed or failed; null while the next
+    /// in line still runs or waits.
+    /// </summary>
+    private int? NextToLand()
+    {
+        while (_nextToLand < plan.Count && (_landed.Contains(_nextToLand) || _failed.Contains(_nextToLand))) _nextToLand++;
+        return _nextToLand < plan.Count && _kept.ContainsKey(_nextToLand) && !_landed.Contains(_nextToLand) ? _nextToLand : null;
+    }
+
+    private void Finish(int index, RunOutcome landed, Journal journal, Action<RunOutcome>? progress)
+    {
+        _kept.Remove(index, out _);
+        if (landed.LandedCommit is not null) _landed.Add(index);
+        else _failed.Add(index);
+        _outcomes[index] = Combine(_outcomes[index], landed);
+        journal.Append("wo_landed", new JsonObject { ["wo"] = plan[index].Id, ["verdict"] = _outcomes[index].Verdict, ["landed_commit"] = _outcomes[index].LandedCommit });
+        Report(index, progress);
+    }
+
+    /// <summary>Each work order's verdict is shown once, as soon as it is final.</summary>
+    private void Report(int index, Action<RunOutcome>? progress)
+    {
+        if (_reported.Add(index)) progress?.Invoke(_outcomes[index]);
+    }
 
     /// <summary>What the work order's run did (attempts, tokens, time) with how its landing ended.</summary>
     private static RunOutcome Combine(RunOutcome ran, RunOutcome landed) => ran with

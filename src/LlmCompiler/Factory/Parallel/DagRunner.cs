@@ -30,6 +30,11 @@ internal sealed class DagRunner(FactorySession session, IReadOnlyList<WorkOrder>
     private readonly HashSet<int> _reported = [];
     private int _nextToLand;
 
+    // The newest commit this run landed (the baseline before any): what a work order starts from, with its kept
+    // ancestors applied on top. Tracked here rather than read from the branch, so that a landing that finished in the
+    // background but is not yet accounted for cannot be counted twice.
+    private string _landedHead = "";
+
     /// <param name="decided">Work orders that need no run (already landed: DONE; refused before any attempt).</param>
     public async Task<RunAllOutcome> RunAsync(IReadOnlyDictionary<int, RunOutcome> decided, IReadOnlyList<Diagnostic> runWarnings, Action<RunOutcome>? progress)
     {
@@ -43,6 +48,7 @@ internal sealed class DagRunner(FactorySession session, IReadOnlyList<WorkOrder>
             else _failed.Add(i);
         }
         var baseline = await session.Git.HeadCommitAsync(session.Root, ct).ConfigureAwait(false) ?? throw new IOException("the branch has no commit");
+        _landedHead = baseline;
         var journalDirectory = Path.Combine(session.Layout.FactoryRunsDirectory, _batch);
         SafeFile.CreateDirectoryBelow(session.Root, journalDirectory);
         using var journal = Journal.Open(Path.Combine(journalDirectory, "batch.jsonl"));
@@ -70,7 +76,7 @@ internal sealed class DagRunner(FactorySession session, IReadOnlyList<WorkOrder>
                 if (free.Count == 0) break;
                 var slot = free.Dequeue();
                 var ancestors = _graph.AncestorsOf(i).Where(_kept.ContainsKey).Order().Select(a => _kept[a]).ToList();
-                var frontier = await KeptWork.FrontierAsync(session.Git, session.Root, session.Layout.CommitScratchDirectory, baseline, ancestors, ct).ConfigureAwait(false);
+                var frontier = await KeptWork.FrontierAsync(session.Git, session.Root, session.Layout.CommitScratchDirectory, _landedHead, ancestors, ct).ConfigureAwait(false);
                 var placement = new WorkOrderPlacement(slot, WorkOrderPlacement.KeptBranchName(_batch, plan[i].Id));
                 journal.Append("wo_started", new JsonObject { ["wo"] = plan[i].Id, ["slot"] = slot, ["base"] = frontier });
                 _outcomes[i] = new RunOutcome { WorkOrderId = plan[i].Id, Verdict = "RUNNING", ExitCode = FactoryExitCodes.Pass };
@@ -142,8 +148,15 @@ internal sealed class DagRunner(FactorySession session, IReadOnlyList<WorkOrder>
     private void Finish(int index, RunOutcome landed, Journal journal, Action<RunOutcome>? progress)
     {
         _kept.Remove(index, out _);
-        if (landed.LandedCommit is not null) _landed.Add(index);
-        else _failed.Add(index);
+        if (landed.LandedCommit is { } commit)
+        {
+            _landed.Add(index);
+            _landedHead = commit;
+        }
+        else
+        {
+            _failed.Add(index);
+        }
         _outcomes[index] = Combine(_outcomes[index], landed);
         journal.Append("wo_landed", new JsonObject { ["wo"] = plan[index].Id, ["verdict"] = _outcomes[index].Verdict, ["landed_commit"] = _outcomes[index].LandedCommit });
         Report(index, progress);

@@ -17,6 +17,10 @@ public static class ChildProcess
         "MSBuildLoadMicrosoftTargetsReadOnly", "MSBUILD_EXE_PATH", "MSBUILDNOINPROCNODE", "VSTEST_HOST_DEBUG",
     ];
 
+    // The package turns replay on under CI (CI, TF_BUILD, GITHUB_ACTIONS): a test of the defaults a developer sees
+    // must not inherit the CI machine's; a test of the CI default sets the variable itself.
+    private static readonly string[] CiMarkers = ["CI", "TF_BUILD", "GITHUB_ACTIONS"];
+
     public static ChildResult Run(string fileName, string workingDirectory, IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
@@ -30,6 +34,7 @@ public static class ChildProcess
         };
         foreach (var a in arguments) psi.ArgumentList.Add(a);
         foreach (var name in InheritedMSBuildVariables) psi.Environment.Remove(name);
+        foreach (var name in CiMarkers) psi.Environment.Remove(name);
         psi.Environment["GIT_TERMINAL_PROMPT"] = "0";
         psi.Environment["GIT_AUTHOR_NAME"] = psi.Environment["GIT_COMMITTER_NAME"] = "LlmCompiler Tests";
         psi.Environment["GIT_AUTHOR_EMAIL"] = psi.Environment["GIT_COMMITTER_EMAIL"] = "tests@llmcompiler.invalid";

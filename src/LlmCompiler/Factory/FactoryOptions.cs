@@ -17,6 +17,12 @@ public sealed record FactoryOptions
     /// <summary>The run whose kept branches a no-land run writes and <c>llmc land</c> reads; null for a new id, or any run.</summary>
     public string? RunId { get; init; }
 
+    /// <summary>
+    /// This process is a node of the fanned-out run <see cref="RunId"/> (one MSBuild node per work order): the run's
+    /// coordinator holds the repository lock and did the recovery; the node checks that, takes a slot lease and runs.
+    /// </summary>
+    public bool JoinRun { get; init; }
+
     /// <summary>Attempts per work order, the first included; the planner uses the same default.</summary>
     public int MaxAttempts { get; init; } = 3;
 

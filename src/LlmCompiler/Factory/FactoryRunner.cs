@@ -17,6 +17,29 @@ public static class FactoryRunner
     /// <summary>Runs one work-order file; its verify contract comes from the manifest beside it, if any.</summary>
     public static async Task<RunOutcome> RunOneAsync(string repo, string workOrderPath, Func<ILlmClient> llmFactory, FactoryOptions options, TextWriter log, CancellationToken ct)
     {
+        if (!options.JoinRun || options.RunId is not { } runId) return await RunOneGuardedAsync(repo, workOrderPath, llmFactory, options, log, ct).ConfigureAwait(false);
+        ILlmClient? used = null;
+        var outcome = await RunOneGuardedAsync(repo, workOrderPath, () => used ??= llmFactory(), options, log, ct).ConfigureAwait(false);
+        var usage = used as ILlmUsage;
+        try
+        {
+            // A node is started by the Factory target with the repository root, the same path its landing reads from.
+            new Records.NodeOutcomeRecord
+            {
+                WorkOrderId = outcome.WorkOrderId, Verdict = outcome.Verdict, Attempts = outcome.Attempts,
+                Calls = usage?.Calls ?? 0, CassetteHits = usage?.CassetteHits ?? 0, InputTokens = usage?.InputTokens ?? 0, OutputTokens = usage?.OutputTokens ?? 0,
+                CostUsd = usage?.CostUsd ?? 0, UnpricedModels = usage?.UnpricedModels ?? [],
+            }.Write(Path.GetFullPath(repo), runId);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            log.WriteLine($"llmc: {outcome.WorkOrderId}: the node's record for the run's totals could not be written ({ex.Message})");
+        }
+        return outcome;
+    }
+
+    private static async Task<RunOutcome> RunOneGuardedAsync(string repo, string workOrderPath, Func<ILlmClient> llmFactory, FactoryOptions options, TextWriter log, CancellationToken ct)
+    {
         try
         {
             return await RunOneCoreAsync(repo, workOrderPath, llmFactory, options, log, ct).ConfigureAwait(false);
@@ -92,8 +115,17 @@ public static class FactoryRunner
         var head = await session.Git.HeadCommitAsync(session.Root, ct).ConfigureAwait(false) ?? throw new IOException("the branch has no commit");
         var frontier = await Parallel.KeptWork.FrontierAsync(session.Git, session.Root, session.Layout.CommitScratchDirectory, head, [.. pending.Select(a => kept[a.Id])], ct).ConfigureAwait(false);
         var batch = options.RunId ?? FactorySession.NewRunId();
-        var placement = new Parallel.WorkOrderPlacement(IO.RepositoryLayout.AttemptSlot, Parallel.WorkOrderPlacement.KeptBranchName(batch, wo.Id));
-        return await session.RunPlacedAsync(wo, verify, llm, frontier, placement, planDirectory, log, ct).ConfigureAwait(false);
+        if (!options.JoinRun)
+        {
+            // Alone under the repository lock: the sequential slot is free.
+            var placement = new Parallel.WorkOrderPlacement(IO.RepositoryLayout.AttemptSlot, Parallel.WorkOrderPlacement.KeptBranchName(batch, wo.Id));
+            return await session.RunPlacedAsync(wo, verify, llm, frontier, placement, planDirectory, log, ct).ConfigureAwait(false);
+        }
+        using var lease = await IO.SlotLease.AcquireAsync(session.Layout.SlotLocksDirectory, options.MaxParallel,
+            () => log.WriteLine($"llmc: {wo.Id} waits for one of the run's {Math.Max(1, options.MaxParallel)} slot(s)"), ct).ConfigureAwait(false);
+        log.WriteLine($"llmc: {wo.Id} started in {lease.Slot} (run {batch})");
+        return await session.RunPlacedAsync(wo, verify, llm, frontier, new Parallel.WorkOrderPlacement(lease.Slot, Parallel.WorkOrderPlacement.KeptBranchName(batch, wo.Id)),
+            planDirectory, log, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -134,6 +166,57 @@ public static class FactoryRunner
         catch (Exception ex)
         {
             return new([], FactoryExitCodes.Error, [Internal(ex)]);
+        }
+    }
+
+    /// <summary>
+    /// Starts a run whose work orders run as separate nodes (the MSBuild Factory target fans out over one project
+    /// invocation per work order): the checks, the repository lock (kept by the returned run for its nodes and its
+    /// landing), recovery and the decisions about landed work, once. Each node then runs <see cref="RunOneAsync"/> with
+    /// <see cref="FactoryOptions.JoinRun"/>, and the coordinator ends with <see cref="LandAsync"/> joined the same way.
+    /// </summary>
+    public static async Task<Parallel.FanOutStart> StartFanOutAsync(string repo, string workOrdersDir, FactoryOptions options, TextWriter log, CancellationToken ct)
+    {
+        try
+        {
+            if (!Directory.Exists(workOrdersDir)) return new(null, new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, $"work-order directory '{workOrdersDir}' does not exist")]));
+            var load = PlanLoader.Load(workOrdersDir);
+            if (!load.Success) return new(null, new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, load.IoError!)]));
+            var (workOrders, _, errors) = await CheckAsync(repo, load.Document!, ct).ConfigureAwait(false);
+            if (errors.Count > 0) return new(null, new([], FactoryExitCodes.Fail, errors));
+            var graph = PlanGraph.Of(workOrders);
+            if (options.MaxParallel <= 1 || graph.IsSequential) return new(null, null);
+
+            var runId = options.RunId ?? FactorySession.NewRunId();
+            var (session, diagnostics) = await OpenAsync(repo, options with { RunId = runId, JoinRun = false }, log, ct).ConfigureAwait(false);
+            if (session is null) return new(null, new([], FactoryExitCodes.Fail, diagnostics));
+            using (session)
+            {
+                var landed = await Landing.LandedWorkOrders.FindAsync(session.Git, session.Root, workOrders, ct).ConfigureAwait(false);
+                foreach (var warning in landed.Warnings) log.WriteLine(warning.ToCanonicalString());
+                var headTree = await session.Git.TreeEntriesAsync(session.Root, "HEAD", ct).ConfigureAwait(false);
+                var decided = new List<RunOutcome>();
+                var nodeIndexes = new List<int>();
+                for (var i = 0; i < workOrders.Count; i++)
+                {
+                    if (Decide(workOrders[i], landed, headTree, options) is { } outcome) decided.Add(outcome);
+                    else nodeIndexes.Add(i);
+                }
+                var isNode = nodeIndexes.ToHashSet();
+                var files = load.Document!.WorkOrders.Where(w => w.Map.Source.Path is not null).ToDictionary(w => w.Value.Id, w => Path.GetFullPath(w.Map.Source.Path!), StringComparer.Ordinal);
+                var nodes = nodeIndexes.Select(i => new Parallel.FanOutNode(workOrders[i].Id, files[workOrders[i].Id],
+                    [.. graph.AncestorsOf(i).Where(isNode.Contains).Order().Select(a => workOrders[a].Id)])).ToList();
+                log.WriteLine($"llmc: run {runId} fans out {nodes.Count} work order(s), at most {options.MaxParallel} at once: {string.Join(" ", nodes.Select(n => n.Ancestors.Count == 0 ? n.Id : $"{n.Id}<-{string.Join(",", n.Ancestors)}"))}");
+                return new(new Parallel.FanOutRun(session.DetachLock(), runId, nodes, decided, [.. session.Warnings, .. landed.Warnings]), null);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return new(null, new([], FactoryExitCodes.Cancelled, [DiagnosticCatalog.Create(DiagnosticCodes.Cancelled, "cancelled before the run started; nothing was changed")]));
+        }
+        catch (Exception ex)
+        {
+            return new(null, new([], FactoryExitCodes.Error, [Internal(ex)]));
         }
     }
 

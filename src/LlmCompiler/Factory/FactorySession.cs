@@ -20,10 +20,10 @@ namespace LlmCompiler.Factory;
 public sealed class FactorySession : IDisposable
 {
     private readonly GitCli _git;
-    private readonly RepositoryLock _lock;
+    private RepositoryLock? _lock;
     private readonly TextWriter _log;
 
-    private FactorySession(RepositoryLayout layout, string branch, GitCli git, RepositoryLock repoLock, FactoryOptions options, TextWriter log,
+    private FactorySession(RepositoryLayout layout, string branch, GitCli git, RepositoryLock? repoLock, FactoryOptions options, TextWriter log,
         CommandContainment containment, IReadOnlyList<Diagnostic> warnings)
     {
         Layout = layout;
@@ -72,10 +72,16 @@ public sealed class FactorySession : IDisposable
         {
             return NewSlot(slot, path, gitDir!);
         }
-        await DiscardAttemptWorktreeAsync(path).ConfigureAwait(false);
-        CreatePrivateDirectory(Layout.WorktreesDirectory);
-        await _git.WorktreePruneAsync(Root, ct).ConfigureAwait(false);
-        await _git.WorktreeAddAsync(Root, path, baseline, ct).ConfigureAwait(false);
+        // git worktree add/prune/remove read every worktree's admin folder: two at once (parallel slots, MSBuild nodes)
+        // fail with "failed to read .git/worktrees/<other>/commondir".
+        SafeFile.CreateDirectoryBelow(CommonDir, Layout.StateDirectory);
+        using (await FileMutex.AcquireAsync(Layout.WorktreeAdminLock, ct).ConfigureAwait(false))
+        {
+            await DiscardAttemptWorktreeAsync(path).ConfigureAwait(false);
+            CreatePrivateDirectory(Layout.WorktreesDirectory);
+            await _git.WorktreePruneAsync(Root, ct).ConfigureAwait(false);
+            await _git.WorktreeAddAsync(Root, path, baseline, ct).ConfigureAwait(false);
+        }
         gitDir = AttemptSlot.ReadGitDir(path) ?? throw new IOException($"git worktree add left no .git file in '{path}'");
         return NewSlot(slot, path, gitDir);
     }
@@ -149,16 +155,26 @@ public sealed class FactorySession : IDisposable
         {
             return (null, [Error(DiagnosticCodes.RepositoryNotUsable, $"cannot prepare the tool's state in the git dir: {ex.Message}")]);
         }
-        var (repoLock, lockError) = RepositoryLock.TryAcquire(layout.LockFile, "session-" + Environment.ProcessId);
-        if (repoLock is null) return (null, [lockError!]);
+        RepositoryLock? repoLock = null;
+        if (options.JoinRun)
+        {
+            if (options.RunId is not { } joined) return (null, [Error(DiagnosticCodes.RepositoryNotUsable, "a node of a fanned-out run needs the run's id")]);
+            if (RepositoryLock.VerifyHeldBy(layout.LockFile, joined) is { } notOurs) return (null, [notOurs]);
+        }
+        else
+        {
+            (repoLock, var lockError) = RepositoryLock.TryAcquire(layout.LockFile, options.RunId ?? "session-" + Environment.ProcessId);
+            if (repoLock is null) return (null, [lockError!]);
+        }
 
         var warnings = sandboxWarning is null ? Array.Empty<Diagnostic>() : [sandboxWarning];
         var session = new FactorySession(layout, branch, git, repoLock, options, log, containment, warnings);
         try
         {
             foreach (var warning in warnings) log.WriteLine(warning.ToCanonicalString());
-            if (repoLock.TakenOverFrom is { } dead) log.WriteLine($"llmc: took over the repository lock from a dead run ({dead})");
-            await new FactoryRecovery(session, log).RecoverAsync(ct).ConfigureAwait(false);
+            if (repoLock?.TakenOverFrom is { } dead) log.WriteLine($"llmc: took over the repository lock from a dead run ({dead})");
+            // A node's siblings are alive and their worktrees in use: the coordinator recovered before any node started.
+            if (!options.JoinRun) await new FactoryRecovery(session, log).RecoverAsync(ct).ConfigureAwait(false);
             if (await session.DirtyErrorAsync(ct).ConfigureAwait(false) is { } dirty)
             {
                 session.Dispose();
@@ -297,5 +313,16 @@ public sealed class FactorySession : IDisposable
 
     internal static Diagnostic Error(string code, string message, string? woId = null) => DiagnosticCatalog.Create(code, message, woId);
 
-    public void Dispose() => _lock.Dispose();
+    /// <summary>
+    /// Hands the repository lock to the caller, who keeps it after this session is disposed: the coordinator of a
+    /// fanned-out run holds it while its nodes (other sessions, other processes) run and until the landing is done.
+    /// </summary>
+    internal RepositoryLock DetachLock()
+    {
+        var held = _lock ?? throw new InvalidOperationException("this session does not hold the repository lock");
+        _lock = null;
+        return held;
+    }
+
+    public void Dispose() => _lock?.Dispose();
 }

@@ -14,6 +14,8 @@ public static class OutcomeText
         "DONE" => $"{o.WorkOrderId} already landed{(o.LandedCommit is null ? "" : $" in {Short(o.LandedCommit)}")}; skipped",
         "REFUSED" => $"{o.WorkOrderId} {verdict("not run")}: {FirstDiagnostic(o)}",
         "BLOCKED" => $"{o.WorkOrderId} {verdict("BLOCKED")}: {LastDiagnostic(o)}",
+        // The merge queue landing work that passed earlier (a no-land run, a node of a fanned-out run).
+        "PASS" when o.Attempts == 0 && o.LandedCommit is not null => $"{o.WorkOrderId} {verdict("landed")} {Short(o.LandedCommit)} (kept work, verified earlier)",
         _ => string.Create(CultureInfo.InvariantCulture,
             $"{o.WorkOrderId} {verdict(o.Verdict)} after {o.Attempts} attempt(s) in {o.Duration.TotalSeconds:0.0} s, {o.InputTokens} tokens in / {o.OutputTokens} out, {CostText.Describe(o.CostUsd, o.CostKnown)}")
             + (o.LandedCommit is not null ? $"; landed {Short(o.LandedCommit)}" : o.KeptBranch is not null ? $"; commit kept on {o.KeptBranch}" : ""),

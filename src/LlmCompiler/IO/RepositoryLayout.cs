@@ -26,8 +26,18 @@ public sealed record RepositoryLayout(string Root, string CommonDir)
     public string FactoryRunsDirectory => Path.Combine(ToolDirectory, "runs", "factory");
     public string LedgerPath => LedgerPathOf(Root);
 
+    /// <summary>The run-wide budget reservations the nodes of one fanned-out run share (beside the ledger).</summary>
+    public static string SharedBudgetFileOf(string root, string runId) => Path.Combine(ToolDirectoryOf(root), "runs", "budgets", runId + ".json");
+
     public string StateDirectory => Path.Combine(CommonDir, "llmc");
     public string LockFile => Path.Combine(StateDirectory, "repo.lock");
+
+    /// <summary>Held while git adds, prunes or removes a slot's worktree (see <see cref="FileMutex"/>).</summary>
+    public string WorktreeAdminLock => Path.Combine(StateDirectory, "worktrees.lock");
+
+    /// <summary>The lock files of the worktree slots (<see cref="SlotLease"/>).</summary>
+    public string SlotLocksDirectory => Path.Combine(StateDirectory, "slots");
+
     public string ActiveRunsDirectory => Path.Combine(StateDirectory, "active");
 
     /// <summary>Where earlier versions kept the attempt worktree (inside the git dir); recovery removes it.</summary>

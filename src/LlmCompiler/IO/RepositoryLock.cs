@@ -66,6 +66,20 @@ public sealed class RepositoryLock : IDisposable
         return (new RepositoryLock(stream, holderPath, takenOver), null);
     }
 
+    /// <summary>
+    /// A node of a fanned-out run (one MSBuild node per work order) does not take the lock: the run's coordinator
+    /// holds it for all of them. The node only proves that: the holder is alive and names <paramref name="runId"/>.
+    /// Anything else — no holder, a dead one, another run — is E202, so a node never runs outside its run.
+    /// </summary>
+    public static Diagnostic? VerifyHeldBy(string lockPath, string runId)
+    {
+        var holder = ReadHolder(lockPath + ".holder.json");
+        if (holder is not null && holder.RunId == runId && IsAlive(holder)) return null;
+        var who = holder is null ? "nobody holds it" : IsAlive(holder) ? $"it is held by {holder}" : $"its last holder died ({holder})";
+        return DiagnosticCatalog.Create(DiagnosticCodes.LockHeld,
+            $"this work order is a node of run {runId}, but that run does not hold the repository lock ({who}); a node runs only while its run's coordinator (the Factory target) holds the lock");
+    }
+
     public static LockHolder? ReadHolder(string holderPath)
     {
         try

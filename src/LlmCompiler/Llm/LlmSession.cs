@@ -28,6 +28,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
     private readonly TimeProvider _time;
     private readonly Func<string, string?> _environment;
     private readonly PipelineTransport? _transport;
+    private readonly SharedBudget? _shared;
     private readonly object _gate = new();
     private readonly List<string> _cassetteKeys = [];
     private readonly HashSet<string> _cassetteKeySet = new(StringComparer.Ordinal);
@@ -53,6 +54,8 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
         _transport = transport;
         _cassettes = settings.Mode == LlmMode.Live || settings.CassettesDirectory is null ? null : new CassetteStore(settings.CassettesDirectory);
         _ledger = settings.LedgerPath is null ? null : new CostLedger(settings.LedgerPath);
+        // Only a limit needs the run-wide totals; without one no call pays for the file lock.
+        _shared = settings.SharedBudgetFile is { } shared && (settings.MaxCostUsd is not null || settings.MaxTokens is not null) ? new SharedBudget(shared) : null;
     }
 
     /// <summary>
@@ -293,6 +296,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
             error = Classify(exchange, canonical.MaxOutputTokens);
         }
 
+        Settle(worstTokens, worstCost, inputTokens + outputTokens, cost);
         lock (_gate)
         {
             _reservedTokens -= worstTokens;
@@ -350,29 +354,74 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
     {
         lock (_gate)
         {
-            if (_settings.MaxTokens is { } maxTokens && _liveTokens + _reservedTokens + worstTokens > maxTokens)
-            {
-                return DiagnosticCatalog.Create(DiagnosticCodes.BudgetExhausted,
-                    $"Token budget would be exceeded: the {purpose} call may use up to {worstTokens} tokens (prompt estimate at 4 characters "
-                    + $"per token plus {canonical.MaxOutputTokens} max output), and {_liveTokens + _reservedTokens} of {maxTokens} are "
-                    + "already spent or in flight. The call was not sent.");
-            }
-
-            if (_settings.MaxCostUsd is { } maxCost && _liveCost + _reservedCost + worstCost > maxCost)
-            {
-                return DiagnosticCatalog.Create(DiagnosticCodes.BudgetExhausted,
-                    $"Cost budget would be exceeded: the {purpose} call may cost up to ${worstCost:0.######} ({canonical.Model}, worst case), "
-                    + $"and ${_liveCost + _reservedCost:0.######} of ${maxCost:0.######} is already spent or in flight. The call was not sent.");
-            }
-
+            var refusal = _shared is null
+                ? Refusal(purpose, canonical, worstTokens, worstCost, _liveTokens + _reservedTokens, _liveCost + _reservedCost, "")
+                : ReserveShared(purpose, canonical, worstTokens, worstCost);
+            if (refusal is not null) return refusal;
             _reservedTokens += worstTokens;
             _reservedCost += worstCost;
             return null;
         }
     }
 
+    private Diagnostic? ReserveShared(string purpose, CanonicalRequest canonical, long worstTokens, decimal worstCost)
+    {
+        try
+        {
+            return _shared!.Update<Diagnostic?>(t =>
+            {
+                var refusal = Refusal(purpose, canonical, worstTokens, worstCost, t.SpentTokens + t.ReservedTokens, t.SpentCost + t.ReservedCost, " by the run's work orders together");
+                return refusal is null
+                    ? (t with { ReservedTokens = t.ReservedTokens + worstTokens, ReservedCost = t.ReservedCost + worstCost }, (Diagnostic?)null)
+                    : (null, refusal);
+            });
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or FormatException or InvalidOperationException)
+        {
+            return DiagnosticCatalog.Create(DiagnosticCodes.BudgetExhausted, $"The run's shared budget cannot be read, so it cannot be enforced ({ex.Message}). The call was not sent.");
+        }
+    }
+
+    private Diagnostic? Refusal(string purpose, CanonicalRequest canonical, long worstTokens, decimal worstCost, long usedTokens, decimal usedCost, string whose)
+    {
+        if (_settings.MaxTokens is { } maxTokens && usedTokens + worstTokens > maxTokens)
+        {
+            return DiagnosticCatalog.Create(DiagnosticCodes.BudgetExhausted,
+                $"Token budget would be exceeded: the {purpose} call may use up to {worstTokens} tokens (prompt estimate at 4 characters "
+                + $"per token plus {canonical.MaxOutputTokens} max output), and {usedTokens} of {maxTokens} are "
+                + $"already spent or in flight{whose}. The call was not sent.");
+        }
+
+        if (_settings.MaxCostUsd is { } maxCost && usedCost + worstCost > maxCost)
+        {
+            return DiagnosticCatalog.Create(DiagnosticCodes.BudgetExhausted,
+                $"Cost budget would be exceeded: the {purpose} call may cost up to ${worstCost:0.######} ({canonical.Model}, worst case), "
+                + $"and ${usedCost:0.######} of ${maxCost:0.######} is already spent or in flight{whose}. The call was not sent.");
+        }
+        return null;
+    }
+
+    /// <summary>Turns the run-wide reservation into what the call spent; a failure here must not lose the answer.</summary>
+    private void Settle(long worstTokens, decimal worstCost, long spentTokens, decimal spentCost)
+    {
+        if (_shared is null) return;
+        try
+        {
+            _shared.Update(t => (t with
+            {
+                ReservedTokens = Math.Max(0, t.ReservedTokens - worstTokens), ReservedCost = Math.Max(0, t.ReservedCost - worstCost),
+                SpentTokens = t.SpentTokens + spentTokens, SpentCost = t.SpentCost + spentCost,
+            }, 0));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or FormatException or InvalidOperationException)
+        {
+            AddRecordingError(DiagnosticCatalog.Create(DiagnosticCodes.BudgetExhausted, $"The call's spending could not be added to the run's shared budget ({ex.Message}); the reservation stays counted."));
+        }
+    }
+
     private void Release(long worstTokens, decimal worstCost)
     {
+        Settle(worstTokens, worstCost, 0, 0);
         lock (_gate)
         {
             _reservedTokens -= worstTokens;

@@ -75,6 +75,12 @@ public sealed record LlmSettings
     /// <summary>Maximum live tokens (input + output) of the run; null is unlimited.</summary>
     public long? MaxTokens { get; init; }
 
+    /// <summary>
+    /// When set, <see cref="MaxCostUsd"/> and <see cref="MaxTokens"/> limit the run as a whole, across the processes
+    /// that share this file (the MSBuild nodes of one fanned-out run), not each process on its own.
+    /// </summary>
+    public string? SharedBudgetFile { get; init; }
+
     /// <summary>When a request carries a JSON schema, ask for <c>response_format: json_schema</c> (strict).
     /// Off sends plain chat for endpoints that do not support structured outputs.</summary>
     public bool StructuredOutput { get; init; } = true;

@@ -49,7 +49,10 @@ internal sealed class AttackFixture : IAsyncDisposable
     public string Sha(string path) => File.Exists(Repo.PathOf(path)) ? ContentHash.Sha256Hex(File.ReadAllBytes(Repo.PathOf(path))) : Empty;
 
     /// <summary>A work order over <paramref name="allowed"/> (each must exist afterwards) with the given acceptance commands.</summary>
-    public string WorkOrder(string id, string[] allowed, params string[] acceptance)
+    public string WorkOrder(string id, string[] allowed, params string[] acceptance) => WorkOrder(id, allowed, null, acceptance);
+
+    /// <summary>The same, with <c>depends_on</c> (an empty array makes the work order independent of every other).</summary>
+    public string WorkOrder(string id, string[] allowed, string[]? dependsOn, params string[] acceptance)
     {
         var json = new JsonObject
         {
@@ -60,6 +63,7 @@ internal sealed class AttackFixture : IAsyncDisposable
             ["forbidden"] = new JsonArray(), ["acceptance_commands"] = new JsonArray([.. acceptance.Select(a => (JsonNode)a)]),
             ["context_files"] = new JsonArray(), ["notes"] = null, ["verify_exempt"] = false,
         };
+        if (dependsOn is not null) json["depends_on"] = new JsonArray([.. dependsOn.Select(d => (JsonNode)d)]);
         Directory.CreateDirectory(PlanDirectory);
         var path = Path.Combine(PlanDirectory, id + ".json");
         File.WriteAllText(path, json.ToJsonString());

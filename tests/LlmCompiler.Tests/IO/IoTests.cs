@@ -74,4 +74,50 @@ public sealed class IoTests
             Assert.AreEqual("dead-run", acquired!.TakenOverFrom?.RunId);
         }
     }
+
+    [TestMethod]
+    public void A_node_joins_only_the_live_run_that_holds_the_lock()
+    {
+        using var repo = new TestRepo(init: false);
+        var lockPath = repo.PathOf("repo.lock");
+        var (held, _) = RepositoryLock.TryAcquire(lockPath, "run-1");
+        using (held)
+        {
+            Assert.IsNull(RepositoryLock.VerifyHeldBy(lockPath, "run-1"));
+            var other = RepositoryLock.VerifyHeldBy(lockPath, "run-2");
+            Assert.AreEqual("E202", other?.Code);
+            StringAssert.Contains(other!.Message, "run-1");
+        }
+        Assert.AreEqual("E202", RepositoryLock.VerifyHeldBy(lockPath, "run-1")?.Code, "a run that ended has no nodes");
+
+        using var dead = Process.Start(new ProcessStartInfo("true"))!;
+        dead.WaitForExit();
+        File.WriteAllText(lockPath + ".holder.json", $$"""{"pid":{{dead.Id}},"process_start":"2020-01-01T00:00:00+00:00","acquired":"2020-01-01T00:00:00+00:00","run_id":"run-1"}""");
+        Assert.AreEqual("E202", RepositoryLock.VerifyHeldBy(lockPath, "run-1")?.Code, "a holder record left by a dead coordinator admits no node");
+    }
+
+    [TestMethod]
+    public async Task Slot_leases_skip_a_slot_another_process_holds_and_wait_while_all_are_taken()
+    {
+        using var repo = new TestRepo(init: false);
+        var locks = repo.PathOf("slots");
+        Directory.CreateDirectory(locks);
+        // Another process (flock(1), the same kernel lock .NET takes) holds slot-1 until its stdin closes.
+        using var holder = Process.Start(new ProcessStartInfo("flock", ["-x", Path.Combine(locks, "slot-1.lock"), "cat"]) { RedirectStandardInput = true })!;
+        for (var i = 0; i < 100 && !File.Exists(Path.Combine(locks, "slot-1.lock")); i++) await Task.Delay(20);
+        await Task.Delay(200);
+
+        var waits = 0;
+        using var first = await SlotLease.AcquireAsync(locks, 2, () => waits++, CancellationToken.None);
+        Assert.AreEqual("slot-2", first.Slot, "slot-1 is held by the other process");
+        var second = SlotLease.AcquireAsync(locks, 2, () => waits++, CancellationToken.None);
+        await Task.Delay(500);
+        Assert.IsFalse(second.IsCompleted, "both slots are taken: the bound holds across processes");
+        Assert.AreEqual(1, waits, "the wait is announced once");
+
+        holder.StandardInput.Close();
+        holder.WaitForExit();
+        using var freed = await second.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.AreEqual("slot-1", freed.Slot, "the other process's slot is free once it exits");
+    }
 }

@@ -164,6 +164,47 @@ public sealed class BudgetTests
     }
 
     [TestMethod]
+    public async Task SessionsSharingABudgetFile_TogetherStayWithinIt()
+    {
+        // Two sessions stand for two MSBuild nodes of one run: each alone would allow three calls, together only three.
+        await using var context = await LlmTestContext.StartAsync();
+        context.Server.Fallback = ScriptedResponse.Completion("{}", promptTokens: 10, completionTokens: 10) with { Delay = TimeSpan.FromMilliseconds(200) };
+        var shared = Path.Combine(context.Root, "budgets", "run-1.json");
+        var settings = context.Settings() with { MaxOutputTokens = 100, MaxTokens = 350, SharedBudgetFile = shared };
+        var nodeA = context.Session(settings);
+        var nodeB = context.Session(settings);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => (i % 2 == 0 ? nodeA : nodeB).CompleteAsync(LlmTestContext.Request($"c{i}"), CancellationToken.None)));
+
+        Assert.AreEqual(3, context.Server.RequestCount, "each call reserves ~111 tokens; 350 allow three in flight across both sessions");
+        Assert.AreEqual(3, results.Count(r => r.Success));
+        Assert.AreEqual(3, results.Count(r => r.Error?.Code == "E306"));
+        StringAssert.Contains(results.First(r => !r.Success).Error!.Message, "by the run's work orders together");
+
+        // Afterwards the reservations are gone and what was spent stays counted: 3 × 20 tokens of 350.
+        var totals = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(shared))!;
+        Assert.AreEqual(60, totals["spent_tokens"]!.GetValue<long>());
+        Assert.AreEqual(0, totals["reserved_tokens"]!.GetValue<long>());
+        var later = await context.Session(settings).CompleteAsync(LlmTestContext.Request("later"), CancellationToken.None);
+        Assert.IsTrue(later.Success, "a third session sees the run's spending, not its own zero: 60 + 111 ≤ 350");
+    }
+
+    [TestMethod]
+    public async Task ASharedBudgetThatCannotBeRead_StopsTheCallInsteadOfLettingItThrough()
+    {
+        await using var context = await LlmTestContext.StartAsync();
+        var shared = Path.Combine(context.Root, "budgets", "run-1.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(shared)!);
+        File.WriteAllText(shared, "not json");
+        var session = context.Session(context.Settings() with { MaxTokens = 100_000, SharedBudgetFile = shared });
+
+        var result = await session.CompleteAsync(LlmTestContext.Request(), CancellationToken.None);
+
+        StringAssert.Contains(LlmTestContext.Error(result, "E306").Message, "shared budget cannot be read");
+        Assert.AreEqual(0, context.Server.RequestCount);
+    }
+
+    [TestMethod]
     public async Task Replays_AreNotStoppedByTheBudget_ButReportTheirRecordedCost()
     {
         await using var context = await LlmTestContext.StartAsync();

@@ -37,6 +37,12 @@ internal sealed class OutsideWorldGuard
     // Git state that runs code later (config, hooks, attributes, alternates), moves branches (refs, HEAD), or hides
     // files from the factory's own checks (info/exclude). Paths relative to the common dir.
     private static readonly string[] GitFiles = ["config", "config.worktree", "HEAD", "ORIG_HEAD", "packed-refs", "shallow", "commondir"];
+    private static readonly HashSet<string> SlotCheckoutState = new(StringComparer.Ordinal)
+    {
+        "HEAD", "ORIG_HEAD", "logs", "AUTO_MERGE", "COMMIT_EDITMSG", "MERGE_HEAD", "MERGE_MSG", "MERGE_MODE", "SQUASH_MSG",
+        "CHERRY_PICK_HEAD", "REVERT_HEAD", "REBASE_HEAD", "rebase-merge", "rebase-apply", "sequencer",
+    };
+
     private static readonly string[] GitDirectories = ["refs", "hooks", "info", Path.Combine("objects", "info"), "logs", "worktrees", "modules"];
 
     private readonly GuardScope _scope;
@@ -144,13 +150,15 @@ internal sealed class OutsideWorldGuard
             || PhysicalPath.IsInside(path, Path.Combine(scope.CommonDir, "logs", "refs", "heads", "llmc"))
             || IsOtherSlotCheckoutState(path);
 
-        // Another slot's HEAD, ORIG_HEAD and reflog, which its own reset moves (its config stays watched).
+        // Another slot's checkout state — HEAD, its reflog, and what a commit, merge or rebase in that slot leaves
+        // beside it — which that slot's own command or reset moves; none of it runs code, and the harness never commits
+        // in a slot. Its config.worktree stays watched.
         bool IsOtherSlotCheckoutState(string path)
         {
             var worktrees = Path.Combine(scope.CommonDir, "worktrees");
             if (!PhysicalPath.IsInside(path, worktrees) || path == worktrees) return false;
             var parts = Path.GetRelativePath(worktrees, path).Split(Path.DirectorySeparatorChar);
-            return RepositoryLayout.IsSlotName(parts[0]) && (parts.Length > 1 && parts[1] is "HEAD" or "ORIG_HEAD" or "logs" or "AUTO_MERGE");
+            return RepositoryLayout.IsSlotName(parts[0]) && parts.Length > 1 && SlotCheckoutState.Contains(parts[1]);
         }
         if (scope.CheckoutRoot is { } root)
         {

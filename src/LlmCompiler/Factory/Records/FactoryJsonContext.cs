@@ -11,4 +11,5 @@ namespace LlmCompiler.Factory.Records;
 [JsonSerializable(typeof(RunSummary))]
 [JsonSerializable(typeof(List<CommandRecord>))]
 [JsonSerializable(typeof(WriteResultRecord))]
+[JsonSerializable(typeof(NodeOutcomeRecord))]
 internal sealed partial class FactoryJsonContext : JsonSerializerContext;

@@ -44,12 +44,21 @@ internal sealed class WriteStage : IAttemptStage
                 $"Write only these files: {string.Join(", ", context.WorkOrder.AllowedFiles)}; use the sha256 shown for each file as base_sha256.")
                 with { Cause = refused.Cause ?? DiagnosticCatalog.Create(refused.Code, $"{id}: {FailureBrief.Truncate(refused.Message)}", id) });
         }
-        context.Blobs = await StoreGatedBlobsAsync(run, context.Worktree, gate.Written, ct).ConfigureAwait(false);
+        var (blobs, tampered) = await StoreGatedBlobsAsync(run, context.Worktree, gate.Written, ct).ConfigureAwait(false);
+        if (tampered is not null)
+        {
+            // Only a process outside this attempt can write there between two steps of the harness: without a sandbox,
+            // a command of another slot. Nothing is stored or landed; the run stops as for any other outside change.
+            return StageResult.Stop(Briefs.Brief(FailureStage.Exception, DiagnosticCodes.ChangedOutsideWorktree,
+                $"{tampered} changed between the gated write and storing it: another process wrote into the attempt worktree (without a sandbox, a command of a parallel work order can); nothing was stored",
+                "The run stopped; run with the sandbox to keep parallel work orders apart."));
+        }
+        context.Blobs = blobs;
         return StageResult.Continue;
     }
 
-    /// <summary>Stores the written files as blobs and proves each holds exactly the gated bytes.</summary>
-    private static async Task<IReadOnlyList<(string Path, string ObjectId)>> StoreGatedBlobsAsync(RunContext run, string worktree, IReadOnlyList<GatedFile> written, CancellationToken ct)
+    /// <summary>Stores the written files as blobs and proves each holds exactly the gated bytes (else names the first that does not).</summary>
+    private static async Task<(IReadOnlyList<(string Path, string ObjectId)> Blobs, string? Tampered)> StoreGatedBlobsAsync(RunContext run, string worktree, IReadOnlyList<GatedFile> written, CancellationToken ct)
     {
         var ids = await run.Session.Git.StoreBlobsAsync(worktree, [.. written.Select(w => w.Path)], ct).ConfigureAwait(false);
         var blobs = new List<(string, string)>();
@@ -58,11 +67,11 @@ internal sealed class WriteStage : IAttemptStage
             var expected = GitObjectId.Blob(written[i].Bytes, run.ObjectFormat);
             if (!string.Equals(ids[i], expected, StringComparison.Ordinal))
             {
-                throw new IOException($"{written[i].Path} changed between the write and its hashing (blob {ids[i]}, expected {expected})");
+                return ([], written[i].Path);
             }
             blobs.Add((written[i].Path, expected));
         }
-        return blobs;
+        return (blobs, null);
     }
 
     /// <summary>Proposal paths that git ignores at the baseline (judged in the attempt worktree, before anything is written).</summary>

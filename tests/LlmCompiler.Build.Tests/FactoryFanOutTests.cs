@@ -83,6 +83,11 @@ public sealed partial class FactoryFanOutTests
         Assert.AreEqual("", Git(product, "branch", "--list", "llmc/*"), "no kept branch is left once everything landed");
         Assert.AreEqual("", Git(product, "status", "--porcelain"));
         StringAssert.Contains(build.Output, "fans out 4 work order(s), at most 2 at once");
+        var batch = Directory.GetFiles(product.PathOf(".llmc/runs/factory"), "batch_summary.json", SearchOption.AllDirectories).Single();
+        var byId = JsonNode.Parse(File.ReadAllText(batch))!["work_orders"]!.AsArray().ToDictionary(w => w!["id"]!.GetValue<string>(), w => w!);
+        CollectionAssert.Contains(byId["WO-02"]["overlapped"]!.AsArray().Select(n => n!.GetValue<string>()).ToArray(), "WO-03", File.ReadAllText(batch));
+        Assert.AreNotEqual(byId["WO-02"]["slot"]!.GetValue<string>(), byId["WO-03"]["slot"]!.GetValue<string>(), "two work orders at once hold two slots");
+        Assert.IsNotNull(byId["WO-04"]["landed_commit"]?.GetValue<string>());
         StringAssert.Contains(build.Output, "Factory: 4 landed, 0 already landed, 4 LLM call(s)");
         Assert.IsFalse(File.Exists(product.PathOf(".git/llmc/repo.lock.holder.json")), "the run's lock is released when the build ends");
 

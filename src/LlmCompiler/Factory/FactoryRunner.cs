@@ -29,6 +29,7 @@ public static class FactoryRunner
                 WorkOrderId = outcome.WorkOrderId, Verdict = outcome.Verdict, Attempts = outcome.Attempts,
                 Calls = usage?.Calls ?? 0, CassetteHits = usage?.CassetteHits ?? 0, InputTokens = usage?.InputTokens ?? 0, OutputTokens = usage?.OutputTokens ?? 0,
                 CostUsd = usage?.CostUsd ?? 0, UnpricedModels = usage?.UnpricedModels ?? [],
+                Slot = outcome.Slot, Started = outcome.Started, Finished = outcome.Finished, RunId = outcome.RunId, Commit = outcome.Commit,
             }.Write(Path.GetFullPath(repo), runId);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -155,6 +156,7 @@ public static class FactoryRunner
                 var outcomes = await queue.LandAsync(workOrders, kept, notKept, verify, llmFactory, Path.GetFullPath(workOrdersDir), ct).ConfigureAwait(false);
                 var ordered = workOrders.Where(w => outcomes.ContainsKey(w.Id)).Select(w => outcomes[w.Id]).ToList();
                 foreach (var o in ordered) progress?.Invoke(o);
+                if (options.JoinRun && options.RunId is { } fannedOut) WriteFanOutSummary(session, workOrders, fannedOut, options.MaxParallel, outcomes);
                 var failed = ordered.Where(o => o.ExitCode != FactoryExitCodes.Pass).ToList();
                 return new(ordered, failed.FirstOrDefault()?.ExitCode ?? FactoryExitCodes.Pass, [.. session.Warnings, .. landed.Warnings, .. problems, .. failed.SelectMany(o => o.Diagnostics)]);
             }
@@ -167,6 +169,23 @@ public static class FactoryRunner
         {
             return new([], FactoryExitCodes.Error, [Internal(ex)]);
         }
+    }
+
+    /// <summary>The batch summary of a fanned-out run, from its nodes' records and what the landing did.</summary>
+    private static void WriteFanOutSummary(FactorySession session, IReadOnlyList<WorkOrder> workOrders, string runId, int maxParallel, IReadOnlyDictionary<string, RunOutcome> landing)
+    {
+        var nodes = Records.NodeOutcomeRecord.ReadAll(session.Root, runId).ToDictionary(n => n.WorkOrderId, StringComparer.Ordinal);
+        var outcomes = workOrders.Where(w => nodes.ContainsKey(w.Id)).Select(w =>
+        {
+            var n = nodes[w.Id];
+            landing.TryGetValue(w.Id, out var landed);
+            return new RunOutcome
+            {
+                WorkOrderId = n.WorkOrderId, Verdict = landed?.Verdict ?? n.Verdict, ExitCode = FactoryExitCodes.Pass, RunId = n.RunId, Slot = n.Slot,
+                Started = n.Started, Finished = n.Finished, Commit = n.Commit, LandedCommit = landed?.LandedCommit,
+            };
+        }).ToList();
+        Parallel.BatchSummary.Write(Path.Combine(session.Layout.FactoryRunsDirectory, runId), runId, null, maxParallel, PlanGraph.Of(workOrders).Layers(), outcomes);
     }
 
     /// <summary>

@@ -123,7 +123,7 @@ internal sealed class DagRunner(FactorySession session, IReadOnlyList<WorkOrder>
 
         var ordered = Enumerable.Range(0, plan.Count).Where(_outcomes.ContainsKey).Select(i => _outcomes[i]).ToList();
         // Already-decided work orders (DONE, refused) are reported by the caller.
-        WriteBatchSummary(journalDirectory, baseline, maxParallel, layers, ordered);
+        BatchSummary.Write(journalDirectory, _batch, baseline, maxParallel, layers, ordered);
         journal.Append("batch_finished", new JsonObject { ["landed"] = ordered.Count(o => o.Verdict == "PASS") });
         // Unlike a sequential run, a parallel one goes on after a failure: every work order that did not land says why.
         var notLanded = ordered.Where(o => o.ExitCode != FactoryExitCodes.Pass).ToList();
@@ -183,24 +183,4 @@ internal sealed class DagRunner(FactorySession session, IReadOnlyList<WorkOrder>
         CostKnown = ran.CostKnown && landed.CostKnown,
         Diagnostics = [.. ran.Diagnostics, .. landed.Diagnostics],
     };
-
-    private void WriteBatchSummary(string directory, string baseline, int maxParallel, IReadOnlyList<IReadOnlyList<string>> layers, IReadOnlyList<RunOutcome> outcomes)
-    {
-        var node = new JsonObject
-        {
-            ["batch"] = _batch, ["baseline_commit"] = baseline, ["max_parallel"] = maxParallel,
-            ["layers"] = new JsonArray([.. layers.Select(l => (JsonNode)new JsonArray([.. l.Select(id => (JsonNode)id)]))]),
-            ["work_orders"] = new JsonArray([.. outcomes.Select(o => (JsonNode)new JsonObject
-            {
-                ["id"] = o.WorkOrderId, ["verdict"] = o.Verdict, ["slot"] = o.Slot, ["run_id"] = o.RunId,
-                ["started"] = o.Started?.ToString("O", CultureInfo.InvariantCulture), ["finished"] = o.Finished?.ToString("O", CultureInfo.InvariantCulture),
-                ["overlapped"] = new JsonArray([.. outcomes.Where(other => Overlap(o, other)).Select(other => (JsonNode)other.WorkOrderId)]),
-                ["commit"] = o.Commit, ["landed_commit"] = o.LandedCommit,
-            })]),
-        };
-        new RunArtifacts(directory).WriteJson("batch_summary.json", node);
-    }
-
-    private static bool Overlap(RunOutcome a, RunOutcome b) =>
-        a.WorkOrderId != b.WorkOrderId && a.Started is { } s1 && a.Finished is { } e1 && b.Started is { } s2 && b.Finished is { } e2 && s1 < e2 && s2 < e1;
 }

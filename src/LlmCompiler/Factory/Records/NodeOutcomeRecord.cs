@@ -19,6 +19,13 @@ public sealed record NodeOutcomeRecord
     public long OutputTokens { get; init; }
     public decimal CostUsd { get; init; }
     public IReadOnlyList<string> UnpricedModels { get; init; } = [];
+    public string? Slot { get; init; }
+    public DateTimeOffset? Started { get; init; }
+    public DateTimeOffset? Finished { get; init; }
+
+    /// <summary>The node's own run (its artifacts under <c>.llmc/runs/factory/</c>) and the commit it kept.</summary>
+    public string? RunId { get; init; }
+    public string? Commit { get; init; }
 
     /// <summary>The folder of a run's node records (beside the shared budget).</summary>
     public static string DirectoryOf(string root, string runId) => Path.Combine(RepositoryLayout.ToolDirectoryOf(root), "runs", "nodes", runId);

@@ -34,6 +34,12 @@ public abstract class LlmcEngineTask : LlmcTask
     /// <summary>Work orders at once, from <c>$(LlmcMaxParallel)</c>.</summary>
     public string? MaxParallel { get; set; }
 
+    /// <summary>From <c>$(LlmcFlakeRuns)</c>.</summary>
+    public string? FlakeRuns { get; set; }
+
+    /// <summary>From <c>$(LlmcRetryFlaky)</c>.</summary>
+    public string? RetryFlaky { get; set; }
+
     /// <summary>Sampling temperature, from <c>$(LlmcTemperature)</c>.</summary>
     public string? Temperature { get; set; }
 
@@ -53,6 +59,7 @@ public abstract class LlmcEngineTask : LlmcTask
             [Settings.CallDeadlineSeconds] = CallDeadlineSeconds, [Settings.VerifyCommand] = VerifyCommand, [Settings.ArtifactsDir] = ArtifactsDirectory,
             [Settings.Sandbox] = Sandbox, [Settings.SandboxNetwork] = SandboxNetwork, [Settings.PassEnvironment] = PassEnvironment,
             [Settings.Rerun] = Rerun, [Settings.RepoRoot] = RepoRoot, [Settings.MaxParallel] = MaxParallel,
+            [Settings.FlakeRuns] = FlakeRuns, [Settings.RetryFlaky] = RetryFlaky,
         };
         var (settings, diagnostics) = Settings.Parse(name => raw.GetValueOrDefault(name), SettingsSource.MSBuild, projectDirectory);
         foreach (var diagnostic in diagnostics) MSBuildDiagnosticLogger.Report(Log, diagnostic);

@@ -22,6 +22,8 @@ public sealed record LlmcOptions
     public float? Temperature { get; init; }
     public int? MaxAttempts { get; init; }
     public int? MaxParallel { get; init; }
+    public int? FlakeRuns { get; init; }
+    public bool RetryFlaky { get; init; }
     public TimeSpan? CommandTimeout { get; init; }
     public decimal? MaxCostUsd { get; init; }
     public long? MaxTokens { get; init; }
@@ -80,6 +82,8 @@ public sealed record LlmcOptions
         {
             MaxAttempts = Attempts,
             MaxParallel = MaxParallel ?? 2,
+            FlakeRuns = FlakeRuns ?? defaults.FlakeRuns,
+            RetryFlaky = RetryFlaky,
             CommandTimeout = CommandTimeout ?? defaults.CommandTimeout,
             VerifyCommandOverride = VerifyCommand,
             AllowVerifyExempt = allowVerifyExempt,

@@ -36,6 +36,8 @@ public static partial class Settings
     public const string Rerun = nameof(Rerun);
     public const string RepoRoot = nameof(RepoRoot);
     public const string MaxParallel = nameof(MaxParallel);
+    public const string FlakeRuns = nameof(FlakeRuns);
+    public const string RetryFlaky = nameof(RetryFlaky);
 
     /// <summary>The upper limit of attempts, for the planner and the factory alike.</summary>
     public const int AttemptsLimit = Planning.PlanCompiler.MaxAttemptsLimit;
@@ -44,6 +46,7 @@ public static partial class Settings
 
     /// <summary>The most work orders at once: each is a worktree and usually a parallel dotnet build of its own.</summary>
     public const int ParallelLimit = 16;
+    public const int FlakeRunsLimit = 10;
 
     /// <summary>MSBuild logs variables with these prefixes in every binary log, whether or not they are read.</summary>
     private static readonly string[] AlwaysLoggedPrefixes = ["MSBUILD", "DOTNET_", "COMPLUS_"];
@@ -69,6 +72,8 @@ public static partial class Settings
         new(VerifyCommand, "--verify-command", "LlmcVerifyCommand", "COMMAND", "the manifest's verify_contract.command", "Run this instead of the verify contract's command (argv, no shell).", SettingScope.Run),
         new(ArtifactsDir, "--artifacts-dir", "LlmcArtifactsDir", "DIR", "none", "Put each run's artifacts (prompts, answers, command output, summary) in DIR/<run-id> (the factory keeps them in .llmc/runs as well).", SettingScope.Model),
         new(MaxParallel, "--parallel", "LlmcMaxParallel", "N", "2", $"How many work orders of a plan with depends_on run at once, each in its own worktree, 1 to {ParallelLimit}; 1 runs one after the other.", SettingScope.Run),
+        new(FlakeRuns, "--flake-runs", "LlmcFlakeRuns", "N", "2", $"For a work order with tests written first: how often its acceptance must pass in a row before it lands, 1 to {FlakeRunsLimit} (1 disables the re-runs); a pass then a failure is E225.", SettingScope.Run),
+        new(RetryFlaky, "--retry-flaky", "LlmcRetryFlaky", "true|false", "false", "Give a flaky work order (E225) its remaining attempts instead of stopping it.", SettingScope.Run),
         new(Sandbox, "--sandbox", "LlmcSandbox", "auto|required|off", "auto", "Contain verify/acceptance commands: auto (sandbox when bubblewrap is available, else warn), required, off.", SettingScope.Run),
         new(SandboxNetwork, "--sandbox-network", "LlmcSandboxNetwork", "true|false", "true", "Network inside the sandbox (NuGet restore needs it unless every package is cached).", SettingScope.Run),
         new(PassEnvironment, "--pass-env", "LlmcPassEnvironment", "NAME", "none", "An environment variable verify/acceptance commands may see besides the allow-list.", SettingScope.Run, Repeatable: true),
@@ -112,6 +117,12 @@ public static partial class Settings
             Fail(SandboxNetwork, $"'{networkText}' is not true or false");
             network = true;
         }
+        var retryFlaky = false;
+        if (Text(RetryFlaky) is { } retryText && !bool.TryParse(retryText, out retryFlaky))
+        {
+            Fail(RetryFlaky, $"'{retryText}' is not true or false");
+            retryFlaky = false;
+        }
         var passNames = List(Text(PassEnvironment));
         foreach (var name in passNames.Where(n => !VariableName().IsMatch(n)))
         {
@@ -139,6 +150,8 @@ public static partial class Settings
             Temperature = Number(Text(Temperature), Temperature, 0, 2, Fail) is { } t ? (float)t : null,
             MaxAttempts = Whole(Text(MaxAttempts), MaxAttempts, 1, AttemptsLimit, Fail) is { } a ? (int)a : null,
             MaxParallel = Whole(Text(MaxParallel), MaxParallel, 1, ParallelLimit, Fail) is { } p ? (int)p : null,
+            FlakeRuns = Whole(Text(FlakeRuns), FlakeRuns, 1, FlakeRunsLimit, Fail) is { } fr ? (int)fr : null,
+            RetryFlaky = retryFlaky,
             CommandTimeout = Whole(Text(TimeoutSeconds), TimeoutSeconds, 1, SecondsLimit, Fail) is { } s ? TimeSpan.FromSeconds(s) : null,
             MaxCostUsd = Amount(Text(MaxCostUsd), Fail),
             MaxTokens = Whole(Text(MaxTokens), MaxTokens, 1, long.MaxValue, Fail),
@@ -176,6 +189,7 @@ public static partial class Settings
         Temperature => "0–2",
         MaxAttempts => $"1–{AttemptsLimit}",
         MaxParallel => $"1–{ParallelLimit}",
+        FlakeRuns => $"1–{FlakeRunsLimit}",
         TimeoutSeconds => $"1–{SecondsLimit}",
         NetworkTimeoutSeconds or CallDeadlineSeconds => $"> 0, ≤ {SecondsLimit}",
         MaxTokens => "≥ 1",

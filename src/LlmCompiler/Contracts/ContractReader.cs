@@ -14,7 +14,7 @@ public static class ContractReader
     internal static readonly string[] WorkOrderProperties =
     [
         "id", "title", "intent", "preconditions", "postconditions", "allowed_files", "forbidden",
-        "acceptance_commands", "context_files", "notes", "verify_exempt", "provenance", "depends_on",
+        "acceptance_commands", "context_files", "notes", "verify_exempt", "provenance", "depends_on", "tests",
     ];
 
     private static readonly string[] ManifestProperties = ["system_overview", "verify_contract", "work_orders"];
@@ -181,6 +181,10 @@ public static class ContractReader
         IReadOnlyList<string>? dependsOn = b.Get("depends_on") is { Kind: not JsonSyntaxKind.Null }
             ? b.StringList("depends_on", required: false, pathRule: false, dedupe: true, rejectEmpty: true)
             : null;
+        // Absent (or null) and [] both mean no tests first; paths follow the path rule like allowed_files.
+        IReadOnlyList<string>? tests = b.Get("tests") is { Kind: not JsonSyntaxKind.Null }
+            ? b.StringList("tests", required: false, pathRule: true, dedupe: true, globCode: DiagnosticCodes.GlobInFileList)
+            : null;
         var provenance = BindProvenance(b, map, woId, diagnostics);
         var unknown = b.CollectUnknown();
 
@@ -198,6 +202,7 @@ public static class ContractReader
             Notes = notes,
             VerifyExempt = verifyExempt,
             DependsOn = dependsOn,
+            Tests = tests,
             Provenance = provenance,
             UnknownProperties = unknown,
         };

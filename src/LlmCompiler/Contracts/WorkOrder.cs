@@ -35,6 +35,14 @@ public sealed record WorkOrder
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? DependsOn { get; init; }
 
+    /// <summary>
+    /// Test files the <c>test_author</c> role writes before the executor runs; proven red, then frozen (the executor may
+    /// not touch them). Never in any work order's <c>allowed_files</c> (E112); each is an implied postcondition. Null —
+    /// the field absent — and an empty list both mean no tests first.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Tests { get; init; }
+
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Provenance? Provenance { get; init; }
 
@@ -42,8 +50,12 @@ public sealed record WorkOrder
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? UnknownProperties { get; set; }
 
-    /// <summary>Paths this work order promises will exist afterwards.</summary>
+    /// <summary>Paths this work order promises will exist afterwards (its frozen tests included).</summary>
     [JsonIgnore]
     public IEnumerable<string> CreatedPaths =>
-        Postconditions.Where(c => c.Kind == ConditionKind.FileExists).Select(c => c.Path);
+        Postconditions.Where(c => c.Kind == ConditionKind.FileExists).Select(c => c.Path).Concat(TestFiles).Distinct(StringComparer.Ordinal);
+
+    /// <summary>The tests written first, or none.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> TestFiles => Tests ?? [];
 }

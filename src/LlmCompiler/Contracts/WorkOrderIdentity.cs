@@ -32,6 +32,7 @@ public static class WorkOrderIdentity
             w.WriteBoolean("verify_exempt", wo.VerifyExempt);
             // Only when present: a plan written before the field existed keeps its hashes (and its landed trailers).
             if (wo.DependsOn is not null) Strings(w, "depends_on", wo.DependsOn);
+            if (wo.Tests is not null) Strings(w, "tests", wo.Tests);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());

@@ -26,6 +26,7 @@ public static class DiagnosticCodes
     public const string ConcurrentWrites = "E109";
     public const string ConcurrentRead = "E110";
     public const string PreconditionFromNonAncestor = "E111";
+    public const string TestInAllowedFiles = "E112";
     public const string AcceptanceFileNeverCreated = "W101";
     public const string UnknownProperty = "W102";
     public const string DependencyImplied = "W103";
@@ -52,6 +53,13 @@ public static class DiagnosticCodes
     public const string SandboxUnavailable = "E217";
     public const string ChangedOutsideWorktree = "E218";
     public const string LandedWorkMismatch = "E219";
+    public const string NotRed = "E220";
+    public const string RedForWrongReason = "E221";
+    public const string FrozenTestWrite = "E222";
+    public const string FrozenTestChanged = "E223";
+    public const string FrozenTestNotGreen = "E224";
+    public const string Flaky = "E225";
+    public const string BaselineFailures = "W220";
     public const string IntegrationFailed = "E240";
     public const string DependencyNotLanded = "E241";
     public const string KeptWorkUnusable = "E242";

@@ -19,7 +19,11 @@ public static class ExecutorPrompt
 
     /// <param name="redactor">Masks secret values everywhere in the prompt, and secret shapes in the failure brief
     /// (command output may print credentials; repository files may legitimately hold key-shaped test data).</param>
-    public static string Build(WorkOrder workOrder, string checkout, FailureBrief? previous, int budgetBytes = DefaultContextBudgetBytes, SecretRedactor? redactor = null)
+    public static string Build(WorkOrder workOrder, string checkout, FailureBrief? previous, int budgetBytes = DefaultContextBudgetBytes, SecretRedactor? redactor = null) =>
+        Build(workOrder, checkout, previous, budgetBytes, redactor, frozenTests: []);
+
+    /// <param name="frozenTests">The tests written first (in the checkout), shown read-only; none renders the prompt as without tests.</param>
+    internal static string Build(WorkOrder workOrder, string checkout, FailureBrief? previous, int budgetBytes, SecretRedactor? redactor, IReadOnlyList<string> frozenTests)
     {
         redactor ??= SecretRedactor.ShapesOnly;
         var values = new Dictionary<string, string>
@@ -33,17 +37,44 @@ public static class ExecutorPrompt
             ["POSTCONDITIONS"] = Bullets(workOrder.Postconditions.Where(c => c.Kind == ConditionKind.FileExists).Select(c => c.Path), "(none)"),
             ["ACCEPTANCE_COMMANDS"] = Bullets(workOrder.AcceptanceCommands.Select(c => "`" + c + "`"), "(none)"),
             ["EMPTY_SHA256"] = FileWrite.EmptySha256,
-            ["CONTEXT_FILES"] = ContextFiles(workOrder, checkout, budgetBytes),
+            ["CONTEXT_FILES"] = ContextFiles(workOrder.ContextFiles.Concat(workOrder.AllowedFiles), checkout, budgetBytes),
+            ["FROZEN_TESTS"] = frozenTests.Count == 0 ? "" : "## Frozen tests (read-only)\nThese tests were written before you and proven to fail without your change. Make them pass; never write,\nskip or exclude them (a proposal that writes one is refused, and every one of them must run and pass by name).\n\n"
+                + ContextFiles(frozenTests, checkout, budgetBytes) + "\n\n",
             ["FAILURE_BRIEF"] = previous is null ? "" : redactor.Redact(Brief(previous)),
         };
         var prompt = PromptText.Render(PromptText.LoadEmbedded("LlmCompiler.Factory.Prompts." + TemplateName), values);
         return redactor.RedactExact(prompt);
     }
 
-    /// <summary>Context files, then allowed files (so the model knows the base hash of what it must rewrite), each once.</summary>
-    private static string ContextFiles(WorkOrder workOrder, string checkout, int budgetBytes)
+    /// <summary>
+    /// The test author's prompt: the same work order, the tests as the files to write, the implementation's files as
+    /// context it may not write, and the previous red run's verdict as its brief.
+    /// </summary>
+    internal static string BuildTestAuthor(WorkOrder workOrder, string checkout, FailureBrief? previous, int budgetBytes, SecretRedactor? redactor)
     {
-        var paths = workOrder.ContextFiles.Concat(workOrder.AllowedFiles).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        redactor ??= SecretRedactor.ShapesOnly;
+        var values = new Dictionary<string, string>
+        {
+            ["WORK_ORDER_ID"] = workOrder.Id,
+            ["TITLE"] = workOrder.Title,
+            ["INTENT"] = workOrder.Intent,
+            ["TEST_FILES"] = Bullets(workOrder.TestFiles.Order(StringComparer.Ordinal)),
+            ["ALLOWED_FILES"] = Bullets(workOrder.AllowedFiles.Order(StringComparer.Ordinal)),
+            ["FORBIDDEN"] = workOrder.Forbidden.Count == 0 ? "" : "## Forbidden\n" + Bullets(workOrder.Forbidden) + "\n\n",
+            ["NOTES"] = string.IsNullOrWhiteSpace(workOrder.Notes) ? "" : "## Notes\n" + workOrder.Notes + "\n\n",
+            ["ACCEPTANCE_COMMANDS"] = Bullets(workOrder.AcceptanceCommands.Select(c => "`" + c + "`"), "(none)"),
+            ["EMPTY_SHA256"] = FileWrite.EmptySha256,
+            ["CONTEXT_FILES"] = ContextFiles(workOrder.ContextFiles.Concat(workOrder.AllowedFiles).Concat(workOrder.TestFiles), checkout, budgetBytes),
+            ["FAILURE_BRIEF"] = previous is null ? "" : redactor.Redact(Brief(previous)),
+        };
+        var prompt = PromptText.Render(PromptText.LoadEmbedded("LlmCompiler.Factory.Prompts.test_author.md"), values);
+        return redactor.RedactExact(prompt);
+    }
+
+    /// <summary>The files, each once, in path order (allowed files among them, so the model knows the base hash of what it must rewrite).</summary>
+    private static string ContextFiles(IEnumerable<string> files, string checkout, int budgetBytes)
+    {
+        var paths = files.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         var blocks = new List<string>();
         var remaining = budgetBytes;
         foreach (var path in paths)

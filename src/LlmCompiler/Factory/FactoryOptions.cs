@@ -23,6 +23,12 @@ public sealed record FactoryOptions
     /// </summary>
     public bool JoinRun { get; init; }
 
+    /// <summary>For a work order with tests written first: passing acceptance runs needed in a row before it lands (E225 otherwise).</summary>
+    public int FlakeRuns { get; init; } = 2;
+
+    /// <summary>Retry a flaky work order's executor like any failure, instead of stopping it (E225).</summary>
+    public bool RetryFlaky { get; init; }
+
     /// <summary>Attempts per work order, the first included; the planner uses the same default.</summary>
     public int MaxAttempts { get; init; } = 3;
 

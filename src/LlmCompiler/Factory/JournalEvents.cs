@@ -12,6 +12,7 @@ internal static class JournalEvents
     public const string CommandFinished = "command_finished";
     public const string Committing = "committing";
     public const string Committed = "committed";
+    public const string TestsFrozen = "tests_frozen";
     public const string AttemptFinished = "attempt_finished";
     public const string Landing = "landing";
     public const string Landed = "landed";

@@ -33,6 +33,7 @@ internal sealed class WorkOrderRun
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private readonly List<AttemptRecord> _attempts = [];
     private RunContext? _run;
+    private TestsFirstRecord? _testsFirst;
 
     public WorkOrderRun(FactorySession session, WorkOrder wo, VerifyContract? verify, ILlmClient llm, string baseline, TextWriter log,
         IReadOnlyList<(string Directory, string Reason)> protectedDirectories, WorkOrderPlacement? placement = null)
@@ -107,6 +108,12 @@ internal sealed class WorkOrderRun
 
     private async Task<RunOutcome> LoopAsync(RunContext run, CancellationToken ct)
     {
+        run.AttemptBase = _baseline;
+        if (_wo.TestFiles.Count > 0)
+        {
+            var failed = await TestsFirstAsync(run, ct).ConfigureAwait(false);
+            if (failed is not null) return failed;
+        }
         FailureBrief? previous = null;
         (string Answer, string Failure)? lastFailure = null;
         var repeated = false;
@@ -137,12 +144,12 @@ internal sealed class WorkOrderRun
     {
         var started = Stopwatch.StartNew();
         run.Journal.Append(JournalEvents.WorktreePreparing, new JsonObject { ["attempt"] = attempt, ["path"] = _session.Layout.Slot(_placement.Slot) });
-        var slot = await _session.PrepareAttemptSlotAsync(_baseline, ct, _placement.Slot).ConfigureAwait(false);
+        var slot = await _session.PrepareAttemptSlotAsync(run.AttemptBase, ct, _placement.Slot).ConfigureAwait(false);
         var context = new AttemptContext(run, attempt, slot, previous);
         var result = StageResult.Continue;
         try
         {
-            result = await _pipeline.RunAsync(context, ct).ConfigureAwait(false);
+            result = await (run.Frozen is null ? _pipeline : _pipeline.WithFrozenTests()).RunAsync(context, ct).ConfigureAwait(false);
             return (context, result);
         }
         finally
@@ -152,6 +159,90 @@ internal sealed class WorkOrderRun
             // Rollback is the worktree's next reset: nothing of this attempt ever reached the user's checkout.
             run.Journal.Append(JournalEvents.AttemptFinished, new JsonObject { ["attempt"] = attempt, ["passed"] = !result.Failed });
         }
+    }
+
+    /// <summary>
+    /// Tests first: the frozen tests of this work order's last run when there are some, else the test author's attempts
+    /// (each in the slot at the baseline: preconditions, proposal of exactly the tests, write gate, red run), at most
+    /// <see cref="ProposeStage.TestAuthorAttempts"/>. Then the executor's attempts start from the baseline plus those
+    /// tests. Returns the run's outcome when no test author's answer was red for the right reason: nothing of the
+    /// executor was spent.
+    /// </summary>
+    private async Task<RunOutcome?> TestsFirstAsync(RunContext run, CancellationToken ct)
+    {
+        var reused = _placement.Frozen ?? (TestsFirst.FrozenTestStore.Load(_session.Layout, run.WorkOrderSha256) is { } stored && stored.Files.Select(f => f.Path).Order(StringComparer.Ordinal).SequenceEqual(_wo.TestFiles.Select(t => RepoPath.NormalizeOrNull(t) ?? t).Order(StringComparer.Ordinal))
+            ? stored : null);
+        var authorAttempts = new List<AttemptRecord>();
+        TestsFirst.FrozenTestSet? frozen = reused;
+        await BaselineVerificationAsync(run, ct).ConfigureAwait(false);
+        if (frozen is null)
+        {
+            FailureBrief? previous = null;
+            string? lastAnswer = null;
+            for (var attempt = 1; attempt <= Attempts.Stages.ProposeStage.TestAuthorAttempts && frozen is null; attempt++)
+            {
+                var started = Stopwatch.StartNew();
+                var slot = await _session.PrepareAttemptSlotAsync(_baseline, ct, _placement.Slot).ConfigureAwait(false);
+                var context = new AttemptContext(run, attempt, slot, previous) { Role = AttemptRole.TestAuthor };
+                var result = await AttemptPipeline.TestAuthor.RunAsync(context, ct).ConfigureAwait(false);
+                if (result.Failure is { } brief) _artifacts.WriteBrief($"{context.Directory}/failure_brief.json", brief);
+                authorAttempts.Add(context.Record.ToRecord(result.Failure, started.Elapsed));
+                if (!result.Failed)
+                {
+                    frozen = Attempts.Stages.RedStage.Written(context);
+                    break;
+                }
+                previous = result.Failure;
+                _log.WriteLine($"llmc: {_wo.Id} tests first, attempt {attempt}/{Attempts.Stages.ProposeStage.TestAuthorAttempts} failed at {ExecutorPrompt.StageName(previous!.Stage)} ({previous.Code}): {FirstLine(previous.Cause?.Message ?? previous.PrimaryErrorExcerpt)}");
+                if (!previous.IsRetryable || result.Fatal) break;
+                // The same tests again would be judged the same way: save the call.
+                if (context.AnswerHash is { } answer && answer == lastAnswer) break;
+                lastAnswer = context.AnswerHash;
+            }
+            if (frozen is null)
+            {
+                _testsFirst = new TestsFirstRecord { AuthorAttempts = authorAttempts };
+                var last = previous!;
+                var d = last.Cause is { } cause ? cause with { WoId = _wo.Id } : DiagnosticCatalog.Create(last.Code, $"{_wo.Id}: the tests written first: {FirstLine(last.PrimaryErrorExcerpt)}", _wo.Id);
+                return Finish(run.Journal, run.WorkOrderSha256, "FAIL", FactoryExitCodes.Fail, null, null, [d], null);
+            }
+            TestsFirst.FrozenTestStore.Save(_session.Layout, run.WorkOrderSha256, frozen);
+        }
+        else
+        {
+            _log.WriteLine($"llmc: {_wo.Id}: reusing the frozen tests of its last run ({string.Join(", ", frozen.Files.Select(f => f.Path))})");
+        }
+        foreach (var file in frozen.Files) await _session.Git.StoreBlobAsync(_session.Root, file.Content, ct).ConfigureAwait(false);
+        run.Frozen = frozen;
+        _testsFirst = TestsFirst.FrozenTestStore.Record(frozen, authorAttempts, reused is not null);
+        run.Journal.Append(JournalEvents.TestsFrozen, new JsonObject
+        {
+            ["files"] = new JsonArray([.. frozen.Files.Select(f => (JsonNode)new JsonObject { ["path"] = f.Path, ["blob"] = f.BlobId, ["sha256"] = f.Sha256 })]),
+            ["red"] = frozen.Red.Classification, ["reused"] = reused is not null,
+        });
+        run.AttemptBase = await _session.Git.CommitTreeAsync(_session.Root, _session.Layout.CommitScratchDirectory, _baseline,
+            [.. frozen.Files.Select(f => new Git.TreeEntry("100644", f.BlobId, f.Path))],
+            $"llmc: {_wo.Id}'s frozen tests on {Short(_baseline)} (the executor's starting point; never landed)\n", ct).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>
+    /// The global verification once at the baseline, before the test author: tests that fail there already are named
+    /// in a warning (W220) and are not held against the work order's verification later.
+    /// </summary>
+    private async Task BaselineVerificationAsync(RunContext run, CancellationToken ct)
+    {
+        var slot = await _session.PrepareAttemptSlotAsync(_baseline, ct, _placement.Slot).ConfigureAwait(false);
+        var context = new AttemptContext(run, 0, slot, null) { Role = AttemptRole.Baseline };
+        if (Attempts.Stages.VerifyStage.VerifyArgv(context, out _) is null) return;
+        _log.WriteLine($"llmc: {_wo.Id}: the global verification at the baseline, before the tests are written");
+        var result = await new Attempts.Stages.VerifyStage().RunAsync(context, ct).ConfigureAwait(false);
+        if (!result.Failed) return;
+        var failing = context.TestResults.Where(t => t.Failed).Select(t => t.FullName).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        run.BaselineFailures = failing.ToHashSet(StringComparer.Ordinal);
+        run.Warn(DiagnosticCodes.BaselineFailures, failing.Count > 0
+            ? $"{_wo.Id}: the global verification already fails at the baseline, in {failing.Count} test(s): {string.Join(", ", failing.Take(5))}{(failing.Count > 5 ? ", …" : "")}; they are not blamed on this work order"
+            : $"{_wo.Id}: the global verification already fails at the baseline, with no failing test recorded ({FirstLine(result.Failure!.PrimaryErrorExcerpt)}); its failures will count against the work order");
     }
 
     /// <summary>The last failure's own diagnostic (with its position, for a parse error), and E212 when attempts ran out or repeated.</summary>
@@ -216,6 +307,7 @@ internal sealed class WorkOrderRun
                 Defaults = new WriteLimitsRecord { MaxFileWriteBytes = WriteProposal.MaxFileBytes, MaxTotalWriteBytes = WriteProposal.MaxTotalBytes, ContextBudgetBytes = Options.ContextBudgetBytes },
             },
             Attempts = [.. _attempts],
+            TestsFirst = _testsFirst,
             Diagnostics = [.. all.Select(d => Redact(d.ToCanonicalString()))],
             Error = error,
         };

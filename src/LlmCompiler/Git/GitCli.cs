@@ -227,6 +227,10 @@ public sealed class GitCli(ChildEnvironment? environment = null, TimeSpan? timeo
         return format is "sha256" ? "sha256" : "sha1";
     }
 
+    /// <summary>Stores <paramref name="content"/> as a blob, byte for byte (no filters), and returns its id.</summary>
+    public async Task<string> StoreBlobAsync(string repo, byte[] content, CancellationToken ct = default) =>
+        (await RunAsync(repo, ["hash-object", "-w", "--no-filters", "--stdin"], ct, new GitInput(content)).ConfigureAwait(false)).Trim();
+
     /// <summary>
     /// Stores the files at <paramref name="paths"/> (relative to <paramref name="worktree"/>) as blobs, byte for byte:
     /// <c>--no-filters</c>, so no clean filter or line-ending conversion runs. Returns one object id per path.

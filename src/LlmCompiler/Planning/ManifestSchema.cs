@@ -30,7 +30,7 @@ public static class ManifestSchema
           "items": {
             "type": "object",
             "additionalProperties": false,
-            "required": ["id", "title", "intent", "preconditions", "postconditions", "allowed_files", "forbidden", "acceptance_commands", "context_files", "notes", "depends_on"],
+            "required": ["id", "title", "intent", "preconditions", "postconditions", "allowed_files", "forbidden", "acceptance_commands", "context_files", "notes", "depends_on", "tests"],
             "properties": {
               "id": { "type": "string" },
               "title": { "type": "string" },
@@ -42,7 +42,8 @@ public static class ManifestSchema
               "acceptance_commands": { "type": "array", "items": { "type": "string" } },
               "context_files": { "type": "array", "items": { "type": "string" } },
               "notes": { "type": ["string", "null"] },
-              "depends_on": { "type": ["array", "null"], "items": { "type": "string" } }
+              "depends_on": { "type": ["array", "null"], "items": { "type": "string" } },
+              "tests": { "type": ["array", "null"], "items": { "type": "string" } }
             }
           }
         }

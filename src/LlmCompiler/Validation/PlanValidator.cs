@@ -28,6 +28,7 @@ public static class PlanValidator
         {
             ChainValidator.Validate(workOrders, commands, document.VerifyContract, options.RepoFiles, chain, warnings);
             DagValidator.Validate(workOrders, options.RepoFiles, chain, warnings);
+            TestsValidator.Validate(workOrders, chain);
         }
         else
         {
@@ -36,6 +37,7 @@ public static class PlanValidator
             var readable = workOrders.TakeWhile(w => w.Index < document.UnreadableIndexes[0]).ToList();
             ChainValidator.Validate(readable, commands.Take(readable.Count).ToList(), null, options.RepoFiles, chain, warnings);
             DagValidator.Validate(readable, options.RepoFiles, chain, warnings);
+            TestsValidator.Validate(readable, chain);
         }
         foreach (var wo in workOrders)
         {

@@ -32,7 +32,7 @@ internal sealed class AttemptContext
     public FailureBrief? Previous { get; }
 
     /// <summary>The folder of this attempt's artifacts, relative to the run folder.</summary>
-    public string Directory => $"attempt_{Attempt}";
+    public string Directory => Role switch { AttemptRole.TestAuthor => $"test_author_{Attempt}", AttemptRole.Baseline => "baseline", _ => $"attempt_{Attempt}" };
     public AttemptLog Record { get; }
 
     /// <summary>Reads failed commands' output deterministically (machine paths become tokens).</summary>
@@ -48,6 +48,18 @@ internal sealed class AttemptContext
 
     /// <summary>The gated files as stored blobs: the commit is built from these alone.</summary>
     public IReadOnlyList<(string Path, string ObjectId)> Blobs { get; set; } = [];
+
+    /// <summary>Whose attempt this is: the executor's (the implementation), or the test author's (the tests written first).</summary>
+    public AttemptRole Role { get; init; } = AttemptRole.Executor;
+
+    /// <summary>The files this attempt's proposal may write: the work order's tests for the test author, its allowed files otherwise.</summary>
+    public IReadOnlyList<string> Scope => Role == AttemptRole.TestAuthor ? WorkOrder.TestFiles : WorkOrder.AllowedFiles;
+
+    /// <summary>The tests the acceptance commands ran (from TRX), when the work order has tests written first.</summary>
+    public List<TestsFirst.TestOutcome> TestResults { get; } = [];
+
+    /// <summary>The red run's verdict (test author attempts).</summary>
+    public TestsFirst.RedVerdict? Red { get; set; }
 
     /// <summary>The passing commit, once the commit stage made it.</summary>
     public (string Id, IReadOnlyList<string> Changed)? Commit { get; set; }
@@ -69,4 +81,14 @@ internal sealed class AttemptContext
         if (home.Length > 1) yield return (home, "~");
         if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && Path.GetDirectoryName(host) is { Length: > 1 } dotnetRoot) yield return (dotnetRoot, "$DOTNET_ROOT");
     }
+}
+
+/// <summary>The two roles whose answers go through an attempt.</summary>
+internal enum AttemptRole
+{
+    Executor,
+    TestAuthor,
+
+    /// <summary>No answer: the global verification at the baseline, before any work order's change.</summary>
+    Baseline,
 }

@@ -24,6 +24,15 @@ internal sealed class AttemptPipeline
         new CommitStage(),         // a commit of exactly the gated blobs (E219 if it is not)
     ]);
 
+    /// <summary>
+    /// The executor's stages for a work order with tests written first: after acceptance, the frozen tests must be
+    /// unchanged and green by name, and stay green on re-runs.
+    /// </summary>
+    public AttemptPipeline WithFrozenTests() => InsertAfter("acceptance", new FrozenTestsStage()).InsertAfter("frozen_tests", new FlakeStage());
+
+    /// <summary>The test author's stages: the preconditions at the baseline, the proposal of the tests, the write gate over them, the red run.</summary>
+    public static AttemptPipeline TestAuthor { get; } = new([new PreconditionStage(), new ProposeStage(), new WriteStage(), new RedStage()]);
+
     /// <summary>This pipeline with <paramref name="stage"/> right after the stage named <paramref name="after"/>.</summary>
     public AttemptPipeline InsertAfter(string after, IAttemptStage stage)
     {

@@ -17,7 +17,8 @@ internal static class CommandStep
     internal const long MaxRunFolderBytes = 256L * 1024 * 1024;
 
     /// <returns>The result, and the fatal brief when the command changed anything outside its worktree.</returns>
-    public static async Task<(ProcessResult Result, FailureBrief? Outside)> RunAsync(AttemptContext context, IReadOnlyList<string> argv, string stem, CancellationToken ct)
+    /// <param name="collectTestResults">Record the tests the command ran (TRX) in <see cref="AttemptContext.TestResults"/>.</param>
+    public static async Task<(ProcessResult Result, FailureBrief? Outside)> RunAsync(AttemptContext context, IReadOnlyList<string> argv, string stem, CancellationToken ct, bool collectTestResults = false)
     {
         var run = context.Run;
         var id = context.WorkOrder.Id;
@@ -34,7 +35,8 @@ internal static class CommandStep
             {
                 marker = started.Marker;
                 run.Journal.Append(JournalEvents.CommandStarted, new JsonObject { ["pid"] = started.Pid, ["start"] = started.StartTime.ToString("O"), ["marker"] = started.Marker });
-            }, ct).ConfigureAwait(false);
+            }, ct, collectTestResults ? stem.Replace('/', '_') : null).ConfigureAwait(false);
+        if (collectTestResults) context.TestResults.AddRange(result.TestResults);
         if (marker is not null) run.Journal.Append(JournalEvents.CommandFinished, new JsonObject { ["marker"] = marker, ["exit_code"] = result.Result.ExitCode, ["leftovers_killed"] = result.Result.LeftoversKilled });
         if (result.Result.DroppedOutputBytes > 0)
         {

@@ -27,6 +27,18 @@ internal sealed class RunContext
     /// <summary>Folders no proposal may write into (the plan, the cassettes), with the reason shown when one tries.</summary>
     public required IReadOnlyList<(string Directory, string Reason)> ProtectedDirectories { get; init; }
 
+    /// <summary>The tests written first and frozen, once the test author's work was proven red; null without tests.</summary>
+    public TestsFirst.FrozenTestSet? Frozen { get; set; }
+
+    /// <summary>
+    /// The commit the executor's attempts start from: the baseline, or, with frozen tests, the baseline plus those
+    /// tests (never landed itself; the work order's one commit carries tests and implementation on the baseline).
+    /// </summary>
+    public string AttemptBase { get; set; } = "";
+
+    /// <summary>Tests the global verification fails at the baseline (with tests written first): not blamed on the work order.</summary>
+    public IReadOnlySet<string> BaselineFailures { get; set; } = new HashSet<string>(StringComparer.Ordinal);
+
     public RunUsage Usage { get; } = new();
     public List<Diagnostic> Warnings { get; } = [];
 

@@ -8,7 +8,11 @@ namespace LlmCompiler.Factory.Isolation;
 /// <summary>One verify or acceptance command as it ran: its result, and what it changed outside its worktree.</summary>
 /// <param name="Refusal">Why the command was not started (its program would come from outside the worktree or PATH).</param>
 /// <param name="OutsideChanges">Changes to the checkout, git state or home found (and undone where possible) afterwards.</param>
-internal sealed record CommandRun(ProcessResult Result, string? Refusal, IReadOnlyList<string> OutsideChanges);
+/// <param name="TestResults">The tests the command ran, from the TRX files its test hosts wrote (when asked for).</param>
+internal sealed record CommandRun(ProcessResult Result, string? Refusal, IReadOnlyList<string> OutsideChanges)
+{
+    public IReadOnlyList<TestsFirst.TestOutcome> TestResults { get; init; } = [];
+}
 
 /// <summary>
 /// Runs the commands of one attempt (global verification and acceptance), which execute code the model wrote:
@@ -22,7 +26,9 @@ internal sealed class AttemptCommands(FactorySession session, AttemptSlot slot, 
     /// <summary>Set in every command's environment; the package's targets skip VerifyContract, PlanWorkOrders and Factory under it.</summary>
     public const string InAttemptVariable = "LLMC_IN_ATTEMPT";
 
-    public async Task<CommandRun> RunAsync(IReadOnlyList<string> argv, string? stdoutPath, string? stderrPath, Action<ProcessStartRecord> started, CancellationToken ct)
+    /// <param name="testResultsName">When set, <c>dotnet test</c> writes TRX into a fresh folder of this name in the
+    /// command's private TMPDIR (through MSBuild properties in its environment, its argv unchanged), read afterwards.</param>
+    public async Task<CommandRun> RunAsync(IReadOnlyList<string> argv, string? stdoutPath, string? stderrPath, Action<ProcessStartRecord> started, CancellationToken ct, string? testResultsName = null)
     {
         var (program, refusal) = ResolveProgram(argv[0]);
         if (program is null)
@@ -33,6 +39,16 @@ internal sealed class AttemptCommands(FactorySession session, AttemptSlot slot, 
 
         var containment = session.Containment;
         var environment = Environment(containment.Sandboxed);
+        string? resultsOnHost = null;
+        if (testResultsName is not null)
+        {
+            resultsOnHost = Path.Combine(slot.ScratchTmp, "llmc-test-results", testResultsName);
+            if (Directory.Exists(resultsOnHost)) Directory.Delete(resultsOnHost, recursive: true);
+            Directory.CreateDirectory(resultsOnHost);
+            // Inside the sandbox the private TMPDIR is /tmp.
+            var inChild = containment.Sandboxed ? "/tmp/llmc-test-results/" + testResultsName : resultsOnHost;
+            foreach (var (name, value) in TestsFirst.TrxResults.Environment(inChild)) environment = environment.With(name, value);
+        }
         var inner = new List<string> { program };
         inner.AddRange(argv.Skip(1));
         var spec = containment.Sandboxed
@@ -53,7 +69,7 @@ internal sealed class AttemptCommands(FactorySession session, AttemptSlot slot, 
         // Reported with the command's own argv, not bwrap's.
         result = result with { Argv = argv };
         var changes = guard is null ? [] : await guard.RestoreChangesAsync(session.Git, CancellationToken.None).ConfigureAwait(false);
-        return new CommandRun(result, null, changes);
+        return new CommandRun(result, null, changes) { TestResults = resultsOnHost is null ? [] : TestsFirst.TrxResults.ReadDirectory(resultsOnHost) };
     }
 
     /// <summary>

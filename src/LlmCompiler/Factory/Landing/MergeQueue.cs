@@ -83,7 +83,8 @@ internal sealed class MergeQueue(FactorySession session, TextWriter log)
 
         log.WriteLine($"llmc: {wo.Id}: the branch moved since its commit was checked; applying it onto {Short(head)} and checking it there");
         var placement = new WorkOrderPlacement(RepositoryLayout.LandingSlot,
-            Pipeline: (session.Options.Pipeline ?? AttemptPipeline.Default).Replace("propose", new KeptProposalStage(work)), MaxAttempts: 2);
+            Pipeline: (session.Options.Pipeline ?? AttemptPipeline.Default).Replace("propose", new KeptProposalStage(work)), MaxAttempts: 2,
+            Frozen: await KeptProposalStage.FrozenOfAsync(git, session.Root, work, ct).ConfigureAwait(false));
         var outcome = await session.RunPlacedAsync(wo, verify, llmFactory(), head, placement, planDirectory, log, ct).ConfigureAwait(false);
         if (outcome.LandedCommit is not null)
         {

@@ -11,7 +11,8 @@ namespace LlmCompiler.Factory.Parallel;
 /// <param name="KeepBranch">When set, a passing commit is kept on this branch instead of landing.</param>
 /// <param name="Pipeline">The stages, instead of the session's.</param>
 /// <param name="MaxAttempts">The attempts, instead of the session's.</param>
-internal sealed record WorkOrderPlacement(string Slot, string? KeepBranch = null, AttemptPipeline? Pipeline = null, int? MaxAttempts = null)
+/// <param name="Frozen">The frozen tests to use instead of asking the test author (the merge queue's, from the kept commit).</param>
+internal sealed record WorkOrderPlacement(string Slot, string? KeepBranch = null, AttemptPipeline? Pipeline = null, int? MaxAttempts = null, TestsFirst.FrozenTestSet? Frozen = null)
 {
     public static WorkOrderPlacement Sequential { get; } = new(RepositoryLayout.AttemptSlot);
 

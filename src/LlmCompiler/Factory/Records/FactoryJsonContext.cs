@@ -12,4 +12,5 @@ namespace LlmCompiler.Factory.Records;
 [JsonSerializable(typeof(List<CommandRecord>))]
 [JsonSerializable(typeof(WriteResultRecord))]
 [JsonSerializable(typeof(NodeOutcomeRecord))]
+[JsonSerializable(typeof(TestsFirstRecord))]
 internal sealed partial class FactoryJsonContext : JsonSerializerContext;

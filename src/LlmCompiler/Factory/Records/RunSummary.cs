@@ -32,6 +32,10 @@ public sealed record RunSummary
     public RunConfigRecord? Config { get; init; }
     public IReadOnlyList<AttemptRecord> Attempts { get; init; } = [];
 
+    /// <summary>The tests written first, their red evidence and the test author's attempts; absent without <c>tests</c>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public TestsFirstRecord? TestsFirst { get; init; }
+
     /// <summary>Every diagnostic of the run, in MSBuild canonical form, redacted.</summary>
     public IReadOnlyList<string> Diagnostics { get; init; } = [];
     public string? Error { get; init; }
@@ -76,4 +80,29 @@ public sealed record WriteLimitsRecord
     public long MaxFileWriteBytes { get; init; }
     public long MaxTotalWriteBytes { get; init; }
     public int ContextBudgetBytes { get; init; }
+}
+
+/// <summary>What the test author wrote and why it counts as red.</summary>
+public sealed record TestsFirstRecord
+{
+    public IReadOnlyList<FrozenFileRecord> Frozen { get; init; } = [];
+    public string Classification { get; init; } = "";
+    public IReadOnlyList<string> FailingTests { get; init; } = [];
+    public IReadOnlyList<string> CompilerErrors { get; init; } = [];
+    public string AuthorModel { get; init; } = "";
+
+    /// <summary>Test author attempts this run made (0 when the frozen tests of an earlier run were reused).</summary>
+    public IReadOnlyList<AttemptRecord> AuthorAttempts { get; init; } = [];
+    public bool Reused { get; init; }
+}
+
+/// <summary>One frozen test: path, git blob id, SHA-256 of its bytes, and (in the reuse store) the bytes themselves.</summary>
+public sealed record FrozenFileRecord
+{
+    public string Path { get; init; } = "";
+    public string Blob { get; init; } = "";
+    public string Sha256 { get; init; } = "";
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? ContentBase64 { get; init; }
 }

@@ -10,6 +10,9 @@ internal sealed class AcceptanceStage : IAttemptStage
 {
     public string Name => "acceptance";
 
+    /// <summary>The artifact names of its commands' output (the flake re-runs use their own).</summary>
+    public string Stem { get; init; } = "acceptance";
+
     public async ValueTask<StageResult> RunAsync(AttemptContext context, CancellationToken ct)
     {
         var commands = context.WorkOrder.AcceptanceCommands;
@@ -21,9 +24,10 @@ internal sealed class AcceptanceStage : IAttemptStage
             {
                 return StageResult.Fail(Briefs.Brief(FailureStage.AcceptanceFailed, DiagnosticCodes.AcceptanceFailed, $"Failed to parse acceptance command '{command}': {splitError}", "Acceptance commands are argv, no shell.", command));
             }
-            var (r, outside) = await CommandStep.RunAsync(context, argv, $"{context.Directory}/acceptance_{k + 1}", ct).ConfigureAwait(false);
+            // Tests written first are judged by name: their results are collected (TRX) only then, so other work orders run as before.
+            var (r, outside) = await CommandStep.RunAsync(context, argv, $"{context.Directory}/{Stem}_{k + 1}", ct, collectTestResults: context.WorkOrder.TestFiles.Count > 0).ConfigureAwait(false);
             results.Add(CommandStep.Record(context.Run, r));
-            context.Run.Artifacts.WriteRecord($"{context.Directory}/acceptance_result.json", results, FactoryJsonContext.Default.ListCommandRecord);
+            context.Run.Artifacts.WriteRecord($"{context.Directory}/{Stem}_result.json", results, FactoryJsonContext.Default.ListCommandRecord);
             if (outside is not null) return StageResult.Stop(outside);
             if (!r.Succeeded) return StageResult.Fail(Briefs.ForCommand(context, FailureStage.AcceptanceFailed, DiagnosticCodes.AcceptanceFailed, r, command, "Every acceptance command must exit 0."));
         }

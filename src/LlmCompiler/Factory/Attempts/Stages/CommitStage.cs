@@ -23,6 +23,8 @@ internal sealed class CommitStage : IAttemptStage
         var git = run.Session.Git;
         run.Journal.Append(JournalEvents.Committing, new JsonObject { ["attempt"] = context.Attempt });
         var entries = context.Blobs.Select(b => new TreeEntry(run.BaselineTree.TryGetValue(b.Path, out var old) && old.Mode is "100755" or "100644" ? old.Mode : "100644", b.ObjectId, b.Path)).ToList();
+        // The tests written first land with the implementation, in the work order's one commit on the baseline.
+        if (run.Frozen is { } frozen) entries.AddRange(frozen.Files.Select(f => new TreeEntry("100644", f.BlobId, f.Path)));
         var (cassetteEntries, cassetteDirectory) = await RecordedCassettesAsync(run, ct).ConfigureAwait(false);
         entries.AddRange(cassetteEntries);
         foreach (var carried in run.CarriedCassettes.Where(c => !entries.Any(e => e.Path == c.Path))) entries.Add(carried);
@@ -61,7 +63,7 @@ internal sealed class CommitStage : IAttemptStage
         var full = Path.GetFullPath(folder);
         if (!PhysicalPath.IsInside(full, root) || PhysicalPath.IsInside(root, full)) return ([], null);
         var relativeFolder = Path.GetRelativePath(root, full).Replace('\\', '/');
-        var files = run.Usage.CassetteKeys.Select(k => Cassette.FileNameFor("executor", k))
+        var files = run.Usage.CassetteKeys.SelectMany(k => new[] { Cassette.FileNameFor("executor", k), Cassette.FileNameFor("test_author", k) })
             .Where(name => FileKinds.Of(Path.Combine(full, name)) == FileKind.Regular)
             .Select(name => relativeFolder + "/" + name)
             .Where(path => RepoPath.IsValid(path))
@@ -83,7 +85,17 @@ internal sealed class CommitStage : IAttemptStage
         return $"{wo.Id}: {title}\n\n{body}Work-Order: {wo.Id}\nLlmc-Run: {run.RunId}\nWork-Order-Sha256: {run.WorkOrderSha256}\n"
             + (model.Length == 0 ? "" : $"Llmc-Model: {model}\n")
             + (wo.Provenance?.PlannerRunId is { Length: > 0 } planRun && planRun.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') ? $"{PlanBaseline.PlanTrailer}: {planRun}\n" : "")
-            + (cassetteDirectory is null ? "" : $"{LandedWorkOrders.CassettesTrailer}: {cassetteDirectory}\n");
+            + (cassetteDirectory is null ? "" : $"{LandedWorkOrders.CassettesTrailer}: {cassetteDirectory}\n")
+            + FrozenTrailers(run);
+    }
+
+    /// <summary>The frozen tests (path, blob, SHA-256), the red evidence and the test author's model, one trailer each.</summary>
+    private static string FrozenTrailers(RunContext run)
+    {
+        if (run.Frozen is not { } frozen) return "";
+        var lines = frozen.Files.Select(f => $"Llmc-Frozen-Test: {f.Path} {f.BlobId} {f.Sha256}\n");
+        var author = OneLine(frozen.AuthorModel, 100);
+        return string.Concat(lines) + $"Llmc-Red: {frozen.Red.Classification}\n" + (author.Length == 0 ? "" : $"Llmc-Test-Author-Model: {author}\n");
     }
 
     private static string OneLine(string text, int max)

@@ -32,6 +32,8 @@ internal sealed class KeptProposalStage(KeptWork kept) : IAttemptStage
         var cassettes = new List<TreeEntry>();
         foreach (var change in kept.Changes)
         {
+            // Frozen tests are in the attempt's starting tree already; the commit carries them again from the frozen set.
+            if (run.Frozen is { } frozen && frozen.Contains(change.Path)) continue;
             if (cassetteFolder is not null && change.Path.StartsWith(cassetteFolder + "/", StringComparison.Ordinal))
             {
                 cassettes.Add(change);
@@ -49,6 +51,23 @@ internal sealed class KeptProposalStage(KeptWork kept) : IAttemptStage
         context.AnswerHash = kept.Commit.Tree;
         run.Log.WriteLine($"llmc: {context.WorkOrder.Id}: applying its passing commit {kept.Commit.Id[..12]} onto the integrated tree");
         return StageResult.Continue;
+    }
+
+    /// <summary>The frozen tests a kept commit carries (its <c>Llmc-Frozen-Test:</c> trailers and their blobs), or null.</summary>
+    internal static async Task<TestsFirst.FrozenTestSet?> FrozenOfAsync(GitCli git, string root, KeptWork kept, CancellationToken ct)
+    {
+        var lines = kept.Commit.Message.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("Llmc-Frozen-Test: ", StringComparison.Ordinal)).ToList();
+        if (lines.Count == 0) return null;
+        var files = new List<TestsFirst.FrozenFile>();
+        foreach (var line in lines)
+        {
+            var parts = line["Llmc-Frozen-Test: ".Length..].Split(' ');
+            if (parts.Length != 3 || kept.Changes.FirstOrDefault(c => c.Path == parts[0]) is not { } change || change.ObjectId != parts[1]) return null;
+            var bytes = await git.ReadBlobAsync(root, change.ObjectId, ct).ConfigureAwait(false);
+            if (ContentHash.Sha256Hex(bytes) != parts[2]) return null;
+            files.Add(new TestsFirst.FrozenFile(parts[0], parts[1], parts[2], bytes));
+        }
+        return new TestsFirst.FrozenTestSet(files, new TestsFirst.RedEvidence(Trailer(kept.Commit.Message, "Llmc-Red") ?? "", [], []), Trailer(kept.Commit.Message, "Llmc-Test-Author-Model") ?? "");
     }
 
     private static string? Trailer(string message, string key) =>

@@ -13,6 +13,8 @@ internal sealed class PreconditionStage : IAttemptStage
     {
         foreach (var condition in context.WorkOrder.Preconditions)
         {
+            // The executor's worktree already holds the frozen tests (the test author's attempts checked these at the baseline).
+            if (context.Run.Frozen is { } frozen && frozen.Contains(condition.Path)) continue;
             var exists = FileKinds.Of(Path.Combine(context.Worktree, condition.Path)) != FileKind.Missing;
             if (condition.Kind == ConditionKind.FileExists && !exists || condition.Kind == ConditionKind.FileAbsent && exists)
             {

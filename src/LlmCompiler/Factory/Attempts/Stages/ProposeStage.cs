@@ -21,15 +21,26 @@ internal sealed class ProposeStage : IAttemptStage
 
     public string Name => "propose";
 
+    /// <summary>The test author's attempts: the first and two retries with the red run's verdict.</summary>
+    public const int TestAuthorAttempts = 3;
+
+    /// <summary>The request's purpose (and the cassette's prefix): <c>executor</c> or <c>test_author</c>.</summary>
+    internal static string Purpose(AttemptContext context) => context.Role == AttemptRole.TestAuthor ? "test_author" : "executor";
+
     public async ValueTask<StageResult> RunAsync(AttemptContext context, CancellationToken ct)
     {
         var run = context.Run;
         var previous = context.Previous;
-        run.Log.WriteLine($"llmc: {context.WorkOrder.Id} attempt {context.Attempt}/{context.Options.MaxAttempts}: asking the model{(previous is null ? "" : $" (retry after {previous.Code})")}");
-        var prompt = ExecutorPrompt.Build(context.WorkOrder, context.Worktree, previous, context.Options.ContextBudgetBytes, run.Session.Redactor);
-        run.Artifacts.WriteText($"{context.Directory}/executor_prompt.md", prompt);
-        run.Journal.Append(JournalEvents.LlmCall, new JsonObject { ["attempt"] = context.Attempt });
-        var request = new LlmRequest("executor", [LlmMessage.User(prompt)]) { JsonSchemaName = "write_proposal", JsonSchema = ProposalSchema };
+        var author = context.Role == AttemptRole.TestAuthor;
+        run.Log.WriteLine(author
+            ? $"llmc: {context.WorkOrder.Id} tests first, attempt {context.Attempt}/{TestAuthorAttempts}: asking the test author{(previous is null ? "" : $" (retry after {previous.Code})")}"
+            : $"llmc: {context.WorkOrder.Id} attempt {context.Attempt}/{context.Options.MaxAttempts}: asking the model{(previous is null ? "" : $" (retry after {previous.Code})")}");
+        var prompt = author
+            ? ExecutorPrompt.BuildTestAuthor(context.WorkOrder, context.Worktree, previous, context.Options.ContextBudgetBytes, run.Session.Redactor)
+            : ExecutorPrompt.Build(context.WorkOrder, context.Worktree, previous, context.Options.ContextBudgetBytes, run.Session.Redactor, run.Frozen?.Files.Select(f => f.Path).ToList() ?? []);
+        run.Artifacts.WriteText($"{context.Directory}/{Purpose(context)}_prompt.md", prompt);
+        run.Journal.Append(JournalEvents.LlmCall, new JsonObject { ["attempt"] = context.Attempt, ["role"] = Purpose(context) });
+        var request = new LlmRequest(Purpose(context), [LlmMessage.User(prompt)]) { JsonSchemaName = "write_proposal", JsonSchema = ProposalSchema };
         var result = await run.Llm.CompleteAsync(request, ct).ConfigureAwait(false);
         run.Usage.Record(result);
         if (result.Response is not { } response)

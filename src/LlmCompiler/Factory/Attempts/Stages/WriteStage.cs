@@ -22,7 +22,14 @@ internal sealed class WriteStage : IAttemptStage
         var proposal = context.Proposal!;
         run.Journal.Append(JournalEvents.WritesApplying, new JsonObject { ["attempt"] = context.Attempt, ["paths"] = new JsonArray([.. proposal.Writes.Take(1000).Select(w => (JsonNode)w.Path)]) });
         var submodules = run.BaselineTree.Values.Where(e => e.IsSubmodule).Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
-        var policy = new WriteGatePolicy(context.WorkOrder.AllowedFiles)
+        if (context.Run.Frozen is { } frozen && proposal.Writes.FirstOrDefault(w => frozen.Contains(RepoPath.NormalizeOrNull(w.Path) ?? w.Path)) is { } touched)
+        {
+            // Before the gate, before any byte: the executor must make the tests pass, never make them pass by editing them.
+            return StageResult.Fail(Briefs.Brief(FailureStage.WriteScopeViolation, DiagnosticCodes.FrozenTestWrite,
+                $"the proposal writes '{touched.Path}', a frozen test (written first, proven red, read-only): nothing was written",
+                $"Do not change the frozen tests ({string.Join(", ", frozen.Files.Select(f => f.Path))}); change only: {string.Join(", ", context.WorkOrder.AllowedFiles)}."));
+        }
+        var policy = new WriteGatePolicy(context.Scope)
         {
             ProtectedDirectories = run.ProtectedDirectories,
             IgnoredPaths = await IgnoredPathsAsync(run, context.Worktree, proposal, submodules, ct).ConfigureAwait(false),
@@ -41,7 +48,7 @@ internal sealed class WriteStage : IAttemptStage
         {
             var id = context.WorkOrder.Id;
             return StageResult.Fail(Briefs.Brief(refused.Stage, refused.Code, refused.Message,
-                $"Write only these files: {string.Join(", ", context.WorkOrder.AllowedFiles)}; use the sha256 shown for each file as base_sha256.")
+                $"Write only these files: {string.Join(", ", context.Scope)}; use the sha256 shown for each file as base_sha256.")
                 with { Cause = refused.Cause ?? DiagnosticCatalog.Create(refused.Code, $"{id}: {FailureBrief.Truncate(refused.Message)}", id) });
         }
         var (blobs, tampered) = await StoreGatedBlobsAsync(run, context.Worktree, gate.Written, ct).ConfigureAwait(false);

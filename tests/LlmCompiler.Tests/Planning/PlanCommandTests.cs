@@ -54,7 +54,7 @@ public sealed class PlanCommandTests
 
         Assert.AreEqual(2, exit);
         StringAssert.Matches(stderr, new System.Text.RegularExpressions.Regex(
-            "^" + System.Text.RegularExpressions.Regex.Escape(fx.ArtifactsDir + Path.DirectorySeparatorChar) + "[0-9A-Z]{26}" + System.Text.RegularExpressions.Regex.Escape(Path.DirectorySeparatorChar + "response_attempt_1.txt(21,5): error E005:"),
+            "^" + System.Text.RegularExpressions.Regex.Escape(fx.ArtifactsDir + Path.DirectorySeparatorChar) + "[0-9A-Z]{26}" + System.Text.RegularExpressions.Regex.Escape(Path.DirectorySeparatorChar + "response_attempt_1.txt(22,5): error E005:"),
             System.Text.RegularExpressions.RegexOptions.Multiline));
         StringAssert.Contains(stderr, "error E402:");
         Assert.IsFalse(Directory.Exists(fx.OutDir));

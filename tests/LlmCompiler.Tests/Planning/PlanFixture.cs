@@ -57,7 +57,8 @@ internal static class SamplePlans
           "acceptance_commands": ["dotnet build src/Calc/Calc.csproj"],
           "context_files": ["src/Calc/Calc.csproj", "src/Calc/Calculator.cs"],
           "notes": null,
-          "depends_on": null
+          "depends_on": null,
+          "tests": null
         },
         {
           "id": "WO-02",
@@ -70,7 +71,8 @@ internal static class SamplePlans
           "acceptance_commands": ["dotnet test tests/Calc.Tests/Calc.Tests.csproj --filter FullyQualifiedName~CalculatorTests"],
           "context_files": ["tests/Calc.Tests/Calc.Tests.csproj", "tests/Calc.Tests/CalculatorTests.cs", "src/Calc/Calculator.cs"],
           "notes": "Use MSTest.",
-          "depends_on": null
+          "depends_on": null,
+          "tests": null
         }
       ]
     }

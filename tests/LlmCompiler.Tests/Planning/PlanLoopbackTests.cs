@@ -68,7 +68,7 @@ public sealed class PlanLoopbackTests
         Assert.AreEqual(2, exit, stderr);
         Assert.AreEqual(2, server.RequestCount);
         Assert.IsFalse(Directory.Exists(fx.OutDir));
-        StringAssert.Contains(stderr, "response_attempt_2.txt(21,5): error E005:");
+        StringAssert.Contains(stderr, "response_attempt_2.txt(22,5): error E005:");
     }
 
     [TestMethod]

@@ -143,6 +143,35 @@ public sealed class TestsFirstTests
         Assert.AreEqual(calls, f.Server.RequestCount, "a replay makes no live call");
         Assert.AreEqual(SlugTests, f.Repo.Git("show", "HEAD:" + TestFile));
         Assert.AreEqual(Slug, f.Repo.Git("show", "HEAD:" + Implementation));
+        if (autocrlf) return;
+
+        // Run again (--force): the frozen tests of the last run are reused, the test author is not asked.
+        f.Repo.Git("reset", "-q", "--hard", baseline);
+        var before = f.Server.Requests.Count(IsAuthor);
+        var (againExit, againOut, againErr) = await Run(f, wo, "--max-attempts", "2", "--force");
+        Assert.AreEqual(0, againExit, againOut + againErr);
+        Assert.AreEqual(before, f.Server.Requests.Count(IsAuthor), "the same work order keeps its frozen tests");
+        StringAssert.Contains(againErr, "reusing the frozen tests of its last run");
+        Assert.AreEqual(blob, f.Repo.Git("rev-parse", "HEAD:" + TestFile).Trim());
+    }
+
+    [TestMethod]
+    public async Task Code_under_test_that_rewrites_its_frozen_test_while_it_runs_is_caught_and_nothing_lands()
+    {
+        await using var f = await LibraryAsync();
+        // The implementation passes the test, and appends to the test file from inside the test host.
+        const string tampering = "namespace Lib;\n\npublic static class Slug\n{\n    public static string Of(string text)\n    {\n"
+            + "        System.IO.File.AppendAllText(System.IO.Path.Combine(System.AppContext.BaseDirectory, \"../../../SlugTests.cs\"), \"// weakened\\n\");\n"
+            + "        return text.Trim().ToLowerInvariant().Replace(' ', '-');\n    }\n}\n";
+        Answers(f, SlugTests, [(Implementation, tampering)]);
+        var baseline = f.Repo.Head;
+
+        var (exit, stdout, stderr) = await Run(f, WorkOrder(f), "--max-attempts", "1");
+
+        Assert.AreEqual(1, exit, stdout + stderr);
+        StringAssert.Contains(stderr, "error E223");
+        Assert.AreEqual(baseline, f.Repo.Head, "nothing landed");
+        Assert.IsFalse(File.Exists(f.Repo.PathOf(TestFile)));
     }
 
     [TestMethod]

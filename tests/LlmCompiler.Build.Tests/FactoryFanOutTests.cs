@@ -129,7 +129,9 @@ public sealed partial class FactoryFanOutTests
         server.Responder = request =>
         {
             var id = WorkOrderInPrompt().Match(request.MessageContents[^1]).Groups[1].Value;
-            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((id == "WO-01" ? "src/a.txt" : "src/b.txt", Empty, "hello\n"))) with { Delay = TimeSpan.FromSeconds(1) };
+            // A call really spends about $10 (10,000 output tokens): after one call the next one's worst case no longer
+            // fits, whether the two nodes ask at the same moment or one after the other.
+            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((id == "WO-01" ? "src/a.txt" : "src/b.txt", Empty, "hello\n")), completionTokens: 10_000) with { Delay = TimeSpan.FromSeconds(1) };
         };
         using var product = new ProductRepo(PackageFeed.Get(),
             $"<PropertyGroup><LlmcMode>live</LlmcMode><LlmcEndpoint>{server.BaseUrl}</LlmcEndpoint><LlmcModel>loopback-model</LlmcModel><LlmcMaxAttempts>1</LlmcMaxAttempts>"

@@ -135,7 +135,8 @@ public sealed partial class ParallelRunTests
         server.Responder = request =>
         {
             var id = WorkOrderInPrompt().Match(request.MessageContents[^1]).Groups[1].Value;
-            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((FileOf(id == "WO-01" ? "WO-02" : "WO-03"), Empty, "hello\n"))) with { Delay = TimeSpan.FromSeconds(1) };
+            // About $10 spent per call: after one, the next one's worst case does not fit, however the two are timed.
+            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((FileOf(id == "WO-01" ? "WO-02" : "WO-03"), Empty, "hello\n")), completionTokens: 10_000) with { Delay = TimeSpan.FromSeconds(1) };
         };
         var prices = Path.Combine(repo.Base, "prices.json");
         File.WriteAllText(prices, """{"models": {"loopback": {"input_per_million": 1000, "output_per_million": 1000}}}""");

@@ -45,10 +45,16 @@ public sealed class StartFactoryRun : FactoryTask
         }
         if (start.Run is not { } run) return true;
 
-        BuildEngine4.RegisterTaskObject(TaskObjectPrefix + run.RunId, run, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
-        RunId = run.RunId;
         Outcomes = [.. run.Decided.Select(Report)];
         ReportRest(run.Warnings, Outcomes);
+        if (Outcomes.Any(o => o.GetMetadata("Verdict") is not ("DONE" or "PASS")))
+        {
+            // Refused up front (landed work that no longer holds): the run stops here, as a sequential one would.
+            run.Dispose();
+            return false;
+        }
+        BuildEngine4.RegisterTaskObject(TaskObjectPrefix + run.RunId, run, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+        RunId = run.RunId;
         Nodes = [.. run.Nodes.Select(n =>
         {
             var item = new TaskItem(NodeProject);
@@ -57,6 +63,6 @@ public sealed class StartFactoryRun : FactoryTask
             return (ITaskItem)item;
         })];
         Edges = "|" + string.Concat(run.Nodes.Select(n => $"{n.Id}:{string.Join(",", n.Ancestors)}|"));
-        return !Outcomes.Any(o => o.GetMetadata("Verdict") is not ("DONE" or "PASS"));
+        return true;
     }
 }

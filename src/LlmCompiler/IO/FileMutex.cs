@@ -41,5 +41,19 @@ public static class FileMutex
         }
     }
 
+    /// <summary>The lock if it is free now, else null.</summary>
+    public static FileStream? TryAcquire(string path)
+    {
+        try
+        {
+            return Open(path);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    // FileShare.None is an exclusive flock on Unix and a share-none open on Windows.
     private static FileStream Open(string path) => new(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
 }

@@ -29,7 +29,7 @@ public sealed class SlotLease : IDisposable
             for (var k = 1; k <= Math.Max(1, slots); k++)
             {
                 var name = RepositoryLayout.ParallelSlot(k);
-                if (TryOpen(Path.Combine(locksDirectory, name + ".lock")) is { } stream) return new SlotLease(stream, name);
+                if (FileMutex.TryAcquire(Path.Combine(locksDirectory, name + ".lock")) is { } stream) return new SlotLease(stream, name);
             }
             if (!waited)
             {
@@ -37,19 +37,6 @@ public sealed class SlotLease : IDisposable
                 onWait();
             }
             await Task.Delay(PollInterval, ct).ConfigureAwait(false);
-        }
-    }
-
-    private static FileStream? TryOpen(string path)
-    {
-        try
-        {
-            // FileShare.None is an exclusive flock on Unix and a share-none open on Windows.
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException)
-        {
-            return null;
         }
     }
 

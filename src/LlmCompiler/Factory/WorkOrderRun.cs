@@ -170,40 +170,17 @@ internal sealed class WorkOrderRun
     /// </summary>
     private async Task<RunOutcome?> TestsFirstAsync(RunContext run, CancellationToken ct)
     {
-        var reused = _placement.Frozen ?? (TestsFirst.FrozenTestStore.Load(_session.Layout, run.WorkOrderSha256) is { } stored && stored.Files.Select(f => f.Path).Order(StringComparer.Ordinal).SequenceEqual(_wo.TestFiles.Select(t => RepoPath.NormalizeOrNull(t) ?? t).Order(StringComparer.Ordinal))
-            ? stored : null);
-        var authorAttempts = new List<AttemptRecord>();
-        TestsFirst.FrozenTestSet? frozen = reused;
+        var reused = ReusableFrozenTests(run);
         await BaselineVerificationAsync(run, ct).ConfigureAwait(false);
+        IReadOnlyList<AttemptRecord> authorAttempts = [];
+        var frozen = reused;
         if (frozen is null)
         {
-            FailureBrief? previous = null;
-            string? lastAnswer = null;
-            for (var attempt = 1; attempt <= Attempts.Stages.ProposeStage.TestAuthorAttempts && frozen is null; attempt++)
-            {
-                var started = Stopwatch.StartNew();
-                var slot = await _session.PrepareAttemptSlotAsync(_baseline, ct, _placement.Slot).ConfigureAwait(false);
-                var context = new AttemptContext(run, attempt, slot, previous) { Role = AttemptRole.TestAuthor };
-                var result = await AttemptPipeline.TestAuthor.RunAsync(context, ct).ConfigureAwait(false);
-                if (result.Failure is { } brief) _artifacts.WriteBrief($"{context.Directory}/failure_brief.json", brief);
-                authorAttempts.Add(context.Record.ToRecord(result.Failure, started.Elapsed));
-                if (!result.Failed)
-                {
-                    frozen = Attempts.Stages.RedStage.Written(context);
-                    break;
-                }
-                previous = result.Failure;
-                _log.WriteLine($"llmc: {_wo.Id} tests first, attempt {attempt}/{Attempts.Stages.ProposeStage.TestAuthorAttempts} failed at {ExecutorPrompt.StageName(previous!.Stage)} ({previous.Code}): {FirstLine(previous.Cause?.Message ?? previous.PrimaryErrorExcerpt)}");
-                if (!previous.IsRetryable || result.Fatal) break;
-                // The same tests again would be judged the same way: save the call.
-                if (context.AnswerHash is { } answer && answer == lastAnswer) break;
-                lastAnswer = context.AnswerHash;
-            }
+            (frozen, authorAttempts, var last) = await AuthorTestsAsync(run, ct).ConfigureAwait(false);
             if (frozen is null)
             {
                 _testsFirst = new TestsFirstRecord { AuthorAttempts = authorAttempts };
-                var last = previous!;
-                var d = last.Cause is { } cause ? cause with { WoId = _wo.Id } : DiagnosticCatalog.Create(last.Code, $"{_wo.Id}: the tests written first: {FirstLine(last.PrimaryErrorExcerpt)}", _wo.Id);
+                var d = last!.Cause is { } cause ? cause with { WoId = _wo.Id } : DiagnosticCatalog.Create(last.Code, $"{_wo.Id}: the tests written first: {FirstLine(last.PrimaryErrorExcerpt)}", _wo.Id);
                 return Finish(run.Journal, run.WorkOrderSha256, "FAIL", FactoryExitCodes.Fail, null, null, [d], null);
             }
             TestsFirst.FrozenTestStore.Save(_session.Layout, run.WorkOrderSha256, frozen);
@@ -224,6 +201,40 @@ internal sealed class WorkOrderRun
             [.. frozen.Files.Select(f => new Git.TreeEntry("100644", f.BlobId, f.Path))],
             $"llmc: {_wo.Id}'s frozen tests on {Short(_baseline)} (the executor's starting point; never landed)\n", ct).ConfigureAwait(false);
         return null;
+    }
+
+    /// <summary>The frozen tests to use without asking: the merge queue's (from the kept commit), else those of this work order's last run, when they are its current tests.</summary>
+    private TestsFirst.FrozenTestSet? ReusableFrozenTests(RunContext run)
+    {
+        if (_placement.Frozen is { } carried) return carried;
+        if (TestsFirst.FrozenTestStore.Load(_session.Layout, run.WorkOrderSha256) is not { } stored) return null;
+        var expected = _wo.TestFiles.Select(t => RepoPath.NormalizeOrNull(t) ?? t).Order(StringComparer.Ordinal);
+        return stored.Files.Select(f => f.Path).Order(StringComparer.Ordinal).SequenceEqual(expected) ? stored : null;
+    }
+
+    /// <summary>The test author's attempts, each in the slot at the baseline, until one is red for the right reason.</summary>
+    private async Task<(TestsFirst.FrozenTestSet? Frozen, IReadOnlyList<AttemptRecord> Attempts, FailureBrief? Last)> AuthorTestsAsync(RunContext run, CancellationToken ct)
+    {
+        var attempts = new List<AttemptRecord>();
+        FailureBrief? previous = null;
+        string? lastAnswer = null;
+        for (var attempt = 1; attempt <= Attempts.Stages.ProposeStage.TestAuthorAttempts; attempt++)
+        {
+            var started = Stopwatch.StartNew();
+            var slot = await _session.PrepareAttemptSlotAsync(_baseline, ct, _placement.Slot).ConfigureAwait(false);
+            var context = new AttemptContext(run, attempt, slot, previous) { Role = AttemptRole.TestAuthor };
+            var result = await AttemptPipeline.TestAuthor.RunAsync(context, ct).ConfigureAwait(false);
+            if (result.Failure is { } brief) _artifacts.WriteBrief($"{context.Directory}/failure_brief.json", brief);
+            attempts.Add(context.Record.ToRecord(result.Failure, started.Elapsed));
+            if (!result.Failed) return (Attempts.Stages.RedStage.Written(context), attempts, null);
+            previous = result.Failure!;
+            _log.WriteLine($"llmc: {_wo.Id} tests first, attempt {attempt}/{Attempts.Stages.ProposeStage.TestAuthorAttempts} failed at {ExecutorPrompt.StageName(previous.Stage)} ({previous.Code}): {FirstLine(previous.Cause?.Message ?? previous.PrimaryErrorExcerpt)}");
+            if (!previous.IsRetryable || result.Fatal) break;
+            // The same tests again would be judged the same way: save the call.
+            if (context.AnswerHash is { } answer && answer == lastAnswer) break;
+            lastAnswer = context.AnswerHash;
+        }
+        return (null, attempts, previous);
     }
 
     /// <summary>

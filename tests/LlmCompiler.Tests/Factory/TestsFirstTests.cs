@@ -13,7 +13,7 @@ namespace LlmCompiler.Tests.Factory;
 /// </summary>
 [TestClass]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class TestsFirstTests
+public sealed partial class TestsFirstTests
 {
     private const string Empty = LlmCompiler.Contracts.FileWrite.EmptySha256;
     private const string TestFile = "tests/Lib.Tests/SlugTests.cs";
@@ -93,6 +93,34 @@ public sealed class TestsFirstTests
 
     private static Task<(int Exit, string Stdout, string Stderr)> Run(AttackFixture f, string wo, params string[] more) =>
         AttackFixture.Llmc(["run", .. f.Common("required", [wo, "--timeout-seconds", "600", .. more])]);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?:error|warning) ([EW]\d{3}):")]
+    private static partial System.Text.RegularExpressions.Regex Code();
+
+    /// <summary>
+    /// Runs the work order recording its calls, then — back at the baseline, without the stored frozen tests — replays
+    /// it: the same verdict and the same codes, and no live call. Returns the recorded run; the repository is as the
+    /// replay left it.
+    /// </summary>
+    private static async Task<(int Exit, string Stdout, string Stderr)> RecordedAndReplayed(AttackFixture f, string wo, params string[] more)
+    {
+        var baseline = f.Repo.Head;
+        var cassettes = Path.Combine(f.Repo.Base, "cassettes");
+        // Without the frozen tests of an earlier run, so that the test author is asked (and recorded), as in a fresh clone.
+        void ForgetFrozenTests() { if (Directory.Exists(f.Repo.PathOf(".llmc/runs/frozen"))) Directory.Delete(f.Repo.PathOf(".llmc/runs/frozen"), recursive: true); }
+        ForgetFrozenTests();
+        var recorded = await Run(f, wo, [.. more, "--llm-mode", "record", "--cassettes", cassettes]);
+        f.Repo.Git("reset", "-q", "--hard", baseline);
+        ForgetFrozenTests();
+        var calls = f.Server.RequestCount;
+        var replayed = await Run(f, wo, [.. more, "--llm-mode", "replay", "--cassettes", cassettes]);
+        Assert.AreEqual(calls, f.Server.RequestCount, "the replay made a live call:\n" + replayed.Stderr);
+        Assert.AreEqual(recorded.Exit, replayed.Exit, replayed.Stdout + replayed.Stderr);
+        CollectionAssert.AreEquivalent(Codes(recorded.Stderr), Codes(replayed.Stderr), replayed.Stderr);
+        return recorded;
+    }
+
+    private static string[] Codes(string text) => [.. Code().Matches(text).Select(m => m.Groups[1].Value).Distinct().Order()];
 
     private static JsonNode Summary(AttackFixture f) =>
         JsonNode.Parse(File.ReadAllText(Directory.GetFiles(f.Repo.PathOf(".llmc/runs/factory"), "run_summary.json", SearchOption.AllDirectories).OrderBy(File.GetLastWriteTimeUtc).Last()))!;
@@ -180,7 +208,7 @@ public sealed class TestsFirstTests
         await using var f = await LibraryAsync();
         Answers(f, "using Microsoft.VisualStudio.TestTools.UnitTesting;\nnamespace Lib.Tests;\n[TestClass]\npublic sealed class SlugTests { [TestMethod] public void Nothing() => Assert.AreEqual(1, 1); }\n", [(Implementation, Slug)]);
 
-        var (exit, stdout, stderr) = await Run(f, WorkOrder(f));
+        var (exit, stdout, stderr) = await RecordedAndReplayed(f, WorkOrder(f));
 
         Assert.AreEqual(1, exit, stdout + stderr);
         StringAssert.Contains(stderr, "error E220");
@@ -195,7 +223,7 @@ public sealed class TestsFirstTests
         await using var f = await LibraryAsync();
         Answers(f, "using Microsoft.VisualStudio.TestTools.UnitTesting;\nnamespace Lib.Tests;\n[TestClass]\npublic sealed class SlugTests { [TestMethod] public void Broken() { Assert.AreEqual(\"a\", Lib.Slug.Of(\"A\")) } }\n", [(Implementation, Slug)]);
 
-        var (exit, stdout, stderr) = await Run(f, WorkOrder(f));
+        var (exit, stdout, stderr) = await RecordedAndReplayed(f, WorkOrder(f));
 
         Assert.AreEqual(1, exit, stdout + stderr);
         StringAssert.Contains(stderr, "error E221");
@@ -224,13 +252,14 @@ public sealed class TestsFirstTests
         const string project = "tests/Lib.Tests/Lib.Tests.csproj";
         Answers(f, SlugTests, [(Implementation, Slug), (project, TestProject().Replace("<ItemGroup><ProjectReference", "<ItemGroup><Compile Remove=\"SlugTests.cs\" /></ItemGroup>\n  <ItemGroup><ProjectReference", StringComparison.Ordinal))]);
 
-        var (exit, stdout, stderr) = await Run(f, WorkOrder(f, [Implementation, project]), "--max-attempts", "1");
+        var baseline = f.Repo.Head;
+        var (exit, stdout, stderr) = await RecordedAndReplayed(f, WorkOrder(f, [Implementation, project]), "--max-attempts", "1");
 
         Assert.AreEqual(1, exit, stdout + stderr);
         StringAssert.Contains(stderr, "error E224");
         StringAssert.Contains(stderr, "no test of the frozen files ran");
-        Assert.AreEqual(f.Repo.Git("rev-parse", "HEAD~0").Trim(), f.Repo.Head);
-        Assert.IsFalse(File.Exists(f.Repo.PathOf(Implementation)), "nothing landed");
+        Assert.AreEqual(baseline, f.Repo.Head, "nothing landed");
+        Assert.IsFalse(File.Exists(f.Repo.PathOf(Implementation)));
     }
 
     [TestMethod]
@@ -259,7 +288,7 @@ public sealed class TestsFirstTests
             """;
         Answers(f, toggling, [(Implementation, Slug)]);
 
-        var (exit, stdout, stderr) = await Run(f, WorkOrder(f), "--max-attempts", "3");
+        var (exit, stdout, stderr) = await RecordedAndReplayed(f, WorkOrder(f), "--max-attempts", "3");
 
         Assert.AreEqual(1, exit, stdout + stderr);
         StringAssert.Contains(stderr, "error E225");
@@ -281,5 +310,7 @@ public sealed class TestsFirstTests
         StringAssert.Contains(stderr, "warning W220");
         StringAssert.Contains(stderr, "Lib.Tests.ExistingTests.Broken");
         Assert.AreEqual(Slug, f.Repo.Git("show", "HEAD:" + Implementation));
+        f.Repo.Git("reset", "-q", "--hard", "HEAD~1");
+        await RecordedAndReplayed(f, wo, "--verify-command", Acceptance, "--max-attempts", "1");
     }
 }

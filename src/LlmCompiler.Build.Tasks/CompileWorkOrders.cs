@@ -1,5 +1,5 @@
-using LlmCompiler.Configuration;
 using System.Globalization;
+using LlmCompiler.Configuration;
 using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Llm;

@@ -1,5 +1,5 @@
-using Microsoft.Build.Framework;
 using LlmCompiler.Diagnostics;
+using Microsoft.Build.Framework;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
 namespace LlmCompiler.Build.Tasks;

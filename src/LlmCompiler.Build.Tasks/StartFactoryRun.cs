@@ -1,5 +1,4 @@
 using LlmCompiler.Factory;
-using LlmCompiler.Factory.Parallel;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 

@@ -1,7 +1,6 @@
 using LlmCompiler.Build.Tasks;
 using LlmCompiler.Build.Tests.TestSupport;
 using LlmCompiler.Contracts;
-using LlmCompiler.Factory;
 
 namespace LlmCompiler.Build.Tests;
 

@@ -1,6 +1,5 @@
 using LlmCompiler.Build.Tasks;
 using LlmCompiler.Build.Tests.TestSupport;
-using Microsoft.Build.Framework;
 
 namespace LlmCompiler.Build.Tests;
 

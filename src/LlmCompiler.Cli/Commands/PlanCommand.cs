@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using LlmCompiler.Diagnostics;
-using LlmCompiler.Llm;
 using LlmCompiler.Cli.Output;
 using LlmCompiler.Configuration;
+using LlmCompiler.Diagnostics;
+using LlmCompiler.Llm;
 using LlmCompiler.Planning;
 using LlmCompiler.Validation;
 

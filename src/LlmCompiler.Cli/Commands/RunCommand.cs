@@ -1,5 +1,4 @@
 using System.CommandLine;
-using LlmCompiler.Cli.Output;
 using LlmCompiler.Configuration;
 using LlmCompiler.Factory;
 

@@ -1,7 +1,6 @@
-using LlmCompiler.IO;
 using System.Text;
 using System.Text.Json;
-using LlmCompiler.Contracts;
+using LlmCompiler.IO;
 
 namespace LlmCompiler.Contracts;
 

@@ -1,12 +1,12 @@
 using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Factory.Isolation;
+using LlmCompiler.Factory.Parallel;
 using LlmCompiler.Git;
 using LlmCompiler.IO;
 using LlmCompiler.Llm;
 using LlmCompiler.Processes;
 using LlmCompiler.Secrets;
-using LlmCompiler.Factory.Parallel;
 
 namespace LlmCompiler.Factory;
 

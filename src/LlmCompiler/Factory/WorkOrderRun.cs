@@ -164,7 +164,7 @@ internal sealed class WorkOrderRun
     /// <summary>
     /// Tests first: the frozen tests of this work order's last run when there are some, else the test author's attempts
     /// (each in the slot at the baseline: preconditions, proposal of exactly the tests, write gate, red run), at most
-    /// <see cref="ProposeStage.TestAuthorAttempts"/>. Then the executor's attempts start from the baseline plus those
+    /// <see cref="Attempts.Stages.ProposeStage.TestAuthorAttempts"/>. Then the executor's attempts start from the baseline plus those
     /// tests. Returns the run's outcome when no test author's answer was red for the right reason: nothing of the
     /// executor was spent.
     /// </summary>

@@ -1,9 +1,8 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using LlmCompiler.Contracts;
-using LlmCompiler.IO;
 using LlmCompiler.Diagnostics;
+using LlmCompiler.IO;
 
 namespace LlmCompiler.Factory;
 

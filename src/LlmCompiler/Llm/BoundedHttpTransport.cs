@@ -1,5 +1,4 @@
 using System.ClientModel.Primitives;
-using System.Net.Http.Headers;
 
 namespace LlmCompiler.Llm;
 

@@ -1,9 +1,8 @@
-using LlmCompiler.IO;
 using System.Diagnostics;
 using System.Text;
 using LlmCompiler.Contracts;
-using LlmCompiler.Contracts.Json;
 using LlmCompiler.Diagnostics;
+using LlmCompiler.IO;
 using LlmCompiler.Llm;
 using LlmCompiler.Validation;
 

@@ -1,7 +1,7 @@
-using LlmCompiler.IO;
 using System.Text.Json;
 using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;
+using LlmCompiler.IO;
 
 namespace LlmCompiler.Planning;
 

@@ -1,8 +1,8 @@
-using LlmCompiler.Git;
-using LlmCompiler.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LlmCompiler.Diagnostics;
+using LlmCompiler.Git;
+using LlmCompiler.IO;
 using LlmCompiler.Llm;
 
 namespace LlmCompiler.Planning;

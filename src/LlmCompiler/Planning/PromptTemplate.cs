@@ -1,8 +1,6 @@
-using LlmCompiler.IO;
-using System.Reflection;
-using System.Security.Cryptography;
 using System.Text;
 using LlmCompiler.Diagnostics;
+using LlmCompiler.IO;
 using LlmCompiler.Llm;
 
 namespace LlmCompiler.Planning;

@@ -1,5 +1,3 @@
-using LlmCompiler.Diagnostics;
-
 namespace LlmCompiler.Reporting;
 
 /// <summary>The output formats of <c>llmc verify</c>.</summary>

@@ -1,5 +1,4 @@
 using System.Text;
-using LlmCompiler.Diagnostics;
 
 namespace LlmCompiler.Reporting;
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using LlmCompiler.Processes;
-using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Containment;
 

@@ -1,9 +1,8 @@
-using LlmCompiler.Validation;
-using System.Text.Json.Nodes;
 using LlmCompiler.Contracts;
 using LlmCompiler.Factory;
 using LlmCompiler.Factory.Records;
 using LlmCompiler.Llm;
+using LlmCompiler.Validation;
 
 namespace LlmCompiler.Tests.Factory;
 

@@ -1,5 +1,4 @@
 using LlmCompiler.Cli;
-using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Factory;
 

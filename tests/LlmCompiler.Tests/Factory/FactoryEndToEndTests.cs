@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using LlmCompiler.Cli;
 using LlmCompiler.Contracts;
-using LlmCompiler.Factory;
 using LlmCompiler.IO;
 
 namespace LlmCompiler.Tests.Factory;

@@ -1,8 +1,8 @@
-using LlmCompiler.IO;
 using System.Text;
 using LlmCompiler.Contracts;
 using LlmCompiler.Contracts.Json;
 using LlmCompiler.Factory;
+using LlmCompiler.IO;
 
 namespace LlmCompiler.Tests.Factory;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LlmCompiler.Cli;
 using LlmCompiler.Tests.Infrastructure;
 

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using LlmCompiler.Tests.Containment;
-using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Factory;
 

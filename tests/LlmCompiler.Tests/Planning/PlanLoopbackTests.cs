@@ -1,6 +1,4 @@
 using LlmCompiler.Contracts;
-using LlmCompiler.Diagnostics;
-using LlmCompiler.Llm;
 using LlmCompiler.Planning;
 
 namespace LlmCompiler.Tests.Planning;

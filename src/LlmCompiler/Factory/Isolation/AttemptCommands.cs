@@ -8,9 +8,9 @@ namespace LlmCompiler.Factory.Isolation;
 /// <summary>One verify or acceptance command as it ran: its result, and what it changed outside its worktree.</summary>
 /// <param name="Refusal">Why the command was not started (its program would come from outside the worktree or PATH).</param>
 /// <param name="OutsideChanges">Changes to the checkout, git state or home found (and undone where possible) afterwards.</param>
-/// <param name="TestResults">The tests the command ran, from the TRX files its test hosts wrote (when asked for).</param>
 internal sealed record CommandRun(ProcessResult Result, string? Refusal, IReadOnlyList<string> OutsideChanges)
 {
+    /// <summary>The tests the command ran, from the TRX files its test hosts wrote (when asked for).</summary>
     public IReadOnlyList<TestsFirst.TestOutcome> TestResults { get; init; } = [];
 }
 

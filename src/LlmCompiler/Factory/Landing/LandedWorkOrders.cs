@@ -1,4 +1,3 @@
-using System.Text;
 using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Git;

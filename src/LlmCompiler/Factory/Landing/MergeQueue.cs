@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Factory.Attempts;

@@ -1,7 +1,7 @@
 using LlmCompiler.Contracts;
+using LlmCompiler.Diagnostics;
 using LlmCompiler.Factory.Records;
 using LlmCompiler.Validation;
-using LlmCompiler.Diagnostics;
 
 namespace LlmCompiler.Factory.Attempts.Stages;
 

@@ -1,6 +1,6 @@
 using LlmCompiler.Contracts;
-using LlmCompiler.IO;
 using LlmCompiler.Diagnostics;
+using LlmCompiler.IO;
 
 namespace LlmCompiler.Factory.Attempts.Stages;
 

@@ -20,7 +20,7 @@ public sealed partial class DocsTests
     public static IEnumerable<object[]> Codes => DiagnosticCatalog.Descriptors.Select(d => new object[] { d.Code });
 
     [TestMethod]
-    public void AnchorsAreExactlyTheCatalogCodes()
+    public void Anchors_are_exactly_the_catalog_codes()
     {
         var anchors = AnchorPattern().Matches(Document.Value).Select(m => m.Groups["id"].Value).ToList();
         var expected = DiagnosticCatalog.Descriptors.Select(d => d.Code.ToLowerInvariant()).ToList();
@@ -30,7 +30,7 @@ public sealed partial class DocsTests
 
     [TestMethod]
     [DynamicData(nameof(Codes))]
-    public void EveryCodeHasHeadingCauseExampleAndFix(string code)
+    public void Every_code_has_heading_cause_example_and_fix(string code)
     {
         var descriptor = DiagnosticCatalog.Get(code);
         var section = SectionOf(code);
@@ -50,7 +50,7 @@ public sealed partial class DocsTests
 
     [TestMethod]
     [DynamicData(nameof(Codes))]
-    public void EveryExampleShowsTheExactDiagnosticLineShape(string code)
+    public void Every_example_shows_the_exact_diagnostic_line_shape(string code)
     {
         var severity = DiagnosticCatalog.SeverityOf(code) switch
         {
@@ -66,7 +66,7 @@ public sealed partial class DocsTests
     }
 
     [TestMethod]
-    public void NoHelpLinkWhileTheDocsHaveNoPublicAddress()
+    public void No_help_link_while_the_docs_have_no_public_address()
     {
         // When DiagnosticCatalog.HelpBaseUri is set, this test should check that each link ends in its anchor.
         Assert.IsNull(DiagnosticCatalog.HelpBaseUri);
@@ -78,7 +78,7 @@ public sealed partial class DocsTests
     }
 
     [TestMethod]
-    public void TheEngineEmbedsThisVeryFile()
+    public void The_engine_embeds_this_very_file()
     {
         using var stream = typeof(DiagnosticCatalog).Assembly.GetManifestResourceStream(DiagnosticHelp.ResourceName);
         Assert.IsNotNull(stream, $"LlmCompiler.csproj must embed docs/diagnostics.md as {DiagnosticHelp.ResourceName}");
@@ -90,7 +90,7 @@ public sealed partial class DocsTests
     /// <summary>Each code's SARIF help is its own section of the embedded docs, not the title fallback.</summary>
     [TestMethod]
     [DynamicData(nameof(Codes))]
-    public void EveryCodeGetsItsHelpFromTheEmbeddedDocs(string code)
+    public void Every_code_gets_its_help_from_the_embedded_docs(string code)
     {
         var descriptor = DiagnosticCatalog.Get(code);
 
@@ -175,7 +175,7 @@ public sealed partial class DocsTests
     /// </summary>
     [TestMethod]
     [DynamicData(nameof(ContractExamples))]
-    public void ContractExampleLinesAreRealValidatorOutput(string code, string? from, string to)
+    public void Contract_example_lines_are_real_validator_output(string code, string? from, string to)
     {
         var text = from is null ? to : Cli.PlanFixtures.ReplaceOnce(Cli.PlanFixtures.ValidManifest, from, to);
         var document = LlmCompiler.Contracts.ContractReader.ReadManifest(LlmCompiler.Contracts.Json.SourceText.FromString("plan.json", text));

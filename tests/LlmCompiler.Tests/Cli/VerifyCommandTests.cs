@@ -11,7 +11,7 @@ public sealed class VerifyCommandTests
     private static readonly string TypoKey = ReplaceOnce(ValidManifest, Wo01Forbidden, "\"forbiden\": {}, " + Wo01Forbidden);
 
     [TestMethod]
-    public async Task ValidManifest_ExitsZero_PrintsNoDiagnostics()
+    public async Task Valid_manifest_exits_zero_prints_no_diagnostics()
     {
         using var dir = new TempDirectory();
         var plan = dir.Write("plan.json", ValidManifest);
@@ -24,7 +24,7 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
-    public async Task Error_ExitsTwo_WithCanonicalLineAtTheOffendingValue()
+    public async Task Error_exits_two_with_canonical_line_at_the_offending_value()
     {
         using var dir = new TempDirectory();
         var plan = dir.Write("plan.json", TitleIsNumber);
@@ -42,7 +42,7 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
-    public async Task ChainError_PointsAtThePreconditionElement()
+    public async Task Chain_error_points_at_the_precondition_element()
     {
         // WO-02 now needs a file nothing creates: E101 at that precondition element of WO-02.
         var text = ReplaceOnce(ValidManifest,
@@ -62,7 +62,7 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
-    public async Task Repo_FilesOfTheRepositorySatisfyPreconditions()
+    public async Task Repo_files_of_the_repository_satisfy_preconditions()
     {
         // WO-01 demands that src/Calc/Calc.csproj is absent: true for an empty repo, false once the repo has it.
         using var dir = new TempDirectory();
@@ -86,7 +86,7 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
-    public async Task Repo_LandedWorkOrderIsJudgedFromTheTreeBeforeIt()
+    public async Task Repo_landed_work_order_is_judged_from_the_tree_before_it()
     {
         // WO-01's file_absent precondition is false in today's working tree only because WO-01 itself landed.
         using var dir = new TempDirectory();
@@ -114,7 +114,7 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
-    public async Task VerifyExempt_IsRecomputed_NotTakenFromThePlan()
+    public async Task Verify_exempt_is_recomputed_not_taken_from_the_plan()
     {
         // The LLM claims WO-02 is exempt; the contract's requirement only exists after WO-02, so only WO-01 is.
         var text = ReplaceOnce(ValidManifest, "\"notes\": \"Use MSTest.\"", "\"notes\": \"Use MSTest.\", \"verify_exempt\": true");
@@ -131,7 +131,7 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
-    public async Task TextKitSample_VerifiesClean_AsTheReadmeShows()
+    public async Task Text_kit_sample_verifies_clean_as_the_readme_shows()
     {
         var root = SourceTree.Root;
         var plan = Path.Combine(root, "samples", "TextKit", "transcript", "planner", "attempt-1.json");
@@ -147,7 +147,7 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
-    public async Task RelativePath_StaysRelativeInEveryFormat()
+    public async Task Relative_path_stays_relative_in_every_format()
     {
         using var dir = new TempDirectory();
         var full = dir.Write("plan.json", TitleIsNumber);
@@ -163,7 +163,7 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
-    public async Task WarningOnly_ExitsZero_AndWarnAsErrorMakesItTwo()
+    public async Task Warning_only_exits_zero_and_warn_as_error_makes_it_two()
     {
         using var dir = new TempDirectory();
         var plan = dir.Write("plan.json", TypoKey);
@@ -182,7 +182,7 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
-    public async Task MissingPath_ExitsOne_WithOneLineMessage()
+    public async Task Missing_path_exits_one_with_one_line_message()
     {
         using var dir = new TempDirectory();
         var missing = Path.Combine(dir.Path, "nope.json");
@@ -198,7 +198,7 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
-    public async Task UnreadableWorkOrderFile_ExitsOne_WithOneLineMessage()
+    public async Task Unreadable_work_order_file_exits_one_with_one_line_message()
     {
         // A dangling symlink is listed as WO-02.json but cannot be opened (permissions do not stop root).
         using var dir = new TempDirectory();
@@ -217,7 +217,7 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
-    public async Task MissingRepoDirectory_ExitsOne()
+    public async Task Missing_repo_directory_exits_one()
     {
         using var dir = new TempDirectory();
         var plan = dir.Write("plan.json", ValidManifest);
@@ -234,7 +234,7 @@ public sealed class VerifyCommandTests
     [DataRow("verify")]
     [DataRow("verify", "a.json", "--format", "xml")]
     [DataRow("verify", "a.json", "--no-such-option")]
-    public async Task UsageErrors_ExitOne(params string[] args)
+    public async Task Usage_errors_exit_one(params string[] args)
     {
         var run = await CliRun.RunAsync(args);
 
@@ -245,7 +245,7 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
-    public async Task InvalidJson_IsAnE000WithPosition_NotAnIoError()
+    public async Task Invalid_json_is_an_E000_with_position_not_an_io_error()
     {
         using var dir = new TempDirectory();
         var plan = dir.Write("plan.json", "{\n  \"work_orders\": [\n    {\"id\": \"WO-01\",,}\n  ]\n}\n");
@@ -258,7 +258,7 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
-    public async Task DirectoryPlan_ReportsTheWorkOrderFileAndPosition()
+    public async Task Directory_plan_reports_the_work_order_file_and_position()
     {
         using var dir = new TempDirectory();
         using var manifest = JsonDocument.Parse(TitleIsNumber);
@@ -286,7 +286,7 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
-    public async Task EmptyDirectory_IsAnE000()
+    public async Task Empty_directory_is_an_E000()
     {
         using var dir = new TempDirectory();
 
@@ -297,7 +297,7 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
-    public async Task JsonFormat_HasExactlyTheDocumentedShape()
+    public async Task Json_format_has_exactly_the_documented_shape()
     {
         using var dir = new TempDirectory();
         var text = ReplaceOnce(TypoKey, Wo02Title, "42");
@@ -336,7 +336,7 @@ public sealed class VerifyCommandTests
     }
 
     [TestMethod]
-    public async Task SarifFormat_IsWellFormedSarif210()
+    public async Task Sarif_format_is_well_formed_sarif210()
     {
         using var dir = new TempDirectory();
         var text = ReplaceOnce(TypoKey, Wo02Title, "42");

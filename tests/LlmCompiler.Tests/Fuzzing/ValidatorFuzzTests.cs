@@ -30,13 +30,13 @@ public sealed class ValidatorFuzzTests
         int.TryParse(Environment.GetEnvironmentVariable("LLMC_FUZZ_SEED"), out var s) ? s : fallback;
 
     [TestMethod]
-    public void MutatedManifests_NeverThrowOrHang() => RunCampaign(SeedOr(20261122), Cases, directoryMode: false);
+    public void Mutated_manifests_never_throw_or_hang() => RunCampaign(SeedOr(20261122), Cases, directoryMode: false);
 
     [TestMethod]
-    public void MutatedWorkOrderFiles_NeverThrowOrHang() => RunCampaign(SeedOr(4242), Cases, directoryMode: true);
+    public void Mutated_work_order_files_never_throw_or_hang() => RunCampaign(SeedOr(4242), Cases, directoryMode: true);
 
     [TestMethod]
-    public void OversizedDocument_IsOneE000NotAnOutOfMemory()
+    public void Oversized_document_is_one_E000_not_an_out_of_memory()
     {
         var bytes = new byte[JsonSyntaxParser.MaxDocumentBytes + 1];
         Array.Fill(bytes, (byte)' ');
@@ -58,7 +58,7 @@ public sealed class ValidatorFuzzTests
     [DataRow("{\"verify_contract\": {\"command\": \"x\", \"requires\": null}, \"work_orders\": [42, null, true]}")]
     [DataRow("{\"verify_contract\": {\"command\": \"x\", \"requires\": [\"x\", 1]}, \"work_orders\": []}")]
     [DataRow("{\"verify_contract\": [1], \"work_orders\": [{}]}")]
-    public void CrashInputsOfTheOriginal_AreDiagnosedNotThrown(string json)
+    public void Crash_inputs_of_the_original_are_diagnosed_not_thrown(string json)
     {
         var source = SourceText.FromString("crash.json", json);
 

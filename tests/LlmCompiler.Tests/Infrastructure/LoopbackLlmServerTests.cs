@@ -7,7 +7,7 @@ namespace LlmCompiler.Tests.Infrastructure;
 public sealed class LoopbackLlmServerTests
 {
     [TestMethod]
-    public async Task ServesScriptInOrder_OnBothPaths_ThenTheFallback_AndRecordsBodies()
+    public async Task Serves_script_in_order_on_both_paths_then_the_fallback_and_records_bodies()
     {
         await using var server = await LoopbackLlmServer.StartAsync();
         server.Enqueue(ScriptedResponse.Completion("first"), ScriptedResponse.Error(503, "busy", retryAfterSeconds: 7));
@@ -34,7 +34,7 @@ public sealed class LoopbackLlmServerTests
     }
 
     [TestMethod]
-    public async Task Responder_RoutesByRequestContent_AndFallsBackToTheQueue()
+    public async Task Responder_routes_by_request_content_and_falls_back_to_the_queue()
     {
         await using var server = await LoopbackLlmServer.StartAsync();
         server.Responder = r => r.MessageContents.Any(c => c.Contains("WO-02", StringComparison.Ordinal)) ? ScriptedResponse.Completion("for WO-02") : null;
@@ -50,7 +50,7 @@ public sealed class LoopbackLlmServerTests
     }
 
     [TestMethod]
-    public async Task Stall_IsReleasedWhenTheServerStops()
+    public async Task Stall_is_released_when_the_server_stops()
     {
         var server = await LoopbackLlmServer.StartAsync();
         server.Fallback = ScriptedResponse.Stall();

@@ -7,7 +7,7 @@ namespace LlmCompiler.Tests.Llm;
 public sealed class CassetteTests
 {
     [TestMethod]
-    public async Task Record_ThenReplayWithTheServerStopped_GivesTheSameAnswerAndTotals()
+    public async Task Record_then_replay_with_the_server_stopped_gives_the_same_answer_and_totals()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Completion("{\"plan\": 1}", promptTokens: 1234, completionTokens: 56));
@@ -34,7 +34,7 @@ public sealed class CassetteTests
     }
 
     [TestMethod]
-    public async Task Replay_NeedsNoKeyAndNoEndpoint()
+    public async Task Replay_needs_no_key_and_no_endpoint()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Completion("{}"));
@@ -47,7 +47,7 @@ public sealed class CassetteTests
     }
 
     [TestMethod]
-    public async Task Auto_RecordsOnMiss_AndReplaysOnHit()
+    public async Task Auto_records_on_miss_and_replays_on_hit()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Completion("{\"first\": true}"));
@@ -66,7 +66,7 @@ public sealed class CassetteTests
     }
 
     [TestMethod]
-    public async Task Live_NeitherReadsNorWritesCassettes()
+    public async Task Live_neither_reads_nor_writes_cassettes()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Fallback = ScriptedResponse.Completion("{}");
@@ -80,7 +80,7 @@ public sealed class CassetteTests
     }
 
     [TestMethod]
-    public async Task ReplayMiss_NamesTheNearestCassette_AndTheFirstDifferingLine()
+    public async Task Replay_miss_names_the_nearest_cassette_and_the_first_differing_line()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Fallback = ScriptedResponse.Completion("{}");
@@ -103,7 +103,7 @@ public sealed class CassetteTests
     }
 
     [TestMethod]
-    public async Task ReplayMiss_OnModelChange_SaysSo()
+    public async Task Replay_miss_on_model_change_says_so()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Fallback = ScriptedResponse.Completion("{}");
@@ -116,7 +116,7 @@ public sealed class CassetteTests
     }
 
     [TestMethod]
-    public async Task ReplayMiss_WithNoCassettes_SaysTheFolderIsEmptyOrMissing()
+    public async Task Replay_miss_with_no_cassettes_says_the_folder_is_empty_or_missing()
     {
         await using var context = await LlmTestContext.StartAsync();
 
@@ -129,7 +129,7 @@ public sealed class CassetteTests
     }
 
     [TestMethod]
-    public async Task CassetteFile_IsIndentedLfJson_WithLinesAndTheFullKey_AndIsByteStable()
+    public async Task Cassette_file_is_indented_lf_json_with_lines_and_the_full_key_and_is_byte_stable()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Fallback = ScriptedResponse.Completion("{\n  \"a\": 1\n}", promptTokens: 7, completionTokens: 3);
@@ -154,7 +154,7 @@ public sealed class CassetteTests
     }
 
     [TestMethod]
-    public async Task HandEditedCassette_IsE309_NotReplayed()
+    public async Task Hand_edited_cassette_is_E309_not_replayed()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Completion("{}"));
@@ -172,7 +172,7 @@ public sealed class CassetteTests
     [DataRow("{ not json", 1)]
     [DataRow("{\n  \"format\": 1,\n  \"key\": \"x\"\n}", 0)]
     [DataRow("[]", 0)]
-    public async Task BrokenCassetteFile_IsE309_WithAPositionForSyntaxErrors(string content, int expectedLine)
+    public async Task Broken_cassette_file_is_E309_with_a_position_for_syntax_errors(string content, int expectedLine)
     {
         await using var context = await LlmTestContext.StartAsync();
         var request = LlmTestContext.Request();
@@ -186,7 +186,7 @@ public sealed class CassetteTests
     }
 
     [TestMethod]
-    public async Task TruncatedAnswer_IsRecorded_AndReplaysAsTheSameE302()
+    public async Task Truncated_answer_is_recorded_and_replays_as_the_same_E302()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Truncated("{\"cut\": ", completionTokens: 1000));
@@ -197,7 +197,7 @@ public sealed class CassetteTests
     }
 
     [TestMethod]
-    public async Task Refusal_IsRecorded_AndReplaysAsTheSameE304()
+    public async Task Refusal_is_recorded_and_replays_as_the_same_E304()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Refusal("No."));
@@ -209,7 +209,7 @@ public sealed class CassetteTests
     }
 
     [TestMethod]
-    public async Task TransportFailures_AreNotRecorded()
+    public async Task Transport_failures_are_not_recorded()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Fallback = ScriptedResponse.Error(500);
@@ -227,7 +227,7 @@ public sealed class CanonicalRequestTests
         "gpt-4o", 0.2f, 100, null, [LlmMessage.System("s"), LlmMessage.User("u")]);
 
     [TestMethod]
-    public void CanonicalJson_HasSortedKeysAndNoWhitespace()
+    public void Canonical_json_has_sorted_keys_and_no_whitespace()
     {
         var json = Encoding.UTF8.GetString(Baseline.ToCanonicalJson());
 
@@ -238,7 +238,7 @@ public sealed class CanonicalRequestTests
     }
 
     [TestMethod]
-    public void Key_IsTheSha256OfTheCanonicalJson()
+    public void Key_is_the_sha256_of_the_canonical_json()
     {
         var expected = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Baseline.ToCanonicalJson())).ToLowerInvariant();
 
@@ -247,7 +247,7 @@ public sealed class CanonicalRequestTests
     }
 
     [TestMethod]
-    public void Key_ChangesWithEveryPartOfTheRequest()
+    public void Key_changes_with_every_part_of_the_request()
     {
         var variants = new[]
         {
@@ -267,7 +267,7 @@ public sealed class CanonicalRequestTests
     }
 
     [TestMethod]
-    public void Purpose_IsNotPartOfTheKey_ButNamesTheFile()
+    public void Purpose_is_not_part_of_the_key_but_names_the_file()
     {
         var settings = new LlmSettings { Model = "m" };
         var a = CanonicalRequest.From(settings, new LlmRequest("planner", [LlmMessage.User("x")]));
@@ -279,7 +279,7 @@ public sealed class CanonicalRequestTests
     }
 
     [TestMethod]
-    public void CassetteJson_RoundTripsExactText_IncludingCrLfAndUnicode()
+    public void Cassette_json_round_trips_exact_text_including_cr_lf_and_unicode()
     {
         var request = Baseline with { Messages = [LlmMessage.User("a\r\nb\n\n«ü» \"q\" \\ \t end\n")] };
         var cassette = new Cassette
@@ -312,7 +312,7 @@ public sealed class CassetteParseTests
     [DataRow("\"finish_reason\": \"stop\"", "\"finish_reason\": 3", "finish_reason")]
     [DataRow("\"purpose\": \"planner\",", "", "purpose")]
     [DataRow("\"text_lines\": [", "\"text_lines\": [7, ", "text_lines")]
-    public void MissingOrMistypedField_IsE309_NamingTheField(string from, string to, string field)
+    public void Missing_or_mistyped_field_is_E309_naming_the_field(string from, string to, string field)
     {
         var request = new CanonicalRequest("m", 0f, 10, null, [LlmMessage.User("u")]);
         var json = new Cassette

@@ -24,7 +24,7 @@ public sealed class JsonPayloadTests
     }
 
     [TestMethod]
-    public void BareObject_IsReturnedWithItsOffset()
+    public void Bare_object_is_returned_with_its_offset()
     {
         var match = Accept("  \n" + Object + "\n");
 
@@ -40,7 +40,7 @@ public sealed class JsonPayloadTests
     [DataRow("```JSON\n{0}\n```\n")]
     [DataRow("```\n{0}\n```")]
     [DataRow("```json\n{0}```")]
-    public void OneFencedBlock_IsUnwrapped(string template)
+    public void One_fenced_block_is_unwrapped(string template)
     {
         var text = template.Replace("{0}", Object, StringComparison.Ordinal);
 
@@ -52,7 +52,7 @@ public sealed class JsonPayloadTests
     }
 
     [TestMethod]
-    public void OneLeadingProseLine_AndTrailingProse_AreAccepted()
+    public void One_leading_prose_line_and_trailing_prose_are_accepted()
     {
         var text = "Here is the plan you asked for:\n\n```json\n" + Object + "\n```\nLet me know if you need changes.";
 
@@ -65,7 +65,7 @@ public sealed class JsonPayloadTests
     }
 
     [TestMethod]
-    public void LeadingProseBeforeABareObject_IsAccepted()
+    public void Leading_prose_before_a_bare_object_is_accepted()
     {
         var match = Accept("Sure.\n" + Object + "\nHope this helps.");
 
@@ -74,7 +74,7 @@ public sealed class JsonPayloadTests
     }
 
     [TestMethod]
-    public void NonAsciiText_KeepsCharacterOffsets()
+    public void Non_ascii_text_keeps_character_offsets()
     {
         var json = "{\"name\": \"Zoë — ✓\"}";
 
@@ -97,12 +97,12 @@ public sealed class JsonPayloadTests
     [DataRow("just words", DisplayName = "no JSON")]
     [DataRow("The answer is {\"a\": 1} here", DisplayName = "object inside a sentence")]
     [DataRow("{\"a\": 1}\n[2]", DisplayName = "array after the object")]
-    public void OtherShapes_AreRejected(string text) => Reject(text);
+    public void Other_shapes_are_rejected(string text) => Reject(text);
 
     [TestMethod]
     [DataRow("")]
     [DataRow("  \n\t")]
-    public void Empty_IsRejected(string text) => StringAssert.Contains(Reject(text).Message, "empty");
+    public void Empty_is_rejected(string text) => StringAssert.Contains(Reject(text).Message, "empty");
 
     [TestMethod]
     [DataRow("{\"a\": 1,}", DisplayName = "trailing comma")]
@@ -110,10 +110,10 @@ public sealed class JsonPayloadTests
     [DataRow("{\"a\": 1, \"a\": 2}", DisplayName = "duplicate property")]
     [DataRow("{'a': 1}", DisplayName = "single quotes")]
     [DataRow("{\"a\": 1", DisplayName = "unterminated")]
-    public void LooseJson_IsRejected(string text) => Reject(text);
+    public void Loose_json_is_rejected(string text) => Reject(text);
 
     [TestMethod]
-    public void Malformed_PointsAtTheLineInTheAnswer()
+    public void Malformed_points_at_the_line_in_the_answer()
     {
         var error = Reject("Here it is:\n{\n  \"a\": 1,\n  \"b\": oops\n}");
 
@@ -123,7 +123,7 @@ public sealed class JsonPayloadTests
     }
 
     [TestMethod]
-    public void TooDeep_IsRejected()
+    public void Too_deep_is_rejected()
     {
         var deep = string.Concat(Enumerable.Repeat("{\"a\":", 70)) + "1" + new string('}', 70);
 
@@ -131,7 +131,7 @@ public sealed class JsonPayloadTests
     }
 
     [TestMethod]
-    public void OverTenMiB_IsE307()
+    public void Over_ten_MiB_is_E307()
     {
         var huge = "{\"a\": \"" + new string('x', (10 * 1024 * 1024) + 1) + "\"}";
 
@@ -139,7 +139,7 @@ public sealed class JsonPayloadTests
     }
 
     [TestMethod]
-    public void PositionOf_CountsLinesAndColumnsFromOne()
+    public void Position_of_counts_lines_and_columns_from_one()
     {
         Assert.AreEqual(new SourcePosition(1, 1), JsonPayload.PositionOf("abc", 0));
         Assert.AreEqual(new SourcePosition(2, 3), JsonPayload.PositionOf("a\nbcd", 4));
@@ -154,7 +154,7 @@ public sealed class LlmSettingsTests
     [DataRow("RECORD", LlmMode.Record)]
     [DataRow(" replay ", LlmMode.Replay)]
     [DataRow("auto", LlmMode.Auto)]
-    public void Mode_Parses(string text, LlmMode expected)
+    public void Mode_parses(string text, LlmMode expected)
     {
         Assert.IsTrue(LlmSettings.TryParseMode(text, out var mode));
         Assert.AreEqual(expected, mode);
@@ -165,13 +165,13 @@ public sealed class LlmSettingsTests
     [DataRow("")]
     [DataRow("playback")]
     [DataRow(null)]
-    public void Mode_RejectsOtherWords(string? text) => Assert.IsFalse(LlmSettings.TryParseMode(text, out _));
+    public void Mode_rejects_other_words(string? text) => Assert.IsFalse(LlmSettings.TryParseMode(text, out _));
 
     [TestMethod]
-    public void Defaults_AreValid() => Assert.AreEqual(0, new LlmSettings().Validate(_ => null).Count);
+    public void Defaults_are_valid() => Assert.AreEqual(0, new LlmSettings().Validate(_ => null).Count);
 
     [TestMethod]
-    public void BadValues_AreE500_NamingEachSetting()
+    public void Bad_values_are_E500_naming_each_setting()
     {
         var settings = new LlmSettings
         {
@@ -205,7 +205,7 @@ public sealed class LlmSettingsTests
     }
 
     [TestMethod]
-    public void CreateSession_WithBadSettings_ReturnsDiagnosticsInsteadOfThrowing()
+    public void Create_session_with_bad_settings_returns_diagnostics_instead_of_throwing()
     {
         var (session, errors) = LlmSession.Create(new LlmSettings { MaxOutputTokens = -5 }, environment: _ => null);
 
@@ -214,7 +214,7 @@ public sealed class LlmSettingsTests
     }
 
     [TestMethod]
-    public void EndpointWithCredentials_IsE500_AndTheCredentialsAreNotEchoed()
+    public void Endpoint_with_credentials_is_E500_and_the_credentials_are_not_echoed()
     {
         var errors = new LlmSettings { Endpoint = new Uri("https://user:sk-secret-in-url@example.com/v1") }.Validate(_ => null);
 
@@ -223,7 +223,7 @@ public sealed class LlmSettingsTests
     }
 
     [TestMethod]
-    public void BadEndpointVariable_IsE500()
+    public void Bad_endpoint_variable_is_E500()
     {
         var errors = new LlmSettings().Validate(name => name == LlmSettings.EndpointVariable ? "not a url" : null);
 
@@ -232,7 +232,7 @@ public sealed class LlmSettingsTests
     }
 
     [TestMethod]
-    public void Endpoint_IsResolvedInOrder_ExplicitThenLlmcThenOpenAiThenDefault()
+    public void Endpoint_is_resolved_in_order_explicit_then_llmc_then_open_ai_then_default()
     {
         var env = new Dictionary<string, string>
         {
@@ -266,6 +266,6 @@ public sealed class LlmSettingsTests
     [DataRow("https://api.openai.com/v1", false)]
     [DataRow("https://localhost.evil.com/v1", false)]
     [DataRow("https://my.local.example.com/v1", false)]
-    public void PrivateEndpoints_NeedNoKey(string url, bool expected) =>
+    public void Private_endpoints_need_no_key(string url, bool expected) =>
         Assert.AreEqual(expected, LlmSettings.IsPrivateEndpoint(new Uri(url)));
 }

@@ -7,7 +7,7 @@ namespace LlmCompiler.Tests.Llm;
 public sealed class LedgerTests
 {
     [TestMethod]
-    public async Task EveryCall_LiveOrReplayed_AppendsOneLine()
+    public async Task Every_call_live_or_replayed_appends_one_line()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Completion("{}", promptTokens: 2000, completionTokens: 500));
@@ -42,7 +42,7 @@ public sealed class LedgerTests
     }
 
     [TestMethod]
-    public async Task UnknownModel_CostsNothing_AndIsMarkedPriceUnknown()
+    public async Task Unknown_model_costs_nothing_and_is_marked_price_unknown()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Completion("{}"));
@@ -55,7 +55,7 @@ public sealed class LedgerTests
     }
 
     [TestMethod]
-    public async Task PriceTableFile_OverridesAndExtendsTheDefaults()
+    public async Task Price_table_file_overrides_and_extends_the_defaults()
     {
         await using var context = await LlmTestContext.StartAsync();
         var prices = Path.Combine(context.Root, "prices.json");
@@ -76,7 +76,7 @@ public sealed class LedgerTests
     [DataRow("{\n\"models\": {\n\"x\": 3\n}\n}", 0)]
     [DataRow("{\"models\": {\"x\": {\"input_per_million\": -1, \"output_per_million\": 1}}}", 0)]
     [DataRow("[]", 0)]
-    public async Task BadPriceTable_IsE309_AndTheSessionIsNotCreated(string content, int expectedLine)
+    public async Task Bad_price_table_is_E309_and_the_session_is_not_created(string content, int expectedLine)
     {
         await using var context = await LlmTestContext.StartAsync();
         var prices = Path.Combine(context.Root, "prices.json");
@@ -95,7 +95,7 @@ public sealed class LedgerTests
     [DataRow("gpt-4o-mini-2024-07-18", 0.15)]
     [DataRow("gpt-4.1-mini", 0.40)]
     [DataRow("GPT-5", 1.25)]
-    public void BuiltInPrices_MatchSnapshotsToTheirFamily(string model, double inputPerMillion)
+    public void Built_in_prices_match_snapshots_to_their_family(string model, double inputPerMillion)
     {
         Assert.IsTrue(PriceTable.BuiltIn.TryGetPrice(model, out var price));
         Assert.AreEqual((decimal)inputPerMillion, price.InputPerMillion);
@@ -105,7 +105,7 @@ public sealed class LedgerTests
     [DataRow("gpt-4o-turbo")]
     [DataRow("gpt-4")]
     [DataRow("qwen2.5-coder")]
-    public void BuiltInPrices_DoNotGuessUnknownModels(string model) =>
+    public void Built_in_prices_do_not_guess_unknown_models(string model) =>
         Assert.IsFalse(PriceTable.BuiltIn.TryGetPrice(model, out _));
 }
 
@@ -113,7 +113,7 @@ public sealed class LedgerTests
 public sealed class BudgetTests
 {
     [TestMethod]
-    public async Task TokenBudget_StopsBeforeSending_WhenTheWorstCaseCouldExceedIt()
+    public async Task Token_budget_stops_before_sending_when_the_worst_case_could_exceed_it()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Fallback = ScriptedResponse.Completion("{}");
@@ -129,7 +129,7 @@ public sealed class BudgetTests
     }
 
     [TestMethod]
-    public async Task CostBudget_LetsCallsThroughUntilTheNextWorstCaseWouldExceedIt()
+    public async Task Cost_budget_lets_calls_through_until_the_next_worst_case_would_exceed_it()
     {
         await using var context = await LlmTestContext.StartAsync();
         // gpt-4o: $2.50 / $10 per 1M. Worst case per call ≈ 1000 output tokens = $0.01 (+ a tiny prompt).
@@ -149,7 +149,7 @@ public sealed class BudgetTests
     }
 
     [TestMethod]
-    public async Task ParallelCalls_ShareTheBudgetThroughReservations()
+    public async Task Parallel_calls_share_the_budget_through_reservations()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Fallback = ScriptedResponse.Completion("{}", promptTokens: 10, completionTokens: 10) with { Delay = TimeSpan.FromMilliseconds(200) };
@@ -164,7 +164,7 @@ public sealed class BudgetTests
     }
 
     [TestMethod]
-    public async Task SessionsSharingABudgetFile_TogetherStayWithinIt()
+    public async Task Sessions_sharing_a_budget_file_together_stay_within_it()
     {
         // Two sessions stand for two MSBuild nodes of one run: each alone would allow three calls, together only three.
         await using var context = await LlmTestContext.StartAsync();
@@ -190,7 +190,7 @@ public sealed class BudgetTests
     }
 
     [TestMethod]
-    public async Task ASharedBudgetThatCannotBeRead_StopsTheCallInsteadOfLettingItThrough()
+    public async Task A_shared_budget_that_cannot_be_read_stops_the_call_instead_of_letting_it_through()
     {
         await using var context = await LlmTestContext.StartAsync();
         var shared = Path.Combine(context.Root, "budgets", "run-1.json");
@@ -205,7 +205,7 @@ public sealed class BudgetTests
     }
 
     [TestMethod]
-    public async Task Replays_AreNotStoppedByTheBudget_ButReportTheirRecordedCost()
+    public async Task Replays_are_not_stopped_by_the_budget_but_report_their_recorded_cost()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Completion("{}", promptTokens: 1000, completionTokens: 1000));
@@ -225,7 +225,7 @@ public sealed class BudgetTests
 public sealed class SecretTests
 {
     [TestMethod]
-    public async Task PlantedKey_NeverAppearsInAnyFileWritten_OrAnyDiagnostic()
+    public async Task Planted_key_never_appears_in_any_file_written_or_any_diagnostic()
     {
         // The real process environment, under a variable name no other test uses.
         var variable = "LLMC_SECRET_TEST_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
@@ -279,7 +279,7 @@ public sealed class SecretTests
     }
 
     [TestMethod]
-    public async Task PromptContainingTheKey_IsNotRecorded()
+    public async Task Prompt_containing_the_key_is_not_recorded()
     {
         await using var context = await LlmTestContext.StartAsync();
         var canary = "sk-CANARY-" + Guid.NewGuid().ToString("N");
@@ -298,7 +298,7 @@ public sealed class SecretTests
 public sealed class RecordingFailureTests
 {
     [TestMethod]
-    public async Task UnwritableLedger_IsE500_BeforeAnyPaidCall()
+    public async Task Unwritable_ledger_is_E500_before_any_paid_call()
     {
         await using var context = await LlmTestContext.StartAsync();
         Directory.CreateDirectory(context.LedgerPath); // a folder where the ledger file should be
@@ -312,7 +312,7 @@ public sealed class RecordingFailureTests
     }
 
     [TestMethod]
-    public async Task CassetteThatCannotBeSaved_KeepsTheAnswer_AndReportsARecordingError()
+    public async Task Cassette_that_cannot_be_saved_keeps_the_answer_and_reports_a_recording_error()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Completion("{\"kept\": true}"));

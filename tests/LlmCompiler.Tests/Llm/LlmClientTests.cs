@@ -9,7 +9,7 @@ namespace LlmCompiler.Tests.Llm;
 public sealed class LlmClientTests
 {
     [TestMethod]
-    public async Task NormalCall_ReturnsTextUsageAndCost_AndSendsTheRequestAsSettled()
+    public async Task Normal_call_returns_text_usage_and_cost_and_sends_the_request_as_settled()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Environment[LlmTestContext.KeyVariable] = "sk-test-normal-call-key";
@@ -49,7 +49,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task JsonSchema_IsSentAsStrictResponseFormat_UnlessStructuredOutputIsOff()
+    public async Task Json_schema_is_sent_as_strict_response_format_unless_structured_output_is_off()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Completion("{}"), ScriptedResponse.Completion("{}"));
@@ -71,7 +71,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task ServiceUnavailable_ThenSuccess_IsRetriedOnce()
+    public async Task Service_unavailable_then_success_is_retried_once()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Error(503), ScriptedResponse.Completion("{\"ok\": true}"));
@@ -85,7 +85,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task ServerError_Persisting_FailsWithE301AfterMaxRetriesPlusOneAttempts()
+    public async Task Server_error_persisting_fails_with_E301_after_max_retries_plus_one_attempts()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Fallback = ScriptedResponse.Error(500, "the model is overloaded");
@@ -102,7 +102,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task MaxRetriesZero_MakesExactlyOneAttempt()
+    public async Task Max_retries_zero_makes_exactly_one_attempt()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Fallback = ScriptedResponse.Error(502);
@@ -114,7 +114,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task RateLimited_WithRetryAfterUnderTheCap_WaitsThenSucceeds()
+    public async Task Rate_limited_with_retry_after_under_the_cap_waits_then_succeeds()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.RateLimited(retryAfterSeconds: 1), ScriptedResponse.Completion("{}"));
@@ -132,7 +132,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task RateLimited_WithRetryAfterOverTheCap_FailsFastWithoutWaiting()
+    public async Task Rate_limited_with_retry_after_over_the_cap_fails_fast_without_waiting()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Fallback = ScriptedResponse.RateLimited(retryAfterSeconds: 3600);
@@ -147,7 +147,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task Stall_HitsTheNetworkTimeoutOnEveryAttempt_ThenE301()
+    public async Task Stall_hits_the_network_timeout_on_every_attempt_then_E301()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Fallback = ScriptedResponse.Stall();
@@ -161,7 +161,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task Stall_LongerThanTheCallDeadline_IsE308()
+    public async Task Stall_longer_than_the_call_deadline_is_E308()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Fallback = ScriptedResponse.Stall();
@@ -174,7 +174,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task CallerCancellation_IsThrown_NotReportedAsADiagnostic()
+    public async Task Caller_cancellation_is_thrown_not_reported_as_a_diagnostic()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Fallback = ScriptedResponse.Stall();
@@ -187,7 +187,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task AlreadyCancelledToken_SendsNothing()
+    public async Task Already_cancelled_token_sends_nothing()
     {
         await using var context = await LlmTestContext.StartAsync();
         var session = context.Session(context.Settings());
@@ -198,7 +198,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task FinishReasonLength_IsE302()
+    public async Task Finish_reason_length_is_E302()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Truncated("{\"work_orders\": [", completionTokens: 1000));
@@ -212,7 +212,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task Refusal_IsE304_WithTheRefusalText()
+    public async Task Refusal_is_E304_with_the_refusal_text()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Refusal("I can't help with that."));
@@ -223,7 +223,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task ContentFilter_IsE304()
+    public async Task Content_filter_is_E304()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Completion("", finishReason: "content_filter"));
@@ -234,7 +234,7 @@ public sealed class LlmClientTests
     [TestMethod]
     [DataRow("")]
     [DataRow("   \n ")]
-    public async Task EmptyContent_IsE303(string content)
+    public async Task Empty_content_is_E303(string content)
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Completion(content));
@@ -247,7 +247,7 @@ public sealed class LlmClientTests
     [TestMethod]
     [DataRow("{\"choices\": [ this is not json")]
     [DataRow("<html>gateway</html>")]
-    public async Task MalformedResponseBody_IsE303_NotAnException(string body)
+    public async Task Malformed_response_body_is_E303_not_an_exception(string body)
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.RawBody(body));
@@ -258,7 +258,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task ConnectionCutMidBody_IsRetried_ThenE301()
+    public async Task Connection_cut_mid_body_is_retried_then_E301()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Fallback = ScriptedResponse.CutConnection();
@@ -270,7 +270,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task ConnectionCutOnce_ThenSuccess()
+    public async Task Connection_cut_once_then_success()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.CutConnection(), ScriptedResponse.Completion("{\"second\": true}"));
@@ -285,7 +285,7 @@ public sealed class LlmClientTests
     [DataRow(401, "authentication failed")]
     [DataRow(403, "access denied")]
     [DataRow(404, "not found")]
-    public async Task ClientErrors_AreNotRetried_AndNameStatusAndRequestId(int status, string expected)
+    public async Task Client_errors_are_not_retried_and_name_status_and_request_id(int status, string expected)
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Fallback = ScriptedResponse.Error(status, "scripted " + status);
@@ -299,7 +299,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task ResponseOverTenMiB_IsE307()
+    public async Task Response_over_ten_MiB_is_E307()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Completion(new string('x', (10 * 1024 * 1024) + 10)));
@@ -308,7 +308,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task MissingKey_ForAPublicEndpoint_IsE300_AndNothingIsSent()
+    public async Task Missing_key_for_a_public_endpoint_is_E300_and_nothing_is_sent()
     {
         await using var context = await LlmTestContext.StartAsync();
         var session = context.Session(context.Settings() with { Endpoint = new Uri("https://api.openai.com/v1") });
@@ -321,7 +321,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task MissingKey_ForALoopbackEndpoint_WorksWithAPlaceholder()
+    public async Task Missing_key_for_a_loopback_endpoint_works_with_a_placeholder()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Completion("{}"));
@@ -333,7 +333,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task KeyIsReadAtCallTime_NotAtSessionCreation()
+    public async Task Key_is_read_at_call_time_not_at_session_creation()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Completion("{}"), ScriptedResponse.Completion("{}"));
@@ -349,7 +349,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task EndpointFromLlmcEndpointVariable_IsUsedWhenNoneIsSet()
+    public async Task Endpoint_from_llmc_endpoint_variable_is_used_when_none_is_set()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.Completion("{}"));
@@ -363,7 +363,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task ServerWithoutUsage_IsChargedByEstimate()
+    public async Task Server_without_usage_is_charged_by_estimate()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Enqueue(ScriptedResponse.CompletionWithoutUsage(new string('a', 400)));
@@ -378,7 +378,7 @@ public sealed class LlmClientTests
     [TestMethod]
     [DataRow("")]
     [DataRow("tool")]
-    public async Task BadMessageRole_IsE500_AndNothingIsSent(string role)
+    public async Task Bad_message_role_is_E500_and_nothing_is_sent(string role)
     {
         await using var context = await LlmTestContext.StartAsync();
         var request = new LlmRequest("planner", [new LlmMessage(role, "hi")]);
@@ -389,7 +389,7 @@ public sealed class LlmClientTests
     }
 
     [TestMethod]
-    public async Task ParallelCalls_AreAllServedAndCounted()
+    public async Task Parallel_calls_are_all_served_and_counted()
     {
         await using var context = await LlmTestContext.StartAsync();
         context.Server.Fallback = ScriptedResponse.Completion("{}", promptTokens: 10, completionTokens: 1);

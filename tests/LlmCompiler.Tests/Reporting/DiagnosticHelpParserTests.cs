@@ -55,7 +55,7 @@ public sealed class DiagnosticHelpParserTests
         """;
 
     [TestMethod]
-    public void FullDescription_IsTheCauseInPlainText()
+    public void Full_description_is_the_cause_in_plain_text()
     {
         var help = DiagnosticHelpParser.Parse(Document)["E101"];
 
@@ -65,7 +65,7 @@ public sealed class DiagnosticHelpParserTests
     }
 
     [TestMethod]
-    public void Text_IsCauseExampleAndFix_CodeKeptVerbatim()
+    public void Text_is_cause_example_and_fix_code_kept_verbatim()
     {
         var help = DiagnosticHelpParser.Parse(Document)["E101"];
 
@@ -79,7 +79,7 @@ public sealed class DiagnosticHelpParserTests
     }
 
     [TestMethod]
-    public void Markdown_IsTheSectionBody_WithRelativeLinksFlattened()
+    public void Markdown_is_the_section_body_with_relative_links_flattened()
     {
         var help = DiagnosticHelpParser.Parse(Document)["E101"];
 
@@ -94,7 +94,7 @@ public sealed class DiagnosticHelpParserTests
     }
 
     [TestMethod]
-    public void Cause_RunsUpToTheExample_AndSectionsEndAtTheNextGroup()
+    public void Cause_runs_up_to_the_example_and_sections_end_at_the_next_group()
     {
         var help = DiagnosticHelpParser.Parse(Document);
 
@@ -105,7 +105,7 @@ public sealed class DiagnosticHelpParserTests
     }
 
     [TestMethod]
-    public void CauseLabelOnItsOwn_TakesTheParagraphsAfterIt()
+    public void Cause_label_on_its_own_takes_the_paragraphs_after_it()
     {
         var help = DiagnosticHelpParser.Parse("<a id=\"e101\"></a>\n## E101 — Title\n\n**Cause.**\n\nThe real cause.\n\n**Example.**\n\n**Fix.** x");
 
@@ -113,7 +113,7 @@ public sealed class DiagnosticHelpParserTests
     }
 
     [TestMethod]
-    public void CrLfLineEndingsGiveTheSameHelp()
+    public void Cr_lf_line_endings_give_the_same_help()
     {
         var lf = DiagnosticHelpParser.Parse(Document)["E101"];
         var crlf = DiagnosticHelpParser.Parse(Document.Replace("\n", "\r\n", StringComparison.Ordinal))["E101"];
@@ -127,7 +127,7 @@ public sealed class DiagnosticHelpParserTests
     [DataRow("<a id=\"e101\"></a>\n## E101 — Title\n\n**Cause.**\n\n**Example.**")]
     [DataRow("<a id=\"e101\"></a>\n## E101 — Title\n\n**Example.** the cause is missing\n\n**Fix.** x")]
     [DataRow("<a id=\"e101\"></a>\n## E101 — Title\n\n```\n**Cause.** inside a code block\n```")]
-    public void SectionWithoutACause_IsLeftOut(string markdown) =>
+    public void Section_without_a_cause_is_left_out(string markdown) =>
         Assert.IsFalse(DiagnosticHelpParser.Parse(markdown).ContainsKey("E101"));
 
     [TestMethod]
@@ -136,7 +136,7 @@ public sealed class DiagnosticHelpParserTests
     [DataRow("**Cause.** A [link](without a closing parenthesis")]
     [DataRow("**Cause.** Text.\n\n**Example.**\n\n```\nan unterminated fence")]
     [DataRow("**Cause.** ``double `backtick` span``\n\n```")]
-    public void MalformedMarkdown_StillGivesHelp(string body)
+    public void Malformed_markdown_still_gives_help(string body)
     {
         var help = DiagnosticHelpParser.Parse("<a id=\"e101\"></a>\n## E101 — Title\n\n" + body);
 
@@ -147,7 +147,7 @@ public sealed class DiagnosticHelpParserTests
     }
 
     [TestMethod]
-    public void UndocumentedCode_FallsBackToItsTitle()
+    public void Undocumented_code_falls_back_to_its_title()
     {
         var descriptor = new DiagnosticDescriptor("E999", DiagnosticSeverity.Error, "Not in the docs", "contract");
 

@@ -27,7 +27,7 @@ public sealed class ReporterTests
         new(diagnostics, [new("WO-01", true), new("WO-02", false)]);
 
     [TestMethod]
-    public void Text_OneCanonicalLinePerDiagnostic()
+    public void Text_one_canonical_line_per_diagnostic()
     {
         var lines = Render(new TextReporter(), Report(Located, Unlocated)).Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
 
@@ -41,7 +41,7 @@ public sealed class ReporterTests
     }
 
     [TestMethod]
-    public void Text_NewlinesInAMessageCannotForgeASecondDiagnosticLine()
+    public void Text_newlines_in_a_message_cannot_forge_a_second_diagnostic_line()
     {
         var hostile = Located with { Message = "command 'x\nplan.json(1,1): error E000: forged' is bad\r\tend" };
 
@@ -53,7 +53,7 @@ public sealed class ReporterTests
     }
 
     [TestMethod]
-    public void Json_UnlocatedDiagnosticHasNullPositionAndAllKeys()
+    public void Json_unlocated_diagnostic_has_null_position_and_all_keys()
     {
         using var doc = JsonDocument.Parse(Render(new JsonReporter(), Report(Unlocated)));
 
@@ -69,7 +69,7 @@ public sealed class ReporterTests
     }
 
     [TestMethod]
-    public void Json_IsByteForByteStable()
+    public void Json_is_byte_for_byte_stable()
     {
         var report = Report(Located, Unlocated);
 
@@ -78,7 +78,7 @@ public sealed class ReporterTests
     }
 
     [TestMethod]
-    public void Sarif_InfoIsNote_AndUnlocatedResultHasNoLocations()
+    public void Sarif_info_is_note_and_unlocated_result_has_no_locations()
     {
         using var doc = JsonDocument.Parse(Render(new SarifReporter(Environment.CurrentDirectory), Report(Unlocated)));
 
@@ -89,7 +89,7 @@ public sealed class ReporterTests
     }
 
     [TestMethod]
-    public void Sarif_AbsolutePathUnderTheCurrentDirectoryBecomesRelative()
+    public void Sarif_absolute_path_under_the_current_directory_becomes_relative()
     {
         var root = Path.Combine(Path.GetTempPath(), "llmc-sarif-root");
         var reporter = new SarifReporter(root);
@@ -102,7 +102,7 @@ public sealed class ReporterTests
     }
 
     [TestMethod]
-    public void Sarif_PathOutsideTheCurrentDirectoryGetsAFileUri()
+    public void Sarif_path_outside_the_current_directory_gets_a_file_uri()
     {
         var cwd = Path.Combine(Path.GetTempPath(), "llmc-sarif-cwd");
         var outside = Path.Combine(Path.GetTempPath(), "other", "plan.json");
@@ -120,7 +120,7 @@ public sealed class ReporterTests
     [DataRow("a #1.json")]
     [DataRow("100%.json")]
     [DataRow("ä ö?.json")]
-    public void Sarif_FileUrisRoundTripOddNames(string name)
+    public void Sarif_file_uris_round_trip_odd_names(string name)
     {
         var cwd = Path.Combine(Path.GetTempPath(), "llmc-sarif-cwd");
         var outside = Path.Combine(Path.GetTempPath(), "other dir", name);
@@ -146,12 +146,12 @@ public sealed class ReporterTests
     [DataRow("LLM output is not parseable JSON", "LlmOutputIsNotParseableJson")]
     [DataRow("A command changed files outside its worktree", "CommandChangedFilesOutsideItsWorktree")]
     [DataRow("verify_exempt work order refused", "VerifyExemptWorkOrderRefused")]
-    public void Sarif_RuleNamesArePascalCaseIdentifiers(string title, string expected) =>
+    public void Sarif_rule_names_are_pascal_case_identifiers(string title, string expected) =>
         Assert.AreEqual(expected, SarifReporter.RuleName(title));
 
     /// <summary>The SARIF validator's own test for a friendly name (SARIF2012): every capital starts a word of two or more.</summary>
     [TestMethod]
-    public void Sarif_EveryCatalogRuleNameIsWhatTheValidatorCallsPascalCase()
+    public void Sarif_every_catalog_rule_name_is_what_the_validator_calls_pascal_case()
     {
         var pascal = new Regex(@"^(\p{Lu}[\p{Ll}\p{Nd}]+)+$");
         foreach (var d in DiagnosticCatalog.Descriptors)
@@ -161,14 +161,14 @@ public sealed class ReporterTests
     }
 
     [TestMethod]
-    public void Sarif_EveryCatalogRuleNameIsDistinct()
+    public void Sarif_every_catalog_rule_name_is_distinct()
     {
         var names = DiagnosticCatalog.Descriptors.Select(d => SarifReporter.RuleName(d.Title)).ToList();
         Assert.HasCount(names.Count, names.Distinct(StringComparer.Ordinal).ToList());
     }
 
     [TestMethod]
-    public void Sarif_EveryRuleCarriesItsHelpInline()
+    public void Sarif_every_rule_carries_its_help_inline()
     {
         using var doc = JsonDocument.Parse(Render(new SarifReporter(Environment.CurrentDirectory), Report(Located, Unlocated)));
 
@@ -191,7 +191,7 @@ public sealed class ReporterTests
 
     /// <summary>The project has no public home yet, so any link in the log would lead nowhere.</summary>
     [TestMethod]
-    public void Sarif_HasNoHelpUriOrInformationUri()
+    public void Sarif_has_no_help_uri_or_information_uri()
     {
         var sarif = Render(new SarifReporter(Environment.CurrentDirectory), Report(Located, Unlocated));
         using var doc = JsonDocument.Parse(sarif);
@@ -203,7 +203,7 @@ public sealed class ReporterTests
     }
 
     [TestMethod]
-    public void Sarif_TwoRunsAreByteIdentical()
+    public void Sarif_two_runs_are_byte_identical()
     {
         var root = Path.Combine(Path.GetTempPath(), "llmc-sarif-root");
         var report = Report(
@@ -225,7 +225,7 @@ public sealed class ReporterTests
     };
 
     [TestMethod]
-    public void Create_WarnAsErrorPromotesWarningsOnly_AndKeepsPlanOrder()
+    public void Create_warn_as_error_promotes_warnings_only_and_keeps_plan_order()
     {
         var document = ContractReader.ReadManifest(
             Contracts.Json.JsonSyntaxParser.Parse("plan.json", Cli.PlanFixtures.ValidManifest));

@@ -27,7 +27,7 @@ public sealed class SampleTranscriptTests
     ];
 
     [TestMethod]
-    public void PlannerAnswer_BindsThroughTheContractWithoutDiagnostics()
+    public void Planner_answer_binds_through_the_contract_without_diagnostics()
     {
         var plan = ReadPlan();
 
@@ -39,7 +39,7 @@ public sealed class SampleTranscriptTests
     }
 
     [TestMethod]
-    public void PlannerAnswer_PassesThePlanValidatorAgainstTheProductListing_WithOnlyWO01VerifyExempt()
+    public void Planner_answer_passes_the_plan_validator_against_the_product_listing_with_only_WO01_verify_exempt()
     {
         var options = new ValidationOptions { RepoFiles = ListProduct().Keys.ToHashSet(StringComparer.Ordinal) };
 
@@ -52,7 +52,7 @@ public sealed class SampleTranscriptTests
     }
 
     [TestMethod]
-    public void PlannerAnswer_UsesExactlyTheWorkOrderFieldsAModelIsAskedFor()
+    public void Planner_answer_uses_exactly_the_work_order_fields_a_model_is_asked_for()
     {
         using var json = JsonDocument.Parse(File.ReadAllBytes(PlannerAnswerPath));
         CollectionAssert.AreEqual(
@@ -66,7 +66,7 @@ public sealed class SampleTranscriptTests
     }
 
     [TestMethod]
-    public void PlannerAnswer_ShowsTheExecutorEveryAllowedFileAndKeepsCommandsShellFree()
+    public void Planner_answer_shows_the_executor_every_allowed_file_and_keeps_commands_shell_free()
     {
         var plan = ReadPlan();
         var verify = plan.VerifyContract!.Value.Command;
@@ -86,7 +86,7 @@ public sealed class SampleTranscriptTests
     }
 
     [TestMethod]
-    public void ProductSpec_IsTheSampleSpec()
+    public void Product_spec_is_the_sample_spec()
     {
         CollectionAssert.AreEqual(
             File.ReadAllBytes(Path.Combine(SampleDir, "spec.md")),
@@ -95,7 +95,7 @@ public sealed class SampleTranscriptTests
     }
 
     [TestMethod]
-    public void ExecutorAnswers_ReplayInPlanOrderOverTheProduct()
+    public void Executor_answers_replay_in_plan_order_over_the_product()
     {
         var plan = ReadPlan();
         var files = ListProduct();

@@ -35,6 +35,9 @@ public sealed record RepositoryLayout(string Root, string CommonDir)
     /// <summary>Held while git adds, prunes or removes a slot's worktree (see <see cref="FileMutex"/>).</summary>
     public string WorktreeAdminLock => Path.Combine(StateDirectory, "worktrees.lock");
 
+    /// <summary>Held while an unsandboxed verify or acceptance command runs, with its guard (see <c>AttemptCommands</c>).</summary>
+    public string UnsandboxedCommandLock => Path.Combine(StateDirectory, "commands.lock");
+
     /// <summary>The lock files of the worktree slots (<see cref="SlotLease"/>).</summary>
     public string SlotLocksDirectory => Path.Combine(StateDirectory, "slots");
 

@@ -64,6 +64,9 @@ internal sealed class AttemptCommands(FactorySession session, AttemptSlot slot, 
             Started = started,
         };
 
+        // Without a sandbox, commands of parallel work orders (threads, MSBuild nodes) run one at a time: a guard taken
+        // while another command runs would record that command's changes as the state to restore.
+        using var alone = containment.Sandboxed ? null : await FileMutex.AcquireAsync(session.Layout.UnsandboxedCommandLock, ct).ConfigureAwait(false);
         var guard = containment.Sandboxed ? null : OutsideWorldGuard.Take(new GuardScope(session.CommonDir, slot.GitDir, session.Root, GuardScope.DefaultHomeFiles()));
         var result = await ProcessRunner.RunAsync(spec, ct).ConfigureAwait(false);
         // Reported with the command's own argv, not bwrap's.

@@ -18,29 +18,15 @@ public sealed partial class FactoryFanOutTests
     [GeneratedRegex(@"Work order (WO-\d+)")]
     private static partial Regex WorkOrderInPrompt();
 
-    private static string Wo(string id, string file, string[] dependsOn, string? acceptance = null) =>
-        new JsonObject
-        {
-            ["id"] = id, ["title"] = $"Create {file}", ["intent"] = $"Create {file} containing the word hello.",
-            ["preconditions"] = new JsonArray(new JsonObject { ["kind"] = "file_absent", ["path"] = file }),
-            ["postconditions"] = new JsonArray(new JsonObject { ["kind"] = "file_exists", ["path"] = file }),
-            ["allowed_files"] = new JsonArray(file), ["forbidden"] = new JsonArray(),
-            ["acceptance_commands"] = new JsonArray(acceptance ?? $"grep -q hello {file}"),
-            ["context_files"] = new JsonArray(), ["notes"] = null,
-            ["depends_on"] = new JsonArray([.. dependsOn.Select(d => (JsonNode)d)]),
-        }.ToJsonString();
-
-    private static string FileOf(string id) => id switch { "WO-01" => "src/core.txt", "WO-02" => "src/a.txt", "WO-03" => "src/b.txt", _ => "src/d.txt" };
-
     /// <summary>WO-01 → {WO-02, WO-03} → WO-04; WO-04's acceptance needs every ancestor's file.</summary>
     private static ProductRepo Diamond(LoopbackLlmServer server, string extras = "")
     {
         var product = new ProductRepo(PackageFeed.Get(),
             $"<PropertyGroup><LlmcMode>live</LlmcMode><LlmcEndpoint>{server.BaseUrl}</LlmcEndpoint><LlmcModel>loopback-model</LlmcModel><LlmcMaxAttempts>1</LlmcMaxAttempts>{extras}</PropertyGroup>");
-        product.Write("workorders/WO-01.json", Wo("WO-01", "src/core.txt", []));
-        product.Write("workorders/WO-02.json", Wo("WO-02", "src/a.txt", ["WO-01"]));
-        product.Write("workorders/WO-03.json", Wo("WO-03", "src/b.txt", ["WO-01"]));
-        product.Write("workorders/WO-04.json", Wo("WO-04", "src/d.txt", ["WO-02", "WO-03"], "cat src/core.txt src/a.txt src/b.txt src/d.txt"));
+        product.Write("workorders/WO-01.json", WorkOrderFiles.InDag("WO-01", "src/core.txt", []));
+        product.Write("workorders/WO-02.json", WorkOrderFiles.InDag("WO-02", "src/a.txt", ["WO-01"]));
+        product.Write("workorders/WO-03.json", WorkOrderFiles.InDag("WO-03", "src/b.txt", ["WO-01"]));
+        product.Write("workorders/WO-04.json", WorkOrderFiles.InDag("WO-04", "src/d.txt", ["WO-02", "WO-03"], acceptance: "cat src/core.txt src/a.txt src/b.txt src/d.txt"));
         ChildProcess.GitOk(product.Root, "add", "-A");
         ChildProcess.GitOk(product.Root, "commit", "-q", "-m", "plan");
         return product;
@@ -64,7 +50,7 @@ public sealed partial class FactoryFanOutTests
         {
             var id = WorkOrderInPrompt().Match(request.MessageContents[^1]).Groups[1].Value;
             asked[id] = DateTimeOffset.UtcNow;
-            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((FileOf(id), Empty, $"hello from {id}\n"))) with { Delay = TimeSpan.FromSeconds(2) };
+            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((WorkOrderFiles.DiamondFileOf(id), Empty, $"hello from {id}\n"))) with { Delay = TimeSpan.FromSeconds(2) };
         };
         using var product = Diamond(server);
         var baseline = Git(product, "rev-parse", "HEAD");
@@ -79,7 +65,7 @@ public sealed partial class FactoryFanOutTests
         var subjects = Git(product, "log", "--format=%s", $"{baseline}..HEAD").Split('\n', StringSplitOptions.RemoveEmptyEntries);
         CollectionAssert.AreEqual(new[] { "WO-04: Create src/d.txt", "WO-03: Create src/b.txt", "WO-02: Create src/a.txt", "WO-01: Create src/core.txt" }, subjects,
             "exactly four work-order commits, in plan order:\n" + build);
-        foreach (var id in new[] { "WO-01", "WO-02", "WO-03", "WO-04" }) Assert.AreEqual($"hello from {id}\n", File.ReadAllText(product.PathOf(FileOf(id))));
+        foreach (var id in new[] { "WO-01", "WO-02", "WO-03", "WO-04" }) Assert.AreEqual($"hello from {id}\n", File.ReadAllText(product.PathOf(WorkOrderFiles.DiamondFileOf(id))));
         Assert.AreEqual("", Git(product, "branch", "--list", "llmc/*"), "no kept branch is left once everything landed");
         Assert.AreEqual("", Git(product, "status", "--porcelain"));
         StringAssert.Contains(build.Output, "fans out 4 work order(s), at most 2 at once");
@@ -104,7 +90,7 @@ public sealed partial class FactoryFanOutTests
         server.Responder = request =>
         {
             var id = WorkOrderInPrompt().Match(request.MessageContents[^1]).Groups[1].Value;
-            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((FileOf(id), Empty, id == "WO-03" ? "bye\n" : "hello\n")));
+            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((WorkOrderFiles.DiamondFileOf(id), Empty, id == "WO-03" ? "bye\n" : "hello\n")));
         };
         using var product = Diamond(server);
         var baseline = Git(product, "rev-parse", "HEAD");
@@ -138,8 +124,8 @@ public sealed partial class FactoryFanOutTests
             + "<LlmcPriceTable>prices.json</LlmcPriceTable><LlmcMaxCostUsd>20</LlmcMaxCostUsd></PropertyGroup>");
         // Output is capped at 16,384 tokens, so a call's worst case is over $16: the budget allows one, not two.
         product.Write("prices.json", """{"models": {"loopback-model": {"input_per_million": 1000, "output_per_million": 1000}}}""");
-        product.Write("workorders/WO-01.json", Wo("WO-01", "src/a.txt", []));
-        product.Write("workorders/WO-02.json", Wo("WO-02", "src/b.txt", []));
+        product.Write("workorders/WO-01.json", WorkOrderFiles.InDag("WO-01", "src/a.txt", []));
+        product.Write("workorders/WO-02.json", WorkOrderFiles.InDag("WO-02", "src/b.txt", []));
         ChildProcess.GitOk(product.Root, "add", "-A");
         ChildProcess.GitOk(product.Root, "commit", "-q", "-m", "plan");
 

@@ -11,6 +11,25 @@ namespace LlmCompiler.Testing;
 /// </summary>
 public static class WorkOrderFiles
 {
+    /// <summary>
+    /// A work order of a plan with <c>depends_on</c>: creates <paramref name="file"/> containing the word hello (its
+    /// acceptance greps for it unless <paramref name="acceptance"/> says otherwise) after <paramref name="dependsOn"/>.
+    /// </summary>
+    public static string InDag(string id, string file, string[] dependsOn, string[]? reads = null, string? acceptance = null) =>
+        new JsonObject
+        {
+            ["id"] = id, ["title"] = $"Create {file}", ["intent"] = $"Create {file} containing the word hello.",
+            ["preconditions"] = new JsonArray(new JsonObject { ["kind"] = "file_absent", ["path"] = file }),
+            ["postconditions"] = new JsonArray(new JsonObject { ["kind"] = "file_exists", ["path"] = file }),
+            ["allowed_files"] = new JsonArray(file), ["forbidden"] = new JsonArray(),
+            ["acceptance_commands"] = new JsonArray(acceptance ?? $"grep -q hello {file}"),
+            ["context_files"] = new JsonArray([.. (reads ?? []).Select(r => (JsonNode)r)]), ["notes"] = null,
+            ["depends_on"] = new JsonArray([.. dependsOn.Select(d => (JsonNode)d)]),
+        }.ToJsonString();
+
+    /// <summary>The file each work order of the diamond WO-01 → {WO-02, WO-03} → WO-04 creates.</summary>
+    public static string DiamondFileOf(string id) => id switch { "WO-01" => "src/core.txt", "WO-02" => "src/a.txt", "WO-03" => "src/b.txt", _ => "src/d.txt" };
+
     /// <summary>A work order that creates <paramref name="path"/>; valid on its own in an empty repository.</summary>
     public static string Creating(string id, string path, string? extraProperty = null) => $$"""
         {

@@ -25,25 +25,12 @@ public static class ExecutorPrompt
     /// <param name="frozenTests">The tests written first (in the checkout), shown read-only; none renders the prompt as without tests.</param>
     internal static string Build(WorkOrder workOrder, string checkout, FailureBrief? previous, int budgetBytes, SecretRedactor? redactor, IReadOnlyList<string> frozenTests)
     {
-        redactor ??= SecretRedactor.ShapesOnly;
-        var values = new Dictionary<string, string>
-        {
-            ["WORK_ORDER_ID"] = workOrder.Id,
-            ["TITLE"] = workOrder.Title,
-            ["INTENT"] = workOrder.Intent,
-            ["ALLOWED_FILES"] = Bullets(workOrder.AllowedFiles.Order(StringComparer.Ordinal)),
-            ["FORBIDDEN"] = workOrder.Forbidden.Count == 0 ? "" : "## Forbidden\n" + Bullets(workOrder.Forbidden) + "\n\n",
-            ["NOTES"] = string.IsNullOrWhiteSpace(workOrder.Notes) ? "" : "## Notes\n" + workOrder.Notes + "\n\n",
-            ["POSTCONDITIONS"] = Bullets(workOrder.Postconditions.Where(c => c.Kind == ConditionKind.FileExists).Select(c => c.Path), "(none)"),
-            ["ACCEPTANCE_COMMANDS"] = Bullets(workOrder.AcceptanceCommands.Select(c => "`" + c + "`"), "(none)"),
-            ["EMPTY_SHA256"] = FileWrite.EmptySha256,
-            ["CONTEXT_FILES"] = ContextFiles(workOrder.ContextFiles.Concat(workOrder.AllowedFiles), checkout, budgetBytes),
-            ["FROZEN_TESTS"] = frozenTests.Count == 0 ? "" : "## Frozen tests (read-only)\nThese tests were written before you and proven to fail without your change. Make them pass; never write,\nskip or exclude them (a proposal that writes one is refused, and every one of them must run and pass by name).\n\n"
-                + ContextFiles(frozenTests, checkout, budgetBytes) + "\n\n",
-            ["FAILURE_BRIEF"] = previous is null ? "" : redactor.Redact(Brief(previous)),
-        };
-        var prompt = PromptText.Render(PromptText.LoadEmbedded("LlmCompiler.Factory.Prompts." + TemplateName), values);
-        return redactor.RedactExact(prompt);
+        var values = SharedValues(workOrder, previous, redactor ??= SecretRedactor.ShapesOnly);
+        values["POSTCONDITIONS"] = Bullets(workOrder.Postconditions.Where(c => c.Kind == ConditionKind.FileExists).Select(c => c.Path), "(none)");
+        values["CONTEXT_FILES"] = ContextFiles(workOrder.ContextFiles.Concat(workOrder.AllowedFiles), checkout, budgetBytes);
+        values["FROZEN_TESTS"] = frozenTests.Count == 0 ? "" : "## Frozen tests (read-only)\nThese tests were written before you and proven to fail without your change. Make them pass; never write,\nskip or exclude them (a proposal that writes one is refused, and every one of them must run and pass by name).\n\n"
+            + ContextFiles(frozenTests, checkout, budgetBytes) + "\n\n";
+        return Render(TemplateName, values, redactor);
     }
 
     /// <summary>
@@ -52,24 +39,28 @@ public static class ExecutorPrompt
     /// </summary>
     internal static string BuildTestAuthor(WorkOrder workOrder, string checkout, FailureBrief? previous, int budgetBytes, SecretRedactor? redactor)
     {
-        redactor ??= SecretRedactor.ShapesOnly;
-        var values = new Dictionary<string, string>
-        {
-            ["WORK_ORDER_ID"] = workOrder.Id,
-            ["TITLE"] = workOrder.Title,
-            ["INTENT"] = workOrder.Intent,
-            ["TEST_FILES"] = Bullets(workOrder.TestFiles.Order(StringComparer.Ordinal)),
-            ["ALLOWED_FILES"] = Bullets(workOrder.AllowedFiles.Order(StringComparer.Ordinal)),
-            ["FORBIDDEN"] = workOrder.Forbidden.Count == 0 ? "" : "## Forbidden\n" + Bullets(workOrder.Forbidden) + "\n\n",
-            ["NOTES"] = string.IsNullOrWhiteSpace(workOrder.Notes) ? "" : "## Notes\n" + workOrder.Notes + "\n\n",
-            ["ACCEPTANCE_COMMANDS"] = Bullets(workOrder.AcceptanceCommands.Select(c => "`" + c + "`"), "(none)"),
-            ["EMPTY_SHA256"] = FileWrite.EmptySha256,
-            ["CONTEXT_FILES"] = ContextFiles(workOrder.ContextFiles.Concat(workOrder.AllowedFiles).Concat(workOrder.TestFiles), checkout, budgetBytes),
-            ["FAILURE_BRIEF"] = previous is null ? "" : redactor.Redact(Brief(previous)),
-        };
-        var prompt = PromptText.Render(PromptText.LoadEmbedded("LlmCompiler.Factory.Prompts.test_author.md"), values);
-        return redactor.RedactExact(prompt);
+        var values = SharedValues(workOrder, previous, redactor ??= SecretRedactor.ShapesOnly);
+        values["TEST_FILES"] = Bullets(workOrder.TestFiles.Order(StringComparer.Ordinal));
+        values["CONTEXT_FILES"] = ContextFiles(workOrder.ContextFiles.Concat(workOrder.AllowedFiles).Concat(workOrder.TestFiles), checkout, budgetBytes);
+        return Render("test_author.md", values, redactor);
     }
+
+    /// <summary>What both roles' prompts say of the work order, and the previous failure's brief.</summary>
+    private static Dictionary<string, string> SharedValues(WorkOrder workOrder, FailureBrief? previous, SecretRedactor redactor) => new()
+    {
+        ["WORK_ORDER_ID"] = workOrder.Id,
+        ["TITLE"] = workOrder.Title,
+        ["INTENT"] = workOrder.Intent,
+        ["ALLOWED_FILES"] = Bullets(workOrder.AllowedFiles.Order(StringComparer.Ordinal)),
+        ["FORBIDDEN"] = workOrder.Forbidden.Count == 0 ? "" : "## Forbidden\n" + Bullets(workOrder.Forbidden) + "\n\n",
+        ["NOTES"] = string.IsNullOrWhiteSpace(workOrder.Notes) ? "" : "## Notes\n" + workOrder.Notes + "\n\n",
+        ["ACCEPTANCE_COMMANDS"] = Bullets(workOrder.AcceptanceCommands.Select(c => "`" + c + "`"), "(none)"),
+        ["EMPTY_SHA256"] = FileWrite.EmptySha256,
+        ["FAILURE_BRIEF"] = previous is null ? "" : redactor.Redact(Brief(previous)),
+    };
+
+    private static string Render(string template, Dictionary<string, string> values, SecretRedactor redactor) =>
+        redactor.RedactExact(PromptText.Render(PromptText.LoadEmbedded("LlmCompiler.Factory.Prompts." + template), values));
 
     /// <summary>The files, each once, in path order (allowed files among them, so the model knows the base hash of what it must rewrite).</summary>
     private static string ContextFiles(IEnumerable<string> files, string checkout, int budgetBytes)

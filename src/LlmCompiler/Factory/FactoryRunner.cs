@@ -137,11 +137,9 @@ public static class FactoryRunner
     {
         try
         {
-            if (!Directory.Exists(workOrdersDir)) return new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, $"work-order directory '{workOrdersDir}' does not exist")]);
-            var load = PlanLoader.Load(workOrdersDir);
-            if (!load.Success) return new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, load.IoError!)]);
-            var (workOrders, verify, errors) = await CheckAsync(repo, load.Document!, ct).ConfigureAwait(false);
-            if (errors.Count > 0) return new([], FactoryExitCodes.Fail, errors);
+            var (plan, errors) = await LoadPlanAsync(repo, workOrdersDir, ct).ConfigureAwait(false);
+            if (plan is null) return new([], FactoryExitCodes.Fail, errors);
+            var (_, workOrders, verify) = plan;
             var (session, diagnostics) = await OpenAsync(repo, options, log, ct).ConfigureAwait(false);
             if (session is null) return new([], FactoryExitCodes.Fail, diagnostics);
             using (session)
@@ -198,11 +196,9 @@ public static class FactoryRunner
     {
         try
         {
-            if (!Directory.Exists(workOrdersDir)) return new(null, new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, $"work-order directory '{workOrdersDir}' does not exist")]));
-            var load = PlanLoader.Load(workOrdersDir);
-            if (!load.Success) return new(null, new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, load.IoError!)]));
-            var (workOrders, _, errors) = await CheckAsync(repo, load.Document!, ct).ConfigureAwait(false);
-            if (errors.Count > 0) return new(null, new([], FactoryExitCodes.Fail, errors));
+            var (plan, errors) = await LoadPlanAsync(repo, workOrdersDir, ct).ConfigureAwait(false);
+            if (plan is null) return new(null, new([], FactoryExitCodes.Fail, errors));
+            var (document, workOrders, _) = plan;
             var graph = PlanGraph.Of(workOrders);
             if (options.MaxParallel <= 1 || graph.IsSequential) return new(null, null);
 
@@ -222,7 +218,7 @@ public static class FactoryRunner
                     else nodeIndexes.Add(i);
                 }
                 var isNode = nodeIndexes.ToHashSet();
-                var files = load.Document!.WorkOrders.Where(w => w.Map.Source.Path is not null).ToDictionary(w => w.Value.Id, w => Path.GetFullPath(w.Map.Source.Path!), StringComparer.Ordinal);
+                var files = document.WorkOrders.Where(w => w.Map.Source.Path is not null).ToDictionary(w => w.Value.Id, w => Path.GetFullPath(w.Map.Source.Path!), StringComparer.Ordinal);
                 var nodes = nodeIndexes.Select(i => new Parallel.FanOutNode(workOrders[i].Id, files[workOrders[i].Id],
                     [.. graph.AncestorsOf(i).Where(isNode.Contains).Order().Select(a => workOrders[a].Id)])).ToList();
                 log.WriteLine($"llmc: run {runId} fans out {nodes.Count} work order(s), at most {options.MaxParallel} at once: {string.Join(" ", nodes.Select(n => n.Ancestors.Count == 0 ? n.Id : $"{n.Id}<-{string.Join(",", n.Ancestors)}"))}");
@@ -262,11 +258,9 @@ public static class FactoryRunner
 
     private static async Task<RunAllOutcome> RunAllCoreAsync(string repo, string workOrdersDir, Func<ILlmClient> llmFactory, FactoryOptions options, TextWriter log, Action<RunOutcome>? progress, CancellationToken ct)
     {
-        if (!Directory.Exists(workOrdersDir)) return new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, $"work-order directory '{workOrdersDir}' does not exist")]);
-        var load = PlanLoader.Load(workOrdersDir);
-        if (!load.Success) return new([], FactoryExitCodes.Fail, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, load.IoError!)]);
-        var (workOrders, verify, errors) = await CheckAsync(repo, load.Document!, ct).ConfigureAwait(false);
-        if (errors.Count > 0) return new([], FactoryExitCodes.Fail, errors);
+        var (plan, errors) = await LoadPlanAsync(repo, workOrdersDir, ct).ConfigureAwait(false);
+        if (plan is null) return new([], FactoryExitCodes.Fail, errors);
+        var (_, workOrders, verify) = plan;
 
         var (session, diagnostics) = await OpenAsync(repo, options, log, ct).ConfigureAwait(false);
         if (session is null) return new([], FactoryExitCodes.Fail, diagnostics);
@@ -381,6 +375,19 @@ public static class FactoryRunner
     /// (<see cref="PlanBaseline"/>): <c>file_exists</c> preconditions on files already there hold, and work
     /// orders that already landed keep their <c>file_absent</c> preconditions true on a re-run.
     /// </summary>
+    /// <summary>A plan folder, loaded and checked against the repository.</summary>
+    private sealed record CheckedPlan(PlanDocument Document, IReadOnlyList<WorkOrder> WorkOrders, VerifyContract? Verify);
+
+    /// <summary>The plan folder read and checked (run-all, land, the fan-out's start), or why it cannot run.</summary>
+    private static async Task<(CheckedPlan? Plan, IReadOnlyList<Diagnostic> Errors)> LoadPlanAsync(string repo, string workOrdersDir, CancellationToken ct)
+    {
+        if (!Directory.Exists(workOrdersDir)) return (null, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, $"work-order directory '{workOrdersDir}' does not exist")]);
+        var load = PlanLoader.Load(workOrdersDir);
+        if (!load.Success) return (null, [DiagnosticCatalog.Create(DiagnosticCodes.RepositoryNotUsable, load.IoError!)]);
+        var (workOrders, verify, errors) = await CheckAsync(repo, load.Document!, ct).ConfigureAwait(false);
+        return errors.Count > 0 ? (null, errors) : (new CheckedPlan(load.Document!, workOrders, verify), []);
+    }
+
     private static async Task<(IReadOnlyList<WorkOrder> WorkOrders, VerifyContract? Verify, IReadOnlyList<Diagnostic> Errors)> CheckAsync(
         string repo, PlanDocument document, CancellationToken ct)
     {

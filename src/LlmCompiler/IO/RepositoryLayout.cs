@@ -29,6 +29,12 @@ public sealed record RepositoryLayout(string Root, string CommonDir)
     /// <summary>The run-wide budget reservations the nodes of one fanned-out run share (beside the ledger).</summary>
     public static string SharedBudgetFileOf(string root, string runId) => Path.Combine(ToolDirectoryOf(root), "runs", "budgets", runId + ".json");
 
+    /// <summary>The outcome records of the nodes of one fanned-out run, read by its landing.</summary>
+    public static string NodeRecordsDirectoryOf(string root, string runId) => Path.Combine(ToolDirectoryOf(root), "runs", "nodes", runId);
+
+    /// <summary>The frozen tests of a work order's last run, by its canonical hash.</summary>
+    public string FrozenTestsFile(string workOrderSha256) => Path.Combine(ToolDirectory, "runs", "frozen", workOrderSha256 + ".json");
+
     public string StateDirectory => Path.Combine(CommonDir, "llmc");
     public string LockFile => Path.Combine(StateDirectory, "repo.lock");
 

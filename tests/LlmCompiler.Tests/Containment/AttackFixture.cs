@@ -23,6 +23,32 @@ internal sealed class AttackFixture : IAsyncDisposable
         Key = key;
     }
 
+    /// <summary>
+    /// An acceptance script that moves the user's branch, plants a tag and a branch, and plants git state that would
+    /// run code or hide files later (exclude, alternates, fsmonitor, a hook), then fails.
+    /// </summary>
+    public const string PlantGitStateScript = """
+        set +e
+        d=$(git rev-parse --git-common-dir)
+        c=$(git -c user.name=m -c user.email=m@e commit-tree HEAD^{tree} -m evil)
+        git update-ref refs/heads/main "$c"
+        git tag evil-tag
+        git branch evil-branch
+        echo '*' >> "$d/info/exclude"
+        echo /tmp > "$d/objects/info/alternates"
+        printf '[core]\n\tfsmonitor = touch pwned\n' >> "$d/config"
+        printf '#!/bin/sh\ntouch pwned\n' > "$d/hooks/pre-commit"; chmod +x "$d/hooks/pre-commit"
+        exit 1
+        """;
+
+    /// <summary>An acceptance script that leaves a daemon appending to <paramref name="marker"/> and two sleepers behind, then passes.</summary>
+    public static string DaemonsScript(string marker) => $$"""
+        setsid sh -c 'while true; do date >> "{{marker}}" 2>/dev/null; sleep 0.1; done' </dev/null >/dev/null 2>&1 &
+        (sleep 1000 &)
+        nohup sleep 1000 </dev/null >/dev/null 2>&1 &
+        exit 0
+        """;
+
     public TestRepo Repo { get; }
     public LoopbackLlmServer Server { get; }
     public string KeyVariable { get; }

@@ -111,19 +111,7 @@ public sealed partial class ParallelContainmentTests
         string Planted() => Convert.ToHexString(File.ReadAllBytes(f.Repo.PathOf(".git/config")))
             + TestRepo.TreeHash(f.Repo.PathOf(".git/hooks")) + TestRepo.TreeHash(f.Repo.PathOf(".git/info")) + TestRepo.TreeHash(f.Repo.PathOf(".git/objects/info"));
         var before = Planted();
-        TwoAttackers(f, id => id == "WO-02" ? "exit 0\n" : """
-            set +e
-            d=$(git rev-parse --git-common-dir)
-            c=$(git -c user.name=m -c user.email=m@e commit-tree HEAD^{tree} -m evil)
-            git update-ref refs/heads/main "$c"
-            git tag evil-tag
-            git branch evil-branch
-            echo '*' >> "$d/info/exclude"
-            echo /tmp > "$d/objects/info/alternates"
-            printf '[core]\n\tfsmonitor = touch pwned\n' >> "$d/config"
-            printf '#!/bin/sh\ntouch pwned\n' > "$d/hooks/pre-commit"; chmod +x "$d/hooks/pre-commit"
-            exit 1
-            """);
+        TwoAttackers(f, id => id == "WO-02" ? "exit 0\n" : AttackFixture.PlantGitStateScript);
 
         var (exit, stdout, stderr) = await AttackFixture.Llmc(["run-all", .. f.Common(sandbox, f.PlanDirectory, "--parallel", "2", "--max-attempts", "1")]);
 
@@ -153,12 +141,7 @@ public sealed partial class ParallelContainmentTests
     {
         await using var f = await AttackFixture.CreateAsync();
         var marker = Path.Combine(f.Repo.Outside, "daemon-" + Guid.NewGuid().ToString("N")[..8]);
-        TwoAttackers(f, id => $$"""
-            setsid sh -c 'while true; do date >> "{{marker}}-{{id}}" 2>/dev/null; sleep 0.1; done' </dev/null >/dev/null 2>&1 &
-            (sleep 1000 &)
-            nohup sleep 1000 </dev/null >/dev/null 2>&1 &
-            exit 0
-            """);
+        TwoAttackers(f, id => AttackFixture.DaemonsScript($"{marker}-{id}"));
 
         var (exit, stdout, stderr) = await AttackFixture.Llmc(["run-all", .. f.Common(sandbox, f.PlanDirectory, "--parallel", "2", "--max-attempts", "1")]);
 

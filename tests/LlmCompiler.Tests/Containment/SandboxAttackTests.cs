@@ -89,19 +89,7 @@ public sealed class SandboxAttackTests
     {
         await using var f = await AttackFixture.CreateAsync();
         var before = f.GitState();
-        f.AnswerAlways(("hello.txt", "hello\n"), (Attack, """
-            set +e
-            d=$(git rev-parse --git-common-dir)
-            c=$(git -c user.name=m -c user.email=m@e commit-tree HEAD^{tree} -m evil)
-            git update-ref refs/heads/main "$c"
-            git tag evil-tag
-            git branch evil-branch
-            echo '*' >> "$d/info/exclude"
-            echo /tmp > "$d/objects/info/alternates"
-            printf '[core]\n\tfsmonitor = touch pwned\n' >> "$d/config"
-            printf '#!/bin/sh\ntouch pwned\n' > "$d/hooks/pre-commit"; chmod +x "$d/hooks/pre-commit"
-            exit 1
-            """));
+        f.AnswerAlways(("hello.txt", "hello\n"), (Attack, AttackFixture.PlantGitStateScript));
         var wo = f.WorkOrder("WO-01", ["hello.txt", Attack], "sh " + Attack);
 
         var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common(sandbox, wo, "--max-attempts", "2")]);
@@ -157,12 +145,7 @@ public sealed class SandboxAttackTests
     {
         await using var f = await AttackFixture.CreateAsync();
         var marker = Path.Combine(f.Repo.Outside, "daemon-" + Guid.NewGuid().ToString("N")[..8]);
-        f.AnswerAlways(("hello.txt", "hello\n"), (Attack, $$"""
-            setsid sh -c 'while true; do date >> "{{marker}}" 2>/dev/null; sleep 0.1; done' </dev/null >/dev/null 2>&1 &
-            (sleep 1000 &) 
-            nohup sleep 1000 </dev/null >/dev/null 2>&1 &
-            exit 0
-            """));
+        f.AnswerAlways(("hello.txt", "hello\n"), (Attack, AttackFixture.DaemonsScript(marker)));
         var wo = f.WorkOrder("WO-01", ["hello.txt", Attack], "sh " + Attack);
 
         var (exit, stdout, stderr) = await AttackFixture.Llmc(["run", .. f.Common(sandbox, wo, "--max-attempts", "1")]);

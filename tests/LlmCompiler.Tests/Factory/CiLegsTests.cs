@@ -34,8 +34,8 @@ public sealed partial class CiLegsTests
     {
         using var origin = new TestRepo();
         origin.Write("README.md", "# product\n");
-        origin.Write("workorders/WO-01.json", ParallelRunTests.Wo("WO-01", "src/a.txt", []));
-        origin.Write("workorders/WO-02.json", ParallelRunTests.Wo("WO-02", "src/b.txt", [], acceptance: "grep -q hello src/b.txt"));
+        origin.Write("workorders/WO-01.json", WorkOrderFiles.InDag("WO-01", "src/a.txt", []));
+        origin.Write("workorders/WO-02.json", WorkOrderFiles.InDag("WO-02", "src/b.txt", [], acceptance: "grep -q hello src/b.txt"));
         origin.Commit("plan");
         var bare = Path.Combine(origin.Base, "shared.git");
         TestRepo.Run(origin.Base, "git", "clone", "-q", "--bare", origin.Root, bare);

@@ -144,7 +144,7 @@ public sealed partial class GitHubActionsSampleTests
         server.Responder = request =>
         {
             var id = WorkOrderInPrompt().Match(request.MessageContents[^1]).Groups[1].Value;
-            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((ParallelRunTests.FileOf(id), Empty, $"hello from {id}\n")));
+            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((WorkOrderFiles.DiamondFileOf(id), Empty, $"hello from {id}\n")));
         };
         using var shared = new TempDirectory("llmc-actions");
         var artifacts = Directory.CreateDirectory(Path.Combine(shared.Path, "artifacts")).FullName;
@@ -200,7 +200,7 @@ public sealed partial class GitHubActionsSampleTests
             "the four work orders land once each, in plan order:\n" + string.Join("\n", land.Log));
         foreach (var id in new[] { "WO-01", "WO-02", "WO-03", "WO-04" })
         {
-            Assert.AreEqual($"hello from {id}\n", ChildProcess.Git(bare, "show", $"main:{ParallelRunTests.FileOf(id)}").Output);
+            Assert.AreEqual($"hello from {id}\n", ChildProcess.Git(bare, "show", $"main:{WorkOrderFiles.DiamondFileOf(id)}").Output);
         }
         Assert.AreEqual(4, server.RequestCount, "one model call per work order: the land job re-verifies without asking again");
         Assert.IsTrue(server.Requests.All(r => r.Authorization == $"Bearer {key}"), "the key reaches the model from the secret");

@@ -32,9 +32,9 @@ public sealed class MergeQueueTests
     private static TestRepo Repo()
     {
         var repo = FactoryEndToEndTests.NewRepo();
-        repo.Write("workorders/WO-01.json", ParallelRunTests.Wo("WO-01", "src/a.txt", []));
-        repo.Write("workorders/WO-02.json", ParallelRunTests.Wo("WO-02", "src/b.txt", [], acceptance: "test ! -e src/late.txt"));
-        repo.Write("workorders/WO-03.json", ParallelRunTests.Wo("WO-03", "src/c.txt", ["WO-02"]));
+        repo.Write("workorders/WO-01.json", WorkOrderFiles.InDag("WO-01", "src/a.txt", []));
+        repo.Write("workorders/WO-02.json", WorkOrderFiles.InDag("WO-02", "src/b.txt", [], acceptance: "test ! -e src/late.txt"));
+        repo.Write("workorders/WO-03.json", WorkOrderFiles.InDag("WO-03", "src/c.txt", ["WO-02"]));
         repo.Commit("plan");
         return repo;
     }
@@ -103,9 +103,9 @@ public sealed class MergeQueueTests
         for (var trial = 0; trial < 6; trial++)
         {
             using var repo = FactoryEndToEndTests.NewRepo();
-            repo.Write("workorders/WO-01.json", ParallelRunTests.Wo("WO-01", "src/a.txt", []));
+            repo.Write("workorders/WO-01.json", WorkOrderFiles.InDag("WO-01", "src/a.txt", []));
             // A slow check on the integrated tree, so a kill can fall while it runs.
-            repo.Write("workorders/WO-02.json", ParallelRunTests.Wo("WO-02", "src/b.txt", [], acceptance: "sh -c \"sleep 0.4; grep -q hello src/b.txt\""));
+            repo.Write("workorders/WO-02.json", WorkOrderFiles.InDag("WO-02", "src/b.txt", [], acceptance: "sh -c \"sleep 0.4; grep -q hello src/b.txt\""));
             repo.Commit("plan");
             await using var server = Answering(await LoopbackLlmServer.StartAsync());
             var key = Key();

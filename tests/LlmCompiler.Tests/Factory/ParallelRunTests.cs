@@ -18,28 +18,14 @@ public sealed partial class ParallelRunTests
     [GeneratedRegex(@"Work order (WO-\d+)")]
     private static partial Regex WorkOrderInPrompt();
 
-    internal static string Wo(string id, string file, string[] dependsOn, string[]? reads = null, string? acceptance = null) =>
-        new JsonObject
-        {
-            ["id"] = id, ["title"] = $"Create {file}", ["intent"] = $"Create {file} containing the word hello.",
-            ["preconditions"] = new JsonArray(new JsonObject { ["kind"] = "file_absent", ["path"] = file }),
-            ["postconditions"] = new JsonArray(new JsonObject { ["kind"] = "file_exists", ["path"] = file }),
-            ["allowed_files"] = new JsonArray(file), ["forbidden"] = new JsonArray(),
-            ["acceptance_commands"] = new JsonArray(acceptance ?? $"grep -q hello {file}"),
-            ["context_files"] = new JsonArray([.. (reads ?? []).Select(r => (JsonNode)r)]), ["notes"] = null,
-            ["depends_on"] = new JsonArray([.. dependsOn.Select(d => (JsonNode)d)]),
-        }.ToJsonString();
-
     /// <summary>The diamond: WO-04 checks that its ancestors' files are there when it runs (WO-01's landed by then, WO-02's and WO-03's perhaps only kept).</summary>
     internal static void Diamond(TestRepo repo)
     {
-        FactoryEndToEndTests.Plan(repo, "WO-01", Wo("WO-01", "src/core.txt", []));
-        FactoryEndToEndTests.Plan(repo, "WO-02", Wo("WO-02", "src/a.txt", ["WO-01"], reads: ["src/core.txt"]));
-        FactoryEndToEndTests.Plan(repo, "WO-03", Wo("WO-03", "src/b.txt", ["WO-01"]));
-        FactoryEndToEndTests.Plan(repo, "WO-04", Wo("WO-04", "src/d.txt", ["WO-02", "WO-03"], acceptance: "cat src/core.txt src/a.txt src/b.txt src/d.txt"));
+        FactoryEndToEndTests.Plan(repo, "WO-01", WorkOrderFiles.InDag("WO-01", "src/core.txt", []));
+        FactoryEndToEndTests.Plan(repo, "WO-02", WorkOrderFiles.InDag("WO-02", "src/a.txt", ["WO-01"], reads: ["src/core.txt"]));
+        FactoryEndToEndTests.Plan(repo, "WO-03", WorkOrderFiles.InDag("WO-03", "src/b.txt", ["WO-01"]));
+        FactoryEndToEndTests.Plan(repo, "WO-04", WorkOrderFiles.InDag("WO-04", "src/d.txt", ["WO-02", "WO-03"], acceptance: "cat src/core.txt src/a.txt src/b.txt src/d.txt"));
     }
-
-    internal static string FileOf(string id) => id switch { "WO-01" => "src/core.txt", "WO-02" => "src/a.txt", "WO-03" => "src/b.txt", _ => "src/d.txt" };
 
     private static async Task<(int Exit, string Stdout, string Stderr)> Llmc(params string[] args)
     {
@@ -67,7 +53,7 @@ public sealed partial class ParallelRunTests
         {
             var id = WorkOrderInPrompt().Match(request.MessageContents[^1]).Groups[1].Value;
             asked[id] = DateTimeOffset.UtcNow;
-            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((FileOf(id), Empty, $"hello from {id}\n"))) with { Delay = TimeSpan.FromSeconds(2) };
+            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((WorkOrderFiles.DiamondFileOf(id), Empty, $"hello from {id}\n"))) with { Delay = TimeSpan.FromSeconds(2) };
         };
         var baseline = repo.Head;
 
@@ -83,7 +69,7 @@ public sealed partial class ParallelRunTests
         CollectionAssert.AreEqual(new[] { "WO-04: Create src/d.txt", "WO-03: Create src/b.txt", "WO-02: Create src/a.txt", "WO-01: Create src/core.txt" }, subjects,
             "exactly four work-order commits, in plan order");
         Assert.AreEqual("", repo.Git("log", "--merges", "--format=%H", $"{baseline}..HEAD").Trim(), "no merge commits");
-        foreach (var id in new[] { "WO-01", "WO-02", "WO-03", "WO-04" }) Assert.AreEqual($"hello from {id}\n", File.ReadAllText(repo.PathOf(FileOf(id))));
+        foreach (var id in new[] { "WO-01", "WO-02", "WO-03", "WO-04" }) Assert.AreEqual($"hello from {id}\n", File.ReadAllText(repo.PathOf(WorkOrderFiles.DiamondFileOf(id))));
         Assert.AreEqual("", repo.Git("status", "--porcelain"));
         Assert.AreEqual("", repo.Git("branch", "--list", "llmc/*").Trim(), "no kept branch is left once everything landed");
         StringAssert.Contains(stderr, "llmc: schedule: WO-01 → {WO-02, WO-03} → WO-04; up to 2 at once");
@@ -107,7 +93,7 @@ public sealed partial class ParallelRunTests
         {
             var id = WorkOrderInPrompt().Match(request.MessageContents[^1]).Groups[1].Value;
             // WO-03 never says hello: its acceptance fails every time.
-            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((FileOf(id), Empty, id == "WO-03" ? $"bye {request.Number}\n" : "hello\n")));
+            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((WorkOrderFiles.DiamondFileOf(id), Empty, id == "WO-03" ? $"bye {request.Number}\n" : "hello\n")));
         };
         var baseline = repo.Head;
 
@@ -128,14 +114,14 @@ public sealed partial class ParallelRunTests
     public async Task Two_concurrent_work_orders_with_budget_for_one_more_call_make_exactly_one()
     {
         using var repo = FactoryEndToEndTests.NewRepo();
-        FactoryEndToEndTests.Plan(repo, "WO-01", Wo("WO-01", "src/a.txt", []));
-        FactoryEndToEndTests.Plan(repo, "WO-02", Wo("WO-02", "src/b.txt", []));
+        FactoryEndToEndTests.Plan(repo, "WO-01", WorkOrderFiles.InDag("WO-01", "src/a.txt", []));
+        FactoryEndToEndTests.Plan(repo, "WO-02", WorkOrderFiles.InDag("WO-02", "src/b.txt", []));
         await using var server = await LoopbackLlmServer.StartAsync();
         server.Responder = request =>
         {
             var id = WorkOrderInPrompt().Match(request.MessageContents[^1]).Groups[1].Value;
             // About $10 spent per call: after one, the next one's worst case does not fit, however the two are timed.
-            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((FileOf(id == "WO-01" ? "WO-02" : "WO-03"), Empty, "hello\n")), completionTokens: 10_000) with { Delay = TimeSpan.FromSeconds(1) };
+            return ScriptedResponse.Completion(WorkOrderFiles.Proposal((WorkOrderFiles.DiamondFileOf(id == "WO-01" ? "WO-02" : "WO-03"), Empty, "hello\n")), completionTokens: 10_000) with { Delay = TimeSpan.FromSeconds(1) };
         };
         var prices = Path.Combine(repo.Base, "prices.json");
         File.WriteAllText(prices, """{"models": {"loopback": {"input_per_million": 1000, "output_per_million": 1000}}}""");

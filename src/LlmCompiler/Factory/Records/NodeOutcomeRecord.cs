@@ -27,12 +27,9 @@ public sealed record NodeOutcomeRecord
     public string? RunId { get; init; }
     public string? Commit { get; init; }
 
-    /// <summary>The folder of a run's node records (beside the shared budget).</summary>
-    public static string DirectoryOf(string root, string runId) => Path.Combine(RepositoryLayout.ToolDirectoryOf(root), "runs", "nodes", runId);
-
     public void Write(string root, string runId)
     {
-        var directory = DirectoryOf(root, runId);
+        var directory = RepositoryLayout.NodeRecordsDirectoryOf(root, runId);
         Directory.CreateDirectory(directory);
         AtomicFile.WriteAllText(Path.Combine(directory, WorkOrderId + ".json"), JsonSerializer.Serialize(this, FactoryJsonContext.Default.NodeOutcomeRecord));
     }
@@ -40,7 +37,7 @@ public sealed record NodeOutcomeRecord
     /// <summary>Every node record of the run, by work order id; unreadable ones are skipped (the totals are then a lower bound).</summary>
     public static IReadOnlyList<NodeOutcomeRecord> ReadAll(string root, string runId)
     {
-        var directory = DirectoryOf(root, runId);
+        var directory = RepositoryLayout.NodeRecordsDirectoryOf(root, runId);
         if (!Directory.Exists(directory)) return [];
         var records = new List<NodeOutcomeRecord>();
         foreach (var file in Directory.GetFiles(directory, "*.json").Order(StringComparer.Ordinal))

@@ -11,11 +11,9 @@ namespace LlmCompiler.Factory.TestsFirst;
 /// </summary>
 internal static class FrozenTestStore
 {
-    private static string PathOf(RepositoryLayout layout, string workOrderSha256) => Path.Combine(layout.ToolDirectory, "runs", "frozen", workOrderSha256 + ".json");
-
     public static FrozenTestSet? Load(RepositoryLayout layout, string workOrderSha256)
     {
-        var path = PathOf(layout, workOrderSha256);
+        var path = layout.FrozenTestsFile(workOrderSha256);
         try
         {
             if (FileKinds.Of(path) != FileKind.Regular) return null;
@@ -34,7 +32,7 @@ internal static class FrozenTestStore
 
     public static void Save(RepositoryLayout layout, string workOrderSha256, FrozenTestSet frozen)
     {
-        var path = PathOf(layout, workOrderSha256);
+        var path = layout.FrozenTestsFile(workOrderSha256);
         SafeFile.CreateDirectoryBelow(layout.Root, Path.GetDirectoryName(path)!);
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(Record(frozen, [], reused: false, withContent: true), FactoryJsonContext.Default.TestsFirstRecord));
     }

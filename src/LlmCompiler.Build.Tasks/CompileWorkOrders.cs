@@ -51,7 +51,9 @@ public sealed class CompileWorkOrders : LlmcEngineTask
         settings = settings.ForRepository(root);
         // MSBuild runs tasks without a synchronisation context, so waiting here cannot deadlock.
         var (ledger, ledgerError) = root is null ? (null, null) : RepositoryLedger.PrepareAsync(root, CancellationToken).GetAwaiter().GetResult();
-        var llm = settings.ToLlmSettings(ledger);
+        var config = ReadProjectConfig(settings, root);
+        if (config is null) return false;
+        var (llm, plannerAttempts) = LlmcOptions.ForPlanner(settings.ToLlmSettings(ledger), settings.Attempts, config);
         if (ledgerError is not null)
         {
             MSBuildDiagnosticLogger.Report(Log, ledgerError);
@@ -97,7 +99,7 @@ public sealed class CompileWorkOrders : LlmcEngineTask
                 ArtifactsDir = settings.ArtifactsDirectory is null ? null : Path.Combine(settings.ArtifactsDirectory, "plan", Path.GetFileNameWithoutExtension(specPath)),
                 // Inputs changed (or there is no plan yet): the plan is regenerated; git keeps the previous one.
                 Overwrite = true,
-                MaxAttempts = settings.Attempts,
+                MaxAttempts = plannerAttempts,
                 HintExclusions = settings.CassettesDirectory is null ? [] : [settings.CassettesDirectory],
                 Model = llm.Model,
             }, CancellationToken).GetAwaiter().GetResult();

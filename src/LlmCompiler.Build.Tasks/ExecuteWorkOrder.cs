@@ -43,6 +43,7 @@ public sealed class ExecuteWorkOrder : FactoryTask
         Outcomes = [.. outcomes];
         ReportRest(result.Diagnostics, outcomes);
         Summary(outcomes, setup.Session);
+        if (result.Metrics is { } metrics) TerminalVisibleLog.Line(BuildEngine, "Factory: " + metrics.SummaryLine());
         return result.ExitCode == FactoryExitCodes.Pass;
     }
 

@@ -60,6 +60,8 @@ public abstract class FactoryTask : LlmcEngineTask
             MSBuildDiagnosticLogger.Report(Log, ledgerError, fallbackFile: PlanFile);
             return null;
         }
+        var config = ReadProjectConfig(settings, repo.Root);
+        if (config is null) return null;
         var (session, sessionErrors) = LlmSession.Create(llmSettings);
         if (session is null)
         {
@@ -67,7 +69,7 @@ public abstract class FactoryTask : LlmcEngineTask
             return null;
         }
         LogInputs(repo.Root!, llmSettings, settings);
-        return new FactoryTaskSetup(repo.Root!, Path.GetFullPath(Path.Combine(projectDirectory, WorkOrdersDirectory)), settings, session, settings.ToFactoryOptions(llmSettings));
+        return new FactoryTaskSetup(repo.Root!, Path.GetFullPath(Path.Combine(projectDirectory, WorkOrdersDirectory)), settings, session, settings.ToFactoryOptions(llmSettings, config: config));
     }
 
     /// <summary>Runs engine work with the node yielded: MSBuild may schedule other projects on it meanwhile.</summary>

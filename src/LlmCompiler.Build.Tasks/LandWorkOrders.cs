@@ -46,6 +46,7 @@ public sealed class LandWorkOrders : FactoryTask
             nodes.Sum(n => n.Calls) + setup.Session.Calls, nodes.Sum(n => n.CassetteHits) + setup.Session.CassetteHits,
             nodes.Sum(n => n.InputTokens) + setup.Session.InputTokens, nodes.Sum(n => n.OutputTokens) + setup.Session.OutputTokens,
             CostText.Describe(nodes.Sum(n => n.CostUsd) + setup.Session.CostUsd, unpriced));
+        if (result.Metrics is { } metrics) TerminalVisibleLog.Line(BuildEngine, "Factory: " + metrics.SummaryLine());
         // A failed node has logged its own errors (the build fails on them); this task fails for what the landing found.
         return result.ExitCode == FactoryExitCodes.Pass;
     }

@@ -46,6 +46,17 @@ public abstract class LlmcEngineTask : LlmcTask
     /// <summary>Work-order ids to execute again even though they landed (<c>$(LlmcRerun)</c>, ';'-separated).</summary>
     public string? Rerun { get; set; }
 
+    /// <summary>The model configuration file, from <c>$(LlmcConfigFile)</c>; empty looks for <c>llmc.json</c> at the repository root.</summary>
+    public string? ConfigFile { get; set; }
+
+    /// <summary>The <c>LlmcRole</c> items, flattened by the targets (see the engine's <c>RoleItems</c>).</summary>
+    public string? RoleItems { get; set; }
+
+    /// <summary>From <c>$(LlmcMaxFailedAttempts)</c>, <c>$(LlmcMaxFailedWorkOrders)</c>, <c>$(LlmcMaxTransportFailures)</c>.</summary>
+    public string? MaxFailedAttempts { get; set; }
+    public string? MaxFailedWorkOrders { get; set; }
+    public string? MaxTransportFailures { get; set; }
+
     /// <summary>Validates the settings through the engine's one settings parser, logging each problem as E500 naming the property; null when any was invalid.</summary>
     internal LlmcOptions? ReadSettings()
     {
@@ -59,10 +70,19 @@ public abstract class LlmcEngineTask : LlmcTask
             [Settings.CallDeadlineSeconds] = CallDeadlineSeconds, [Settings.VerifyCommand] = VerifyCommand, [Settings.ArtifactsDir] = ArtifactsDirectory,
             [Settings.Sandbox] = Sandbox, [Settings.SandboxNetwork] = SandboxNetwork, [Settings.PassEnvironment] = PassEnvironment,
             [Settings.Rerun] = Rerun, [Settings.RepoRoot] = RepoRoot, [Settings.MaxParallel] = MaxParallel,
-            [Settings.FlakeRuns] = FlakeRuns, [Settings.RetryFlaky] = RetryFlaky,
+            [Settings.FlakeRuns] = FlakeRuns, [Settings.RetryFlaky] = RetryFlaky, [Settings.ConfigFile] = ConfigFile,
+            [Settings.MaxFailedAttempts] = MaxFailedAttempts, [Settings.MaxFailedWorkOrders] = MaxFailedWorkOrders, [Settings.MaxTransportFailures] = MaxTransportFailures,
         };
         var (settings, diagnostics) = Settings.Parse(name => raw.GetValueOrDefault(name), SettingsSource.MSBuild, projectDirectory);
         foreach (var diagnostic in diagnostics) MSBuildDiagnosticLogger.Report(Log, diagnostic);
         return diagnostics.Count == 0 ? settings : null;
+    }
+
+    /// <summary>The model configuration (llmc.json and the LlmcRole items), each problem logged at its file and line; null when any.</summary>
+    internal Configuration.Roles.ProjectConfig? ReadProjectConfig(LlmcOptions settings, string? repoRoot)
+    {
+        var (config, errors) = settings.LoadProjectConfig(repoRoot, RoleItems);
+        foreach (var error in errors) MSBuildDiagnosticLogger.Report(Log, error);
+        return config;
     }
 }

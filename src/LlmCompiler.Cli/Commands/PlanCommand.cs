@@ -58,7 +58,13 @@ internal static class PlanCommand
                 output.Report(ledgerError);
                 return ExitCodes.Usage;
             }
-            var llm = settings.ToLlmSettings(ledger);
+            var (config, configErrors) = settings.LoadProjectConfig(repoDir);
+            if (config is null)
+            {
+                output.Report(configErrors);
+                return ExitCodes.Usage;
+            }
+            var (llm, attempts) = LlmcOptions.ForPlanner(settings.ToLlmSettings(ledger), settings.Attempts, config);
             var client = clientFactory(llm, out var clientErrors);
             if (client is null)
             {
@@ -75,7 +81,7 @@ internal static class PlanCommand
                 TemplatePath = parse.GetValue(template)?.FullName,
                 ArtifactsDir = settings.ArtifactsDirectory,
                 Overwrite = parse.GetValue(overwrite),
-                MaxAttempts = settings.Attempts,
+                MaxAttempts = attempts,
                 Model = llm.Model,
                 // Recording a cassette must not change the next request's repo hints (and so its cassette key).
                 HintExclusions = llm.CassettesDirectory is null ? [] : [llm.CassettesDirectory],

@@ -39,6 +39,7 @@ internal static class RunAllCommand
                 o => output.Out.WriteLine(OutcomeText.Line(o, output.OutStyle.Verdict)), ct);
             output.Report(result.Diagnostics);
             if (result.WorkOrders.Count > 0) WriteTable(output, result.WorkOrders);
+            if (result.Metrics is { } metrics) output.Out.WriteLine(metrics.SummaryLine());
             var verdict = result.ExitCode == FactoryExitCodes.Pass ? "PASS" : "STOPPED";
             output.Out.WriteLine($"Result: {output.OutStyle.Verdict(verdict)} (exit {result.ExitCode})");
             return result.ExitCode;

@@ -48,6 +48,12 @@ internal sealed class RunOptions
             output.Report(ledgerError);
             return null;
         }
+        var (config, configErrors) = settings.LoadProjectConfig(repo);
+        if (config is null)
+        {
+            output.Report(configErrors);
+            return null;
+        }
         var llm = settings.ToLlmSettings(ledger);
         var session = LlmClients.Create(llm, out var sessionErrors);
         if (session is null)
@@ -55,9 +61,13 @@ internal sealed class RunOptions
             output.Report(sessionErrors);
             return null;
         }
-        var options = settings.ToFactoryOptions(llm, parse.GetValue(AllowVerifyExempt));
+        var options = settings.ToFactoryOptions(llm, parse.GetValue(AllowVerifyExempt), config);
         output.Info(string.Create(CultureInfo.InvariantCulture,
             $"llmc {commandName}: repository {repo}; model {llm.Model} ({LlmCompiler.Llm.LlmSettings.FormatMode(llm.Mode)}); up to {options.MaxAttempts} attempt(s) per work order; sandbox {LlmCompiler.Sandbox.SandboxModes.Format(options.Sandbox.Mode)}"));
+        if (config.SourcePath is not null || config.Roles.Bindings.Count > 0)
+        {
+            output.Info($"llmc {commandName}: roles from {config.SourcePath ?? "the command line"}: {LlmCompiler.Configuration.Roles.RoleText.Describe(config, llm.Model, options.MaxAttempts)}");
+        }
         output.Info($"llmc {commandName}: endpoint {LlmCompiler.Llm.LlmSettings.Display(llm.ResolveEndpoint())}; cassettes {llm.CassettesDirectory ?? "(none)"}; ledger {ledger}", Verbosity.Verbose);
         return new RunSetup(repo, options, session);
     }

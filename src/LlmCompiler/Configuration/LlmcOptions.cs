@@ -1,3 +1,5 @@
+using LlmCompiler.Configuration.Roles;
+using LlmCompiler.Diagnostics;
 using LlmCompiler.Factory;
 using LlmCompiler.Llm;
 using LlmCompiler.Sandbox;
@@ -35,6 +37,12 @@ public sealed record LlmcOptions
     public SandboxOptions Sandbox { get; init; } = new();
     public IReadOnlySet<string> Rerun { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
     public string? RepoRoot { get; init; }
+
+    /// <summary>The model configuration file given (<c>--config</c>, <c>LlmcConfigFile</c>); null looks for <c>llmc.json</c> at the repository root.</summary>
+    public string? ConfigFile { get; init; }
+    public int? MaxFailedAttempts { get; init; }
+    public int? MaxFailedWorkOrders { get; init; }
+    public int? MaxTransportFailures { get; init; }
     public SettingsSource Source { get; init; }
 
     /// <summary>Attempts per plan or per work order: the same default for the planner and the factory.</summary>
@@ -74,12 +82,52 @@ public sealed record LlmcOptions
         };
     }
 
+    /// <summary>
+    /// The model configuration of this run: <see cref="ConfigFile"/> (or <c>llmc.json</c> at <paramref name="repoRoot"/>),
+    /// then <c>LlmcRole</c> items (<paramref name="roleItems"/>, see <see cref="RoleItems"/>) over it, then the health
+    /// settings over both. Errors are positioned in the file (E226, E227); never throws.
+    /// </summary>
+    public (ProjectConfig? Config, IReadOnlyList<Diagnostic> Errors) LoadProjectConfig(string? repoRoot, string? roleItems = null)
+    {
+        var (config, errors) = ProjectConfigReader.Load(ConfigFile, repoRoot);
+        if (config is null) return (null, errors);
+        var (items, itemErrors) = RoleItems.Parse(roleItems);
+        if (itemErrors.Count > 0) return (null, itemErrors);
+        config = config.WithRoles(items);
+        return (config with
+        {
+            Health = config.Health with
+            {
+                MaxFailedAttempts = MaxFailedAttempts ?? config.Health.MaxFailedAttempts,
+                MaxFailedWorkOrders = MaxFailedWorkOrders ?? config.Health.MaxFailedWorkOrders,
+                MaxTransportFailures = MaxTransportFailures ?? config.Health.MaxTransportFailures,
+            },
+        }, []);
+    }
+
+    /// <summary>The planner's model settings and attempts: its role's binding where it has one, else the run's.</summary>
+    public static (LlmSettings Settings, int Attempts) ForPlanner(LlmSettings llm, int attempts, ProjectConfig config)
+    {
+        var planner = config.Roles.Resolve(ModelRole.Planner, llm.Model, attempts);
+        return (llm with
+        {
+            Model = planner.Model,
+            Endpoint = planner.Endpoint ?? llm.Endpoint,
+            ApiKeyEnvironmentVariable = planner.ApiKeyVariable ?? llm.ApiKeyEnvironmentVariable,
+            Temperature = planner.Temperature ?? llm.Temperature,
+        }, planner.Attempts);
+    }
+
     /// <summary>The factory's settings; <paramref name="llm"/> is what the session really uses, so the summary records what was sent.</summary>
-    public FactoryOptions ToFactoryOptions(LlmSettings llm, bool allowVerifyExempt = false)
+    public FactoryOptions ToFactoryOptions(LlmSettings llm, bool allowVerifyExempt = false, ProjectConfig? config = null)
     {
         var defaults = new FactoryOptions();
+        config ??= ProjectConfig.Default;
         return defaults with
         {
+            Roles = config.Roles,
+            Review = config.Review,
+            Health = config.Health,
             MaxAttempts = Attempts,
             MaxParallel = MaxParallel ?? 2,
             FlakeRuns = FlakeRuns ?? defaults.FlakeRuns,

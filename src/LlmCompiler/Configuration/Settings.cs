@@ -38,6 +38,10 @@ public static partial class Settings
     public const string MaxParallel = nameof(MaxParallel);
     public const string FlakeRuns = nameof(FlakeRuns);
     public const string RetryFlaky = nameof(RetryFlaky);
+    public const string ConfigFile = nameof(ConfigFile);
+    public const string MaxFailedAttempts = nameof(MaxFailedAttempts);
+    public const string MaxFailedWorkOrders = nameof(MaxFailedWorkOrders);
+    public const string MaxTransportFailures = nameof(MaxTransportFailures);
 
     /// <summary>The upper limit of attempts, for the planner and the factory alike.</summary>
     public const int AttemptsLimit = Planning.PlanCompiler.MaxAttemptsLimit;
@@ -78,6 +82,10 @@ public static partial class Settings
         new(SandboxNetwork, "--sandbox-network", "LlmcSandboxNetwork", "true|false", "true", "Network inside the sandbox (NuGet restore needs it unless every package is cached).", SettingScope.Run),
         new(PassEnvironment, "--pass-env", "LlmcPassEnvironment", "NAME", "none", "An environment variable verify/acceptance commands may see besides the allow-list.", SettingScope.Run, Repeatable: true),
         new(Rerun, "--rerun", "LlmcRerun", "ID", "none", "A work order to run again although it landed ('*' for all).", SettingScope.Run, Repeatable: true),
+        new(ConfigFile, "--config", "LlmcConfigFile", "FILE", "llmc.json at the repository root, when there is one", "The model configuration: roles (planner, test_author, executor, escalation, reviewer), review trigger, health budget (docs/roles.md).", SettingScope.Model),
+        new(MaxFailedAttempts, "--max-failed-attempts", "LlmcMaxFailedAttempts", "N", "20 (or llmc.json's health)", "Stop calling models once the run's failed attempts (all work orders, all roles) reach this (E229).", SettingScope.Run),
+        new(MaxFailedWorkOrders, "--max-failed-work-orders", "LlmcMaxFailedWorkOrders", "N", "3 (or llmc.json's health)", "Start no new work order once this many failed; running ones finish (E230).", SettingScope.Run),
+        new(MaxTransportFailures, "--max-transport-failures", "LlmcMaxTransportFailures", "N", "6 (or llmc.json's health)", "Stop calling models once this many calls failed in transport after their retries (E231).", SettingScope.Run),
         new(RepoRoot, "--repo", "LlmcRepoRoot", "DIR", "the git repository holding the plan (CLI: else the current one)", "The repository the plan applies to and the factory changes.", SettingScope.Model),
     ];
 
@@ -163,6 +171,10 @@ public static partial class Settings
             Sandbox = new SandboxOptions(sandboxMode, network, [.. passNames.Where(n => VariableName().IsMatch(n))]),
             Rerun = List(Text(Rerun)).ToHashSet(StringComparer.OrdinalIgnoreCase),
             RepoRoot = FullPath(RepoRoot),
+            ConfigFile = ConfigPath(FullPath(ConfigFile), Fail),
+            MaxFailedAttempts = Whole(Text(MaxFailedAttempts), MaxFailedAttempts, 1, int.MaxValue, Fail) is { } fa ? (int)fa : null,
+            MaxFailedWorkOrders = Whole(Text(MaxFailedWorkOrders), MaxFailedWorkOrders, 1, int.MaxValue, Fail) is { } fw ? (int)fw : null,
+            MaxTransportFailures = Whole(Text(MaxTransportFailures), MaxTransportFailures, 1, int.MaxValue, Fail) is { } tf ? (int)tf : null,
             Source = source,
         };
         return (options, errors);
@@ -197,7 +209,8 @@ public static partial class Settings
         Endpoint => "absolute http(s) URL without credentials",
         ApiKeyEnv => "a variable name, not starting with MSBUILD, DOTNET_ or COMPlus_",
         PassEnvironment => "variable names",
-        PriceTable => "an existing file",
+        PriceTable or ConfigFile => "an existing file",
+        MaxFailedAttempts or MaxFailedWorkOrders or MaxTransportFailures => "≥ 1",
         _ => s.Placeholder.Contains('|', StringComparison.Ordinal) ? s.Placeholder.Replace("|", ", ", StringComparison.Ordinal) : "",
     };
 
@@ -225,17 +238,29 @@ public static partial class Settings
     private static string ParseKeyVariable(string? text, Action<string, string> fail)
     {
         if (text is null) return LlmSettings.DefaultApiKeyVariable;
-        if (!VariableName().IsMatch(text))
+        if (KeyVariableProblem(text) is { } problem)
         {
-            // Deliberately not quoted: a key pasted here by mistake must not reach the log.
-            fail(ApiKeyEnv, "must be the name of an environment variable (letters, digits, '_'), not the key itself");
+            fail(ApiKeyEnv, problem);
             return LlmSettings.DefaultApiKeyVariable;
         }
-        if (AlwaysLoggedPrefixes.Any(p => text.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
-        {
-            fail(ApiKeyEnv, $"'{text}' starts with MSBUILD, DOTNET_ or COMPlus_, which MSBuild writes into every binary log; keep the key in another variable");
-        }
         return text;
+    }
+
+    /// <summary>Why <paramref name="name"/> cannot name the variable holding a key, or null. Never quotes a value that is not a variable name.</summary>
+    internal static string? KeyVariableProblem(string name)
+    {
+        // Deliberately not quoted: a key pasted here by mistake must not reach the log.
+        if (!VariableName().IsMatch(name)) return "must be the name of an environment variable (letters, digits, '_'), not the key itself";
+        return AlwaysLoggedPrefixes.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase))
+            ? $"'{name}' starts with MSBUILD, DOTNET_ or COMPlus_, which MSBuild writes into every binary log; keep the key in another variable"
+            : null;
+    }
+
+    private static string? ConfigPath(string? path, Action<string, string> fail)
+    {
+        if (path is null || File.Exists(path)) return path;
+        fail(ConfigFile, $"'{path}' does not exist");
+        return null;
     }
 
     private static long? Whole(string? text, string name, long min, long max, Action<string, string> fail)

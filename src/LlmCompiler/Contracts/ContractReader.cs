@@ -14,7 +14,7 @@ public static class ContractReader
     internal static readonly string[] WorkOrderProperties =
     [
         "id", "title", "intent", "preconditions", "postconditions", "allowed_files", "forbidden",
-        "acceptance_commands", "context_files", "notes", "verify_exempt", "provenance", "depends_on", "tests",
+        "acceptance_commands", "context_files", "notes", "verify_exempt", "provenance", "depends_on", "tests", "difficulty",
     ];
 
     private static readonly string[] ManifestProperties = ["system_overview", "verify_contract", "work_orders"];
@@ -185,6 +185,12 @@ public static class ContractReader
         IReadOnlyList<string>? tests = b.Get("tests") is { Kind: not JsonSyntaxKind.Null }
             ? b.StringList("tests", required: false, pathRule: true, dedupe: true, globCode: DiagnosticCodes.GlobInFileList)
             : null;
+        var difficulty = b.OptionalString("difficulty");
+        if (difficulty is not null && WorkOrderDifficulties.Parse(difficulty) is null)
+        {
+            b.Report(DiagnosticCodes.SchemaViolation, "difficulty", $"'difficulty' must be one of easy, medium, hard, found '{difficulty}'");
+            difficulty = null;
+        }
         var provenance = BindProvenance(b, map, woId, diagnostics);
         var unknown = b.CollectUnknown();
 
@@ -203,6 +209,7 @@ public static class ContractReader
             VerifyExempt = verifyExempt,
             DependsOn = dependsOn,
             Tests = tests,
+            Difficulty = difficulty,
             Provenance = provenance,
             UnknownProperties = unknown,
         };

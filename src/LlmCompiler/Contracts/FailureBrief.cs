@@ -14,6 +14,7 @@ public enum FailureStage
     [JsonStringEnumMemberName("verify_failed")] VerifyFailed,
     [JsonStringEnumMemberName("acceptance_failed")] AcceptanceFailed,
     [JsonStringEnumMemberName("exception")] Exception,
+    [JsonStringEnumMemberName("review_blocked")] ReviewBlocked,
 }
 
 /// <summary>What the next attempt's prompt is told about the last failure.</summary>

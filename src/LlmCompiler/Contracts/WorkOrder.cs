@@ -43,6 +43,13 @@ public sealed record WorkOrder
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? Tests { get; init; }
 
+    /// <summary>
+    /// How hard the planner judged the work: <c>easy</c>, <c>medium</c> or <c>hard</c>. It picks the escalation ladder's
+    /// first rung (<c>hard</c> starts at the <c>escalation</c> role); null — the field absent — means <c>medium</c>.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Difficulty { get; init; }
+
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Provenance? Provenance { get; init; }
 
@@ -54,6 +61,10 @@ public sealed record WorkOrder
     [JsonIgnore]
     public IEnumerable<string> CreatedPaths =>
         Postconditions.Where(c => c.Kind == ConditionKind.FileExists).Select(c => c.Path).Concat(TestFiles).Distinct(StringComparer.Ordinal);
+
+    /// <summary>The difficulty as the ladder reads it: <see cref="Difficulty"/>, <c>medium</c> when absent.</summary>
+    [JsonIgnore]
+    public WorkOrderDifficulty DifficultyLevel => WorkOrderDifficulties.Parse(Difficulty) ?? WorkOrderDifficulty.Medium;
 
     /// <summary>The tests written first, or none.</summary>
     [JsonIgnore]

@@ -32,6 +32,7 @@ public static class WorkOrderIdentity
             // Only when present: a plan written before the field existed keeps its hashes (and its landed trailers).
             if (wo.DependsOn is not null) Strings(w, "depends_on", wo.DependsOn);
             if (wo.Tests is not null) Strings(w, "tests", wo.Tests);
+            if (wo.Difficulty is not null) w.WriteString("difficulty", wo.Difficulty);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());

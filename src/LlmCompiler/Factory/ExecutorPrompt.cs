@@ -46,7 +46,7 @@ public static class ExecutorPrompt
     }
 
     /// <summary>What both roles' prompts say of the work order, and the previous failure's brief.</summary>
-    private static Dictionary<string, string> SharedValues(WorkOrder workOrder, FailureBrief? previous, SecretRedactor redactor) => new()
+    internal static Dictionary<string, string> SharedValues(WorkOrder workOrder, FailureBrief? previous, SecretRedactor redactor) => new()
     {
         ["WORK_ORDER_ID"] = workOrder.Id,
         ["TITLE"] = workOrder.Title,
@@ -59,7 +59,7 @@ public static class ExecutorPrompt
         ["FAILURE_BRIEF"] = previous is null ? "" : redactor.Redact(Brief(previous)),
     };
 
-    private static string Render(string template, Dictionary<string, string> values, SecretRedactor redactor) =>
+    internal static string Render(string template, Dictionary<string, string> values, SecretRedactor redactor) =>
         redactor.RedactExact(PromptText.Render(PromptText.LoadEmbedded("LlmCompiler.Factory.Prompts." + template), values));
 
     /// <summary>The files, each once, in path order (allowed files among them, so the model knows the base hash of what it must rewrite).</summary>
@@ -142,6 +142,7 @@ public static class ExecutorPrompt
         FailureStage.WriteFailed => "write_failed",
         FailureStage.VerifyFailed => "verify_failed",
         FailureStage.AcceptanceFailed => "acceptance_failed",
+        FailureStage.ReviewBlocked => "review_blocked",
         _ => "exception",
     };
 

@@ -43,6 +43,10 @@ public sealed record FactoryOptions
     /// <summary>Name of the variable holding the API key: scrubbed from children and redacted from prompts.</summary>
     public string? ApiKeyVariable { get; init; }
 
+    /// <summary>Every variable that holds a key of this run: <see cref="ApiKeyVariable"/> and each role's own.</summary>
+    public IReadOnlyList<string> KeyVariables =>
+        [.. new[] { ApiKeyVariable }.Concat(Roles.Bindings.Values.Select(b => b.ApiKeyVariable)).OfType<string>().Distinct(StringComparer.Ordinal)];
+
     /// <summary>Where a copy of each run's artifacts is exported (the originals stay under <c>.llmc/runs/factory</c>).</summary>
     public string? OutDir { get; init; }
 
@@ -62,6 +66,15 @@ public sealed record FactoryOptions
 
     /// <summary>Tests only: the attempt's stages, instead of <see cref="Attempts.AttemptPipeline.Default"/>.</summary>
     internal Attempts.AttemptPipeline? Pipeline { get; init; }
+
+    /// <summary>The roles' models (<c>llmc.json</c>, <c>LlmcRole</c>); unbound roles use <see cref="Model"/>.</summary>
+    public Configuration.Roles.RoleSet Roles { get; init; } = Configuration.Roles.RoleSet.None;
+
+    /// <summary>When the reviewer runs; off unless configured.</summary>
+    public Configuration.Roles.ReviewPolicy Review { get; init; } = Configuration.Roles.ReviewPolicy.Off;
+
+    /// <summary>The run's health budget.</summary>
+    public Configuration.Roles.HealthLimits Health { get; init; } = Configuration.Roles.HealthLimits.Default;
 
     /// <summary>Recorded in the run summary only; the LLM session owns the actual model settings.</summary>
     public string? Model { get; init; }
@@ -105,6 +118,9 @@ public sealed record RunOutcome
     public string? Slot { get; init; }
     public DateTimeOffset? Started { get; init; }
     public DateTimeOffset? Finished { get; init; }
+
+    /// <summary>The work order's metrics line, when it ran (not for DONE, refused or blocked ones).</summary>
+    public Metrics.WorkOrderMetrics? Metrics { get; init; }
 
     /// <summary>A work order that was not run at all (a refusal before any attempt): verdict <c>REFUSED</c>, zero attempts.</summary>
     public static RunOutcome Refused(string woId, IEnumerable<Diagnostic> diagnostics) =>

@@ -6,7 +6,11 @@ using LlmCompiler.Validation;
 namespace LlmCompiler.Factory;
 
 /// <summary>The result of <c>run-all</c>: one outcome per work order looked at, and the exit code.</summary>
-public sealed record RunAllOutcome(IReadOnlyList<RunOutcome> WorkOrders, int ExitCode, IReadOnlyList<Diagnostic> Diagnostics);
+public sealed record RunAllOutcome(IReadOnlyList<RunOutcome> WorkOrders, int ExitCode, IReadOnlyList<Diagnostic> Diagnostics)
+{
+    /// <summary>The run's metrics (also appended to <c>.llmc/metrics.jsonl</c>), when any work order ran.</summary>
+    public Metrics.RunMetrics? Metrics { get; init; }
+}
 
 /// <summary>
 /// Entry points for the front-ends (<c>llmc run</c>, <c>llmc run-all</c>, the MSBuild task): load and check the
@@ -30,6 +34,7 @@ public static class FactoryRunner
                 Calls = usage?.Calls ?? 0, CassetteHits = usage?.CassetteHits ?? 0, InputTokens = usage?.InputTokens ?? 0, OutputTokens = usage?.OutputTokens ?? 0,
                 CostUsd = usage?.CostUsd ?? 0, UnpricedModels = usage?.UnpricedModels ?? [],
                 Slot = outcome.Slot, Started = outcome.Started, Finished = outcome.Finished, RunId = outcome.RunId, Commit = outcome.Commit,
+                Metrics = outcome.Metrics,
             }.Write(Path.GetFullPath(repo), runId);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -86,9 +91,12 @@ public static class FactoryRunner
             var landed = await Landing.LandedWorkOrders.FindAsync(session.Git, session.Root, [bound.Value], ct).ConfigureAwait(false);
             var headTree = await session.Git.TreeEntriesAsync(session.Root, "HEAD", ct).ConfigureAwait(false);
             if (Decide(bound.Value, landed, headTree, options) is { } decided) return decided with { Diagnostics = [.. session.Warnings, .. landed.Warnings, .. decided.Diagnostics] };
+            var started = DateTimeOffset.UtcNow;
             var outcome = options.NoLand
                 ? await RunKeptAsync(session, [.. load.Document.WorkOrders.Select(w => w.Value)], bound.Value, verify, llm, options, directory, log, ct).ConfigureAwait(false)
                 : await session.RunWorkOrderAsync(bound.Value, verify, llm, ct, directory).ConfigureAwait(false);
+            // A node's line is written with the whole run's, by its landing (from the node's record).
+            if (!options.JoinRun) WithMetrics(session.Root, outcome.RunId ?? FactorySession.NewRunId(), started, outcome.Duration, new([outcome], outcome.ExitCode, []), log);
             return outcome with { Diagnostics = [.. session.Warnings, .. landed.Warnings, .. outcome.Diagnostics] };
         }
     }
@@ -154,9 +162,9 @@ public static class FactoryRunner
                 var outcomes = await queue.LandAsync(workOrders, kept, notKept, verify, llmFactory, Path.GetFullPath(workOrdersDir), ct).ConfigureAwait(false);
                 var ordered = workOrders.Where(w => outcomes.ContainsKey(w.Id)).Select(w => outcomes[w.Id]).ToList();
                 foreach (var o in ordered) progress?.Invoke(o);
-                if (options.JoinRun && options.RunId is { } fannedOut) WriteFanOutSummary(session, workOrders, fannedOut, options.MaxParallel, outcomes);
+                var metrics = options.JoinRun && options.RunId is { } fannedOut ? WriteFanOutSummary(session, workOrders, fannedOut, options.MaxParallel, outcomes, log) : null;
                 var failed = ordered.Where(o => o.ExitCode != FactoryExitCodes.Pass).ToList();
-                return new(ordered, failed.FirstOrDefault()?.ExitCode ?? FactoryExitCodes.Pass, [.. session.Warnings, .. landed.Warnings, .. problems, .. failed.SelectMany(o => o.Diagnostics)]);
+                return new(ordered, failed.FirstOrDefault()?.ExitCode ?? FactoryExitCodes.Pass, [.. session.Warnings, .. landed.Warnings, .. problems, .. failed.SelectMany(o => o.Diagnostics)]) { Metrics = metrics };
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -170,7 +178,7 @@ public static class FactoryRunner
     }
 
     /// <summary>The batch summary of a fanned-out run, from its nodes' records and what the landing did.</summary>
-    private static void WriteFanOutSummary(FactorySession session, IReadOnlyList<WorkOrder> workOrders, string runId, int maxParallel, IReadOnlyDictionary<string, RunOutcome> landing)
+    private static Metrics.RunMetrics? WriteFanOutSummary(FactorySession session, IReadOnlyList<WorkOrder> workOrders, string runId, int maxParallel, IReadOnlyDictionary<string, RunOutcome> landing, TextWriter log)
     {
         var nodes = Records.NodeOutcomeRecord.ReadAll(session.Root, runId).ToDictionary(n => n.WorkOrderId, StringComparer.Ordinal);
         var outcomes = workOrders.Where(w => nodes.ContainsKey(w.Id)).Select(w =>
@@ -181,9 +189,12 @@ public static class FactoryRunner
             {
                 WorkOrderId = n.WorkOrderId, Verdict = landed?.Verdict ?? n.Verdict, ExitCode = FactoryExitCodes.Pass, RunId = n.RunId, Slot = n.Slot,
                 Started = n.Started, Finished = n.Finished, Commit = n.Commit, LandedCommit = landed?.LandedCommit,
+                Metrics = n.Metrics is { } m ? m with { Status = landed is null ? m.Status : landed.Verdict == "DONE" ? "PASS" : landed.Verdict } : null,
             };
         }).ToList();
         Parallel.BatchSummary.Write(Path.Combine(session.Layout.FactoryRunsDirectory, runId), runId, null, maxParallel, PlanGraph.Of(workOrders).Layers(), outcomes);
+        var first = outcomes.Select(o => o.Started).Where(s => s is not null).Min() ?? DateTimeOffset.UtcNow;
+        return WithMetrics(session.Root, runId, first, DateTimeOffset.UtcNow - first, new(outcomes, FactoryExitCodes.Pass, []), log).Metrics;
     }
 
     /// <summary>
@@ -266,6 +277,27 @@ public static class FactoryRunner
         if (session is null) return new([], FactoryExitCodes.Fail, diagnostics);
         using (session)
         {
+            var started = DateTimeOffset.UtcNow;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var result = await RunSessionAsync(session, workOrders, verify, llmFactory, options, log, progress, workOrdersDir, ct).ConfigureAwait(false);
+            return WithMetrics(session.Root, FactorySession.NewRunId(), started, clock.Elapsed, result, log);
+        }
+    }
+
+    /// <summary>Appends the run's metrics (its work orders', then its own) and puts them on the outcome; a write failure is logged, never fatal.</summary>
+    private static RunAllOutcome WithMetrics(string root, string runId, DateTimeOffset started, TimeSpan wall, RunAllOutcome result, TextWriter log)
+    {
+        var ran = result.WorkOrders.Where(o => o.Metrics is not null).ToList();
+        if (ran.Count == 0) return result;
+        var metrics = Metrics.RunMetrics.Of(runId, started, result.WorkOrders, wall);
+        if (Metrics.MetricsLog.Append(root, metrics, ran.Select(o => o.Metrics!)) is { } problem) log.WriteLine($"llmc: the run's metrics could not be appended to .llmc/metrics.jsonl ({problem})");
+        return result with { Metrics = metrics };
+    }
+
+    private static async Task<RunAllOutcome> RunSessionAsync(FactorySession session, IReadOnlyList<WorkOrder> workOrders, VerifyContract? verify, Func<ILlmClient> llmFactory,
+        FactoryOptions options, TextWriter log, Action<RunOutcome>? progress, string workOrdersDir, CancellationToken ct)
+    {
+        {
             var outcomes = new List<RunOutcome>();
             var landed = await Landing.LandedWorkOrders.FindAsync(session.Git, session.Root, workOrders, ct).ConfigureAwait(false);
             IReadOnlyList<Diagnostic> runWarnings = [.. session.Warnings, .. landed.Warnings];
@@ -279,6 +311,7 @@ public static class FactoryRunner
             foreach (var wo in workOrders)
             {
                 var outcome = Decide(wo, landed, headTree, options);
+                if (outcome is null && session.Health.BeforeStart(wo.Id) is { } stopped) outcome = RunOutcome.Refused(wo.Id, [stopped]) with { Verdict = "BLOCKED" };
                 if (outcome is null)
                 {
                     llm ??= llmFactory();

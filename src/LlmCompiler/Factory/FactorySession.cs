@@ -34,7 +34,8 @@ public sealed class FactorySession : IDisposable
         _log = log;
         Containment = containment;
         Warnings = warnings;
-        Redactor = SecretRedactor.FromEnvironment([options.ApiKeyVariable]);
+        Redactor = SecretRedactor.FromEnvironment(options.KeyVariables);
+        Health = new Health.RunHealth(options.Health);
     }
 
     public string Root => Layout.Root;
@@ -46,6 +47,9 @@ public sealed class FactorySession : IDisposable
 
     /// <summary>Warnings of the session (W217 when commands run without a sandbox); front-ends print them.</summary>
     public IReadOnlyList<Diagnostic> Warnings { get; }
+
+    /// <summary>The run's health budget: every attempt and model call of the session's work orders asks it first.</summary>
+    public Health.RunHealth Health { get; }
 
     /// <summary>Whether verify and acceptance commands run in a sandbox.</summary>
     public bool Sandboxed => Containment.Sandboxed;
@@ -191,8 +195,9 @@ public sealed class FactorySession : IDisposable
 
     private static GitCli NewGit(FactoryOptions options, string[] untrustedRoots)
     {
-        var git = new GitCli(ChildEnvironment.Default(options.ApiKeyVariable)) { UntrustedRoots = untrustedRoots };
-        return options.GitExecutable is { } executable ? new GitCli(ChildEnvironment.Default(options.ApiKeyVariable)) { UntrustedRoots = untrustedRoots, Executable = executable } : git;
+        var environment = options.KeyVariables.Aggregate(ChildEnvironment.Default(), (env, name) => env.WithoutSecretVariable(name));
+        var git = new GitCli(environment) { UntrustedRoots = untrustedRoots };
+        return options.GitExecutable is { } executable ? new GitCli(environment) { UntrustedRoots = untrustedRoots, Executable = executable } : git;
     }
 
     /// <summary>

@@ -19,4 +19,7 @@ internal static class JournalEvents
     public const string Kept = "kept";
     public const string RunFinished = "run_finished";
     public const string Recovered = "recovered";
+    public const string Escalated = "escalated";
+    public const string Reviewed = "reviewed";
+    public const string HealthStopped = "health_stopped";
 }

@@ -34,6 +34,7 @@ internal sealed class WorkOrderRun
     private readonly List<AttemptRecord> _attempts = [];
     private RunContext? _run;
     private TestsFirstRecord? _testsFirst;
+    private FailureBrief? _lastFailure;
 
     public WorkOrderRun(FactorySession session, WorkOrder wo, VerifyContract? verify, ILlmClient llm, string baseline, TextWriter log,
         IReadOnlyList<(string Directory, string Reason)> protectedDirectories, WorkOrderPlacement? placement = null)
@@ -51,7 +52,18 @@ internal sealed class WorkOrderRun
     }
 
     private FactoryOptions Options => _session.Options;
-    private int MaxAttempts => _placement.MaxAttempts ?? Options.MaxAttempts;
+    private string DefaultModel => Options.Model ?? "";
+    private Configuration.Roles.ResolvedRole Role(Configuration.Roles.ModelRole role) => Options.Roles.Resolve(role, DefaultModel, Options.MaxAttempts);
+
+    /// <summary>
+    /// The work order's ladder: executor then escalation (hard: escalation only). The merge queue's repair run gives its
+    /// own attempts, on the executor alone.
+    /// </summary>
+    private Escalation.EscalationLadder Ladder => _placement.MaxAttempts is { } fixedAttempts
+        ? new([new(Configuration.Roles.ModelRole.Executor, fixedAttempts)])
+        : Escalation.EscalationLadder.For(_wo.DifficultyLevel, Role(Configuration.Roles.ModelRole.Executor), Role(Configuration.Roles.ModelRole.Escalation));
+
+    private int MaxAttempts => Ladder.TotalAttempts;
     private string MarkerPath => Path.Combine(_session.ActiveDir, _runId);
 
     public async Task<RunOutcome> ExecuteAsync(CancellationToken ct)
@@ -85,7 +97,7 @@ internal sealed class WorkOrderRun
                 _artifacts.WriteJson("work_order.json", JsonNode.Parse(WorkOrderIdentity.CanonicalJson(_wo))!);
                 _run = new RunContext
                 {
-                    Session = _session, WorkOrder = _wo, VerifyContract = _verify, Llm = _llm, RunId = _runId, WorkOrderSha256 = woSha256,
+                    Session = _session, WorkOrder = _wo, VerifyContract = _verify, Llm = new Health.HealthGatedClient(_llm, _session.Health, _wo.Id), RunId = _runId, WorkOrderSha256 = woSha256,
                     Baseline = _baseline,
                     BaselineTree = await _session.Git.TreeEntriesAsync(_session.Root, _baseline, ct).ConfigureAwait(false),
                     ObjectFormat = await _session.Git.ObjectFormatAsync(_session.Root, ct).ConfigureAwait(false),
@@ -114,38 +126,89 @@ internal sealed class WorkOrderRun
             var failed = await TestsFirstAsync(run, ct).ConfigureAwait(false);
             if (failed is not null) return failed;
         }
+        var ladder = Ladder;
+        if (_wo.DifficultyLevel == WorkOrderDifficulty.Hard && ladder.Rungs.All(r => r.Role != Configuration.Roles.ModelRole.Escalation) && _placement.MaxAttempts is null)
+        {
+            run.Warn(DiagnosticCodes.NoEscalationRole, $"{_wo.Id} is marked difficulty \"hard\", but no escalation role is configured; it runs on the executor ({Role(Configuration.Roles.ModelRole.Executor).Model})");
+        }
         FailureBrief? previous = null;
         (string Answer, string Failure)? lastFailure = null;
-        var repeated = false;
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        Escalation.LadderPosition? position = null;
+        Escalation.AttemptVerdict? verdict = null;
+        Escalation.LadderStop? stop = null;
+        var reopened = false;
+        for (var attempt = 1; ; attempt++)
         {
-            var (context, result) = await RunAttemptAsync(run, attempt, previous, ct).ConfigureAwait(false);
+            var decision = reopened && verdict is null && position is { } same
+                ? Escalation.LadderDecision.Run(same, ladder.Rungs[same.Rung].Role, escalates: false)
+                : ladder.Next(position, verdict);
+            reopened = false;
+            if (decision.Stop is { } halted)
+            {
+                stop = halted;
+                if (halted == Escalation.LadderStop.Repeated) _log.WriteLine($"llmc: {_wo.Id} stopped after attempt {attempt - 1}: the model gave the same answer as before and it failed the same way");
+                break;
+            }
+            var role = Role(decision.Role!.Value);
+            if (decision.Escalates)
+            {
+                run.Escalated = true;
+                var why = verdict is { Repeated: true } ? " (the same answer failed the same way twice)" : "";
+                _log.WriteLine($"llmc: {_wo.Id}: escalating to {role.Model} after {attempt - 1} failed attempt{(attempt - 1 == 1 ? "" : "s")}{why}");
+                run.Journal.Append(JournalEvents.Escalated, new JsonObject { ["attempt"] = attempt, ["role"] = role.Name, ["model"] = role.Model });
+            }
+            if (_session.Health.BeforeAttempt(_wo.Id) is { } unhealthy)
+            {
+                return HealthStop(run, unhealthy);
+            }
+            position = decision.Next;
+            var (context, result) = await RunAttemptAsync(run, attempt, previous, role, ct).ConfigureAwait(false);
             if (!result.Failed) return _placement.KeepBranch is { } keep
                 ? await KeepAsync(run, context.Commit!.Value.Id, keep, ct).ConfigureAwait(false)
                 : await LandAsync(run, context.Commit!.Value, ct).ConfigureAwait(false);
             var brief = result.Failure!;
             previous = brief;
-            _log.WriteLine($"llmc: {_wo.Id} attempt {attempt}/{MaxAttempts} failed at {ExecutorPrompt.StageName(brief.Stage)} ({brief.Code}): {FirstLine(brief.Cause?.Message ?? brief.PrimaryErrorExcerpt)}");
-            if (!brief.IsRetryable || result.Fatal) break;
-            // The same answer failing the same way twice will fail again: save the remaining attempts and their cost.
-            var signature = context.AnswerHash is null ? ((string, string)?)null : (context.AnswerHash, brief.Code + "\n" + brief.PrimaryErrorExcerpt);
-            if (signature is not null && signature == lastFailure)
+            _lastFailure = brief;
+            _session.Health.AttemptFailed();
+            _log.WriteLine($"llmc: {_wo.Id} attempt {attempt}/{MaxAttempts + run.ReviewBlocks} failed at {ExecutorPrompt.StageName(brief.Stage)} ({brief.Code}): {FirstLine(brief.Cause?.Message ?? brief.PrimaryErrorExcerpt)}");
+            if (result.Fatal)
             {
-                repeated = true;
-                _log.WriteLine($"llmc: {_wo.Id} stopped after attempt {attempt}: the model gave the same answer as before and it failed the same way");
+                stop = Escalation.LadderStop.NotRetryable;
                 break;
             }
+            if (brief.Code == DiagnosticCodes.ReviewBlocked)
+            {
+                // The review's one re-open is an extra attempt on the same rung: it never eats the escalation's attempts.
+                reopened = true;
+                verdict = null;
+                lastFailure = null;
+                continue;
+            }
+            // The same answer failing the same way twice will fail again: move up the ladder (or stop) instead of spending the rest of the rung.
+            var signature = context.AnswerHash is null ? ((string, string)?)null : (context.AnswerHash, brief.Code + "\n" + brief.PrimaryErrorExcerpt);
+            var repeated = signature is not null && signature == lastFailure;
             lastFailure = signature;
+            verdict = new Escalation.AttemptVerdict(brief.Code, brief.IsRetryable && !(brief.Code == DiagnosticCodes.Flaky && !Options.RetryFlaky), repeated);
         }
-        return Finish(run.Journal, run.WorkOrderSha256, "FAIL", FactoryExitCodes.Fail, null, null, FinalDiagnostics(previous!, repeated), null);
+        return Finish(run.Journal, run.WorkOrderSha256, "FAIL", FactoryExitCodes.Fail, null, null, FinalDiagnostics(previous!, stop == Escalation.LadderStop.Repeated), null);
     }
 
-    private async Task<(AttemptContext Context, StageResult Result)> RunAttemptAsync(RunContext run, int attempt, FailureBrief? previous, CancellationToken ct)
+    /// <summary>The run's health budget stopped this work order before its next attempt: what it has is its outcome.</summary>
+    private RunOutcome HealthStop(RunContext run, Diagnostic reason)
+    {
+        run.Journal.Append(JournalEvents.HealthStopped, new JsonObject { ["code"] = reason.Code });
+        _log.WriteLine($"llmc: {_wo.Id}: stopped by the run's health budget ({reason.Code})");
+        var diagnostics = new List<Diagnostic> { reason with { WoId = _wo.Id } };
+        if (_lastFailure is { } last) diagnostics.InsertRange(0, FinalDiagnostics(last, repeated: false).Where(d => d.Code != DiagnosticCodes.AttemptsExhausted));
+        return Finish(run.Journal, run.WorkOrderSha256, "FAIL", FactoryExitCodes.Fail, null, null, diagnostics, null);
+    }
+
+    private async Task<(AttemptContext Context, StageResult Result)> RunAttemptAsync(RunContext run, int attempt, FailureBrief? previous, Configuration.Roles.ResolvedRole role, CancellationToken ct)
     {
         var started = Stopwatch.StartNew();
         run.Journal.Append(JournalEvents.WorktreePreparing, new JsonObject { ["attempt"] = attempt, ["path"] = _session.Layout.Slot(_placement.Slot) });
         var slot = await _session.PrepareAttemptSlotAsync(run.AttemptBase, ct, _placement.Slot).ConfigureAwait(false);
-        var context = new AttemptContext(run, attempt, slot, previous);
+        var context = new AttemptContext(run, attempt, slot, previous) { ModelRole = role, AttemptsOfRole = MaxAttempts + run.ReviewBlocks };
         var result = StageResult.Continue;
         try
         {
@@ -164,7 +227,7 @@ internal sealed class WorkOrderRun
     /// <summary>
     /// Tests first: the frozen tests of this work order's last run when there are some, else the test author's attempts
     /// (each in the slot at the baseline: preconditions, proposal of exactly the tests, write gate, red run), at most
-    /// <see cref="Attempts.Stages.ProposeStage.TestAuthorAttempts"/>. Then the executor's attempts start from the baseline plus those
+    /// the test author role's attempts (three by default). Then the executor's attempts start from the baseline plus those
     /// tests. Returns the run's outcome when no test author's answer was red for the right reason: nothing of the
     /// executor was spent.
     /// </summary>
@@ -218,17 +281,24 @@ internal sealed class WorkOrderRun
         var attempts = new List<AttemptRecord>();
         FailureBrief? previous = null;
         string? lastAnswer = null;
-        for (var attempt = 1; attempt <= Attempts.Stages.ProposeStage.TestAuthorAttempts; attempt++)
+        var author = Role(Configuration.Roles.ModelRole.TestAuthor);
+        for (var attempt = 1; attempt <= author.Attempts; attempt++)
         {
+            if (_session.Health.BeforeAttempt(_wo.Id) is { } unhealthy)
+            {
+                return (null, attempts, Briefs.Brief(FailureStage.Preflight, unhealthy.Code, unhealthy.Message, "") with { Cause = unhealthy });
+            }
             var started = Stopwatch.StartNew();
             var slot = await _session.PrepareAttemptSlotAsync(_baseline, ct, _placement.Slot).ConfigureAwait(false);
-            var context = new AttemptContext(run, attempt, slot, previous) { Role = AttemptRole.TestAuthor };
+            var context = new AttemptContext(run, attempt, slot, previous) { Role = AttemptRole.TestAuthor, ModelRole = author, AttemptsOfRole = author.Attempts };
             var result = await AttemptPipeline.TestAuthor.RunAsync(context, ct).ConfigureAwait(false);
             if (result.Failure is { } brief) _artifacts.WriteBrief($"{context.Directory}/failure_brief.json", brief);
             attempts.Add(context.Record.ToRecord(result.Failure, started.Elapsed));
             if (!result.Failed) return (Attempts.Stages.RedStage.Written(context), attempts, null);
             previous = result.Failure!;
-            _log.WriteLine($"llmc: {_wo.Id} tests first, attempt {attempt}/{Attempts.Stages.ProposeStage.TestAuthorAttempts} failed at {ExecutorPrompt.StageName(previous.Stage)} ({previous.Code}): {FirstLine(previous.Cause?.Message ?? previous.PrimaryErrorExcerpt)}");
+            _lastFailure = previous;
+            _session.Health.AttemptFailed();
+            _log.WriteLine($"llmc: {_wo.Id} tests first, attempt {attempt}/{author.Attempts} failed at {ExecutorPrompt.StageName(previous.Stage)} ({previous.Code}): {FirstLine(previous.Cause?.Message ?? previous.PrimaryErrorExcerpt)}");
             if (!previous.IsRetryable || result.Fatal) break;
             // The same tests again would be judged the same way: save the call.
             if (context.AnswerHash is { } answer && answer == lastAnswer) break;
@@ -301,7 +371,14 @@ internal sealed class WorkOrderRun
     private RunOutcome Finish(Journal journal, string woSha256, string verdict, int exitCode, string? landed, string? keptBranch, IReadOnlyList<Diagnostic> diagnostics, string? error, string? commit = null)
     {
         var usage = _run?.Usage ?? new RunUsage();
-        var all = diagnostics.Concat(_run?.Warnings ?? []).ToList();
+        if (verdict == "FAIL" && _session.Health.WorkOrderFailed(_wo.Id, Health.FailureSignature.Of(_lastFailure?.PrimaryErrorExcerpt)) is { } runLevel)
+        {
+            _log.WriteLine($"llmc: {runLevel.Code}: {runLevel.Message}");
+            diagnostics = [.. diagnostics, runLevel with { WoId = _wo.Id }];
+        }
+        // A diagnostic that is both the final cause and one of the run's (a review's E228) is reported once.
+        var all = diagnostics.Concat(_run?.Warnings ?? []).Distinct().ToList();
+        var passed = verdict == "PASS" ? _attempts.LastOrDefault() : null;
         var summary = new RunSummary
         {
             RunId = _runId, WorkOrderId = _wo.Id, WorkOrderSha256 = woSha256, Verdict = verdict, Slot = _placement.Slot,
@@ -319,6 +396,11 @@ internal sealed class WorkOrderRun
             },
             Attempts = [.. _attempts],
             TestsFirst = _testsFirst,
+            Difficulty = WorkOrderDifficulties.Format(_wo.DifficultyLevel),
+            Escalated = _run?.Escalated ?? false,
+            LandedByRole = passed?.Role, LandedByModel = passed?.Model,
+            Review = _run is { ReviewRuns: > 0 } reviewed ? new ReviewRecord { Runs = reviewed.ReviewRuns, Blocks = reviewed.ReviewBlocks } : null,
+            ByRole = usage.ByRole, ByModel = usage.ByModel,
             Diagnostics = [.. all.Select(d => Redact(d.ToCanonicalString()))],
             Error = error,
         };
@@ -339,6 +421,15 @@ internal sealed class WorkOrderRun
             Attempts = _attempts.Count, Duration = _clock.Elapsed, InputTokens = usage.InputTokens, OutputTokens = usage.OutputTokens,
             CostUsd = usage.CostUsd, CostKnown = usage.CostKnown, RunDirectory = _artifacts.Directory, Diagnostics = all, Commit = commit,
             Slot = _placement.Slot, Started = _started, Finished = DateTimeOffset.UtcNow,
+            Metrics = new Metrics.WorkOrderMetrics
+            {
+                RunId = _runId, WorkOrderId = _wo.Id, Status = verdict, Difficulty = WorkOrderDifficulties.Format(_wo.DifficultyLevel),
+                LandedByRole = passed?.Role, LandedByModel = passed?.Model, Attempts = _attempts.Count + (_testsFirst?.AuthorAttempts.Count ?? 0),
+                Escalated = _run?.Escalated ?? false, ReviewRan = (_run?.ReviewRuns ?? 0) > 0, ReviewBlocks = _run?.ReviewBlocks ?? 0,
+                Flaky = all.Any(d => d.Code == DiagnosticCodes.Flaky), WallSeconds = Math.Round(_clock.Elapsed.TotalSeconds, 3),
+                InputTokens = usage.InputTokens, OutputTokens = usage.OutputTokens, CostUsd = usage.CostUsd, CostKnown = usage.CostKnown,
+                ByRole = usage.ByRole, ByModel = usage.ByModel,
+            },
         };
     }
 

@@ -283,6 +283,24 @@ public sealed class GitCli(ChildEnvironment? environment = null, TimeSpan? timeo
         return [.. output.Split('\0', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>Added and deleted lines per changed path between two commits (<c>git diff --numstat</c>; binary files count none).</summary>
+    public async Task<IReadOnlyList<(string Path, int Added, int Deleted)>> NumStatAsync(string repo, string from, string to, CancellationToken ct = default)
+    {
+        var output = await RunAsync(repo, ["-c", "core.quotePath=false", "diff", "--no-renames", "--no-ext-diff", "--numstat", "-z", from, to, "--"], ct).ConfigureAwait(false);
+        var result = new List<(string, int, int)>();
+        foreach (var record in output.Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var fields = record.Split('\t', 3);
+            if (fields.Length < 3) continue;
+            result.Add((fields[2].TrimStart('\n'), int.TryParse(fields[0], out var a) ? a : 0, int.TryParse(fields[1], out var d) ? d : 0));
+        }
+        return result;
+    }
+
+    /// <summary>The unified diff between two commits, as a reviewer reads it.</summary>
+    public Task<string> UnifiedDiffAsync(string repo, string from, string to, CancellationToken ct = default) =>
+        RunAsync(repo, ["-c", "core.quotePath=false", "diff", "--no-renames", "--no-ext-diff", "--no-color", from, to, "--"], ct);
+
     /// <summary>Every blob and gitlink of <paramref name="treeish"/>: path → (mode, object id).</summary>
     public async Task<IReadOnlyDictionary<string, TreeEntry>> TreeEntriesAsync(string repo, string treeish, CancellationToken ct = default)
     {

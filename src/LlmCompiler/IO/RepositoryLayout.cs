@@ -83,6 +83,9 @@ public sealed record RepositoryLayout(string Root, string CommonDir)
     public string CommitScratchDirectory => Path.Combine(StateDirectory, "commit");
 
     public static string ToolDirectoryOf(string root) => Path.Combine(root, ToolDirectoryName);
+
+    /// <summary>Per-work-order and per-run metrics (JSONL), beside the ledger.</summary>
+    public static string MetricsPathOf(string root) => Path.Combine(root, ToolDirectoryName, "metrics.jsonl");
     public static string LedgerPathOf(string root) => Path.Combine(root, ToolDirectoryName, "ledger.jsonl");
     public static string PlanRunsDirectoryOf(string root) => Path.Combine(root, ToolDirectoryName, "runs", "plan");
 

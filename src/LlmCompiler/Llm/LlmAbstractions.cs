@@ -26,6 +26,15 @@ public sealed record LlmRequest(string Purpose, IReadOnlyList<LlmMessage> Messag
     /// </summary>
     public string? Model { get; init; }
 
+    /// <summary>
+    /// The endpoint for this call, instead of the session's (a role bound to a local server). Not part of the cassette key:
+    /// a call recorded against one endpoint replays anywhere.
+    /// </summary>
+    public Uri? Endpoint { get; init; }
+
+    /// <summary>The name of the variable holding this call's key, instead of the session's; the key itself is read at the call.</summary>
+    public string? ApiKeyEnvironmentVariable { get; init; }
+
     /// <summary>The sampling temperature for this call, instead of the session's.</summary>
     public float? Temperature { get; init; }
 

@@ -168,7 +168,7 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
             }
         }
 
-        return await CallLiveAsync(request.Purpose, canonical, key, cancellationToken).ConfigureAwait(false);
+        return await CallLiveAsync(request, canonical, key, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<LlmResult> ReplayAsync(string purpose, Cassette cassette)
@@ -221,18 +221,20 @@ public sealed class LlmSession : ILlmClient, ILlmUsage, ILlmPreflight
             });
     }
 
-    private async Task<LlmResult> CallLiveAsync(string purpose, CanonicalRequest canonical, string key, CancellationToken cancellationToken)
+    private async Task<LlmResult> CallLiveAsync(LlmRequest request, CanonicalRequest canonical, string key, CancellationToken cancellationToken)
     {
-        var endpoint = _settings.ResolveEndpoint(_environment);
+        var purpose = request.Purpose;
+        var endpoint = request.Endpoint ?? _settings.ResolveEndpoint(_environment);
+        var keyVariable = request.ApiKeyEnvironmentVariable ?? _settings.ApiKeyEnvironmentVariable;
         // Printed as scheme://host:port/path only: a key in the query string must not reach a message.
         var shown = LlmSettings.Display(endpoint);
-        var apiKey = _environment(_settings.ApiKeyEnvironmentVariable);
+        var apiKey = _environment(keyVariable);
         if (string.IsNullOrEmpty(apiKey))
         {
             if (!LlmSettings.IsPrivateEndpoint(endpoint))
             {
                 return LlmResult.Fail(DiagnosticCatalog.Create(DiagnosticCodes.NoCredentials,
-                    $"The environment variable {LlmSettings.DescribeKeyVariable(_settings.ApiKeyEnvironmentVariable)} is not set, and {shown} is not a loopback or "
+                    $"The environment variable {LlmSettings.DescribeKeyVariable(keyVariable)} is not set, and {shown} is not a loopback or "
                     + "private endpoint that could work without a key. Set the variable, or use mode 'replay' with recorded cassettes."));
             }
 

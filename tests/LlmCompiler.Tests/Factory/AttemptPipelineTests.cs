@@ -59,7 +59,7 @@ public sealed class AttemptPipelineTests
         Assert.AreEqual("PASS", outcome.Verdict);
         Assert.HasCount(1, observe.Seen);
         CollectionAssert.AreEqual(new[] { "hello.txt" }, observe.Seen[0].Touched.ToArray(), "it ran after the write gate, and saw what it wrote");
-        CollectionAssert.AreEqual(new[] { "precondition", "propose", "write", "observe", "verify", "postcondition", "acceptance", "commit" },
+        CollectionAssert.AreEqual(new[] { "precondition", "propose", "write", "observe", "verify", "postcondition", "acceptance", "review", "commit" },
             summary.Attempts[0].Stages.Select(s => s.Name).ToArray());
         Assert.IsTrue(summary.Attempts[0].Stages.All(s => s.Passed));
     }
@@ -89,7 +89,7 @@ public sealed class AttemptPipelineTests
     public void Inserting_after_an_unknown_stage_is_refused_rather_than_appended_somewhere()
     {
         Assert.ThrowsExactly<ArgumentException>(() => AttemptPipeline.Default.InsertAfter("no-such-stage", new ObservingStage()));
-        CollectionAssert.AreEqual(new[] { "precondition", "propose", "write", "verify", "postcondition", "acceptance", "commit" },
+        CollectionAssert.AreEqual(new[] { "precondition", "propose", "write", "verify", "postcondition", "acceptance", "review", "commit" },
             AttemptPipeline.Default.Stages.Select(s => s.Name).ToArray());
     }
 

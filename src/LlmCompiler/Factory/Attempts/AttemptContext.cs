@@ -52,6 +52,12 @@ internal sealed class AttemptContext
     /// <summary>Whose attempt this is: the executor's (the implementation), or the test author's (the tests written first).</summary>
     public AttemptRole Role { get; init; } = AttemptRole.Executor;
 
+    /// <summary>The model role this attempt's call uses (executor or escalation; test_author for the tests written first).</summary>
+    public Configuration.Roles.ResolvedRole? ModelRole { get; init; }
+
+    /// <summary>The attempts the log line counts against: the whole ladder's for the executor, the role's own for the test author.</summary>
+    public int AttemptsOfRole { get; init; } = 1;
+
     /// <summary>The files this attempt's proposal may write: the work order's tests for the test author, its allowed files otherwise.</summary>
     public IReadOnlyList<string> Scope => Role == AttemptRole.TestAuthor ? WorkOrder.TestFiles : WorkOrder.AllowedFiles;
 

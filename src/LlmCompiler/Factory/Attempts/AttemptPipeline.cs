@@ -21,6 +21,7 @@ internal sealed class AttemptPipeline
         new VerifyStage(),         // the global verification (E209)
         new PostconditionStage(),  // file_exists postconditions (E210)
         new AcceptanceStage(),     // the work order's acceptance commands (E211)
+        new Review.ReviewStage(),  // the cost-gated review, when triggered (E228 blocks, W226–W228)
         new CommitStage(),         // a commit of exactly the gated blobs (E219 if it is not)
     ]);
 

@@ -40,6 +40,13 @@ internal sealed class RunContext
     public IReadOnlySet<string> BaselineFailures { get; set; } = new HashSet<string>(StringComparer.Ordinal);
 
     public RunUsage Usage { get; } = new();
+
+    /// <summary>The ladder moved this work order to a stronger role (a trigger of the review, a field of the metrics).</summary>
+    public bool Escalated { get; set; }
+
+    /// <summary>Reviews that answered, and those that blocked (a block re-opens the work order at most once).</summary>
+    public int ReviewRuns { get; set; }
+    public int ReviewBlocks { get; set; }
     public List<Diagnostic> Warnings { get; } = [];
 
     /// <summary>
@@ -81,14 +88,48 @@ internal sealed class RunUsage
     /// <summary>The cassettes the run's calls were recorded to or replayed from, in call order.</summary>
     public IReadOnlyList<string> CassetteKeys => _cassetteKeys;
 
-    public void Record(LlmResult result)
+    /// <summary>Calls, tokens and cost per role, and per model (what <c>metrics.jsonl</c> reports).</summary>
+    public SortedDictionary<string, UsageTotals> ByRole { get; } = new(StringComparer.Ordinal);
+    public SortedDictionary<string, UsageTotals> ByModel { get; } = new(StringComparer.Ordinal);
+
+    public void Record(LlmResult result, string role, string model)
     {
         Calls++;
         if (result.CassetteKey is { } key && !_cassetteKeys.Contains(key)) _cassetteKeys.Add(key);
-        if (result.Response is not { } response) return;
+        var response = result.Response;
+        // The response names the model that answered (a deployment may resolve to a dated one); failures the one asked.
+        Add(ByRole, role, response);
+        Add(ByModel, model, response);
+        if (response is null) return;
         InputTokens += response.InputTokens;
         OutputTokens += response.OutputTokens;
         CostUsd += response.CostUsd;
         CostKnown &= response.PriceKnown;
     }
+
+    private static void Add(SortedDictionary<string, UsageTotals> totals, string key, LlmResponse? response)
+    {
+        var t = totals.GetValueOrDefault(key) ?? new UsageTotals();
+        totals[key] = t with
+        {
+            Calls = t.Calls + 1, InputTokens = t.InputTokens + (response?.InputTokens ?? 0), OutputTokens = t.OutputTokens + (response?.OutputTokens ?? 0),
+            CostUsd = t.CostUsd + (response?.CostUsd ?? 0), CostKnown = t.CostKnown && (response?.PriceKnown ?? true),
+        };
+    }
+}
+
+/// <summary>Model use of one role or one model.</summary>
+public sealed record UsageTotals
+{
+    public int Calls { get; init; }
+    public long InputTokens { get; init; }
+    public long OutputTokens { get; init; }
+    public decimal CostUsd { get; init; }
+    public bool CostKnown { get; init; } = true;
+
+    public UsageTotals Plus(UsageTotals other) => new()
+    {
+        Calls = Calls + other.Calls, InputTokens = InputTokens + other.InputTokens, OutputTokens = OutputTokens + other.OutputTokens,
+        CostUsd = CostUsd + other.CostUsd, CostKnown = CostKnown && other.CostKnown,
+    };
 }

@@ -106,7 +106,7 @@ internal sealed class AttemptCommands(FactorySession session, AttemptSlot slot, 
     {
         var options = session.Options;
         var userPackages = UserPackagesFolder();
-        var env = ChildEnvironment.Isolated(options.Sandbox.PassEnvironmentNames, options.ApiKeyVariable)
+        var env = options.KeyVariables.Aggregate(ChildEnvironment.Isolated(options.Sandbox.PassEnvironmentNames, options.ApiKeyVariable), (e, name) => e.WithoutSecretVariable(name))
             .With("HOME", slot.ScratchHome)
             .With("DOTNET_CLI_HOME", slot.ScratchHome)
             .With("TMPDIR", sandboxed ? "/tmp" : slot.ScratchTmp)

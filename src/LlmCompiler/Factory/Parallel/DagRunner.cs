@@ -72,6 +72,14 @@ internal sealed class DagRunner(FactorySession session, IReadOnlyList<WorkOrder>
                     Report(i, progress);
                     continue;
                 }
+                if (session.Health.BeforeStart(plan[i].Id) is { } stopped)
+                {
+                    // Over the health budget: nothing new starts; what runs finishes.
+                    _failed.Add(i);
+                    _outcomes[i] = RunOutcome.Refused(plan[i].Id, [stopped]) with { Verdict = "BLOCKED" };
+                    Report(i, progress);
+                    continue;
+                }
                 if (free.Count == 0) break;
                 var slot = free.Dequeue();
                 var ancestors = _graph.AncestorsOf(i).Where(_kept.ContainsKey).Order().Select(a => _kept[a]).ToList();
@@ -171,6 +179,7 @@ internal sealed class DagRunner(FactorySession session, IReadOnlyList<WorkOrder>
     private static RunOutcome Combine(RunOutcome ran, RunOutcome landed) => ran with
     {
         Verdict = landed.Verdict == "DONE" ? "PASS" : landed.Verdict,
+        Metrics = ran.Metrics is { } metrics ? metrics with { Status = landed.Verdict == "DONE" ? "PASS" : landed.Verdict } : null,
         ExitCode = landed.ExitCode,
         LandedCommit = landed.LandedCommit,
         KeptBranch = landed.LandedCommit is null ? ran.KeptBranch : null,

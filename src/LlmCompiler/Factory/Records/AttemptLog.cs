@@ -13,10 +13,12 @@ internal sealed class AttemptLog(int attempt, string baseline)
     public List<CommandRecord> Verify { get; } = [];
     public List<CommandRecord> Acceptance { get; } = [];
     public List<StageRecord> Stages { get; } = [];
+    public string? Role { get; set; }
+    public string? Model { get; set; }
 
     public AttemptRecord ToRecord(FailureBrief? failure, TimeSpan duration) => new()
     {
         AttemptIndex = Attempt, BaselineCommit = Baseline, ProposalPath = ProposalPath, TouchedFiles = TouchedFiles, WriteOk = WriteOk,
-        Verify = [.. Verify], Acceptance = [.. Acceptance], Stages = [.. Stages], FailureBrief = failure, DurationSeconds = Math.Round(duration.TotalSeconds, 3),
+        Verify = [.. Verify], Acceptance = [.. Acceptance], Stages = [.. Stages], Role = Role, Model = Model, FailureBrief = failure, DurationSeconds = Math.Round(duration.TotalSeconds, 3),
     };
 }

@@ -15,6 +15,10 @@ public sealed record AttemptRecord
 
     /// <summary>The stages that ran, in order; an attempt that failed ends with the stage that failed it.</summary>
     public IReadOnlyList<StageRecord> Stages { get; init; } = [];
+
+    /// <summary>The role and model of the attempt's call (<c>executor</c>, <c>escalation</c>, <c>test_author</c>), when it made one.</summary>
+    public string? Role { get; init; }
+    public string? Model { get; init; }
     public FailureBrief? FailureBrief { get; init; }
     public double DurationSeconds { get; init; }
 }

@@ -27,6 +27,9 @@ public sealed record NodeOutcomeRecord
     public string? RunId { get; init; }
     public string? Commit { get; init; }
 
+    /// <summary>The node's metrics line; its landing writes it with the run's.</summary>
+    public Metrics.WorkOrderMetrics? Metrics { get; init; }
+
     public void Write(string root, string runId)
     {
         var directory = RepositoryLayout.NodeRecordsDirectoryOf(root, runId);

@@ -36,6 +36,17 @@ public sealed record RunSummary
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public TestsFirstRecord? TestsFirst { get; init; }
 
+    /// <summary>The difficulty the ladder used, whether it escalated, and the role and model whose attempt passed.</summary>
+    public string? Difficulty { get; init; }
+    public bool Escalated { get; init; }
+    public string? LandedByRole { get; init; }
+    public string? LandedByModel { get; init; }
+    public ReviewRecord? Review { get; init; }
+
+    /// <summary>Calls, tokens and cost per role and per model.</summary>
+    public IReadOnlyDictionary<string, Attempts.UsageTotals>? ByRole { get; init; }
+    public IReadOnlyDictionary<string, Attempts.UsageTotals>? ByModel { get; init; }
+
     /// <summary>Every diagnostic of the run, in MSBuild canonical form, redacted.</summary>
     public IReadOnlyList<string> Diagnostics { get; init; } = [];
     public string? Error { get; init; }
@@ -105,4 +116,11 @@ public sealed record FrozenFileRecord
 
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? ContentBase64 { get; init; }
+}
+
+/// <summary>The reviews of a work order: those that answered, and those that blocked.</summary>
+public sealed record ReviewRecord
+{
+    public int Runs { get; init; }
+    public int Blocks { get; init; }
 }

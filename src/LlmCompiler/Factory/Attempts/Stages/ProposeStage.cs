@@ -17,32 +17,41 @@ internal sealed class ProposeStage : IAttemptStage
     // LLM failures another attempt cannot fix: no key, cassette miss, budget gone, broken cassette file, and a
     // transport failure or deadline the call already retried with back-off (retrying the attempt as well would
     // multiply the calls against a failing endpoint: 3 attempts × 4 tries).
-    private static readonly HashSet<string> FatalLlmCodes = [DiagnosticCodes.NoCredentials, DiagnosticCodes.TransportFailed, DiagnosticCodes.CassetteMiss, DiagnosticCodes.BudgetExhausted, DiagnosticCodes.CallDeadline, DiagnosticCodes.CassetteInvalid];
+    private static readonly HashSet<string> FatalLlmCodes = [DiagnosticCodes.NoCredentials, DiagnosticCodes.TransportFailed, DiagnosticCodes.CassetteMiss, DiagnosticCodes.BudgetExhausted, DiagnosticCodes.CallDeadline, DiagnosticCodes.CassetteInvalid,
+        DiagnosticCodes.TooManyFailedAttempts, DiagnosticCodes.TooManyTransportFailures, DiagnosticCodes.SystemicFailure, DiagnosticCodes.StoppedByHealth];
 
     public string Name => "propose";
 
-    /// <summary>The test author's attempts: the first and two retries with the red run's verdict.</summary>
-    public const int TestAuthorAttempts = 3;
-
-    /// <summary>The request's purpose (and the cassette's prefix): <c>executor</c> or <c>test_author</c>.</summary>
-    internal static string Purpose(AttemptContext context) => context.Role == AttemptRole.TestAuthor ? "test_author" : "executor";
+    /// <summary>The request's purpose (and the cassette's prefix): the role, <c>executor</c>, <c>escalation</c> or <c>test_author</c>.</summary>
+    internal static string Purpose(AttemptContext context) => context.Role == AttemptRole.TestAuthor ? "test_author" : context.ModelRole?.Name ?? "executor";
 
     public async ValueTask<StageResult> RunAsync(AttemptContext context, CancellationToken ct)
     {
         var run = context.Run;
         var previous = context.Previous;
         var author = context.Role == AttemptRole.TestAuthor;
+        var role = context.ModelRole;
+        var model = role?.Model ?? context.Options.Model ?? "";
+        // Without configured roles there is one model: the line stays what it always was.
+        var configured = context.Options.Roles.Bindings.Count > 0;
+        var shownModel = !configured || model.Length == 0 ? "" : $" ({model})";
         run.Log.WriteLine(author
-            ? $"llmc: {context.WorkOrder.Id} tests first, attempt {context.Attempt}/{TestAuthorAttempts}: asking the test author{(previous is null ? "" : $" (retry after {previous.Code})")}"
-            : $"llmc: {context.WorkOrder.Id} attempt {context.Attempt}/{context.Options.MaxAttempts}: asking the model{(previous is null ? "" : $" (retry after {previous.Code})")}");
+            ? $"llmc: {context.WorkOrder.Id} tests first, attempt {context.Attempt}/{context.AttemptsOfRole}: asking the test author{shownModel}{(previous is null ? "" : $" (retry after {previous.Code})")}"
+            : $"llmc: {context.WorkOrder.Id} attempt {context.Attempt}/{context.AttemptsOfRole}: asking the {(configured ? role?.Name ?? "model" : "model")}{shownModel}{(previous is null ? "" : $" (retry after {previous.Code})")}");
         var prompt = author
             ? ExecutorPrompt.BuildTestAuthor(context.WorkOrder, context.Worktree, previous, context.Options.ContextBudgetBytes, run.Session.Redactor)
             : ExecutorPrompt.Build(context.WorkOrder, context.Worktree, previous, context.Options.ContextBudgetBytes, run.Session.Redactor, run.Frozen?.Files.Select(f => f.Path).ToList() ?? []);
         run.Artifacts.WriteText($"{context.Directory}/{Purpose(context)}_prompt.md", prompt);
-        run.Journal.Append(JournalEvents.LlmCall, new JsonObject { ["attempt"] = context.Attempt, ["role"] = Purpose(context) });
-        var request = new LlmRequest(Purpose(context), [LlmMessage.User(prompt)]) { JsonSchemaName = "write_proposal", JsonSchema = ProposalSchema };
+        run.Journal.Append(JournalEvents.LlmCall, new JsonObject { ["attempt"] = context.Attempt, ["role"] = Purpose(context), ["model"] = model });
+        var request = new LlmRequest(Purpose(context), [LlmMessage.User(prompt)])
+        {
+            JsonSchemaName = "write_proposal", JsonSchema = ProposalSchema,
+            Model = role?.Model, Endpoint = role?.Endpoint, ApiKeyEnvironmentVariable = role?.ApiKeyVariable, Temperature = role?.Temperature,
+        };
         var result = await run.Llm.CompleteAsync(request, ct).ConfigureAwait(false);
-        run.Usage.Record(result);
+        run.Usage.Record(result, Purpose(context), result.Response?.Model ?? model);
+        context.Record.Role = Purpose(context);
+        context.Record.Model = result.Response?.Model ?? model;
         if (result.Response is not { } response)
         {
             var error = result.Error! with { Message = run.Redact(result.Error!.Message) };

@@ -82,4 +82,26 @@ public sealed class RolesBuildTests
         Assert.IsTrue(diagnostics.Any(d => d.File == file && d.Severity == "warning" && d.Code == "W228"), "the block that re-opened it is a warning at the same place");
         Assert.IsFalse(File.Exists(file), "a blocked work order does not land");
     }
+
+    [TestMethod]
+    public void The_nodes_of_a_fanned_out_Factory_share_one_health_budget()
+    {
+        using var server = LoopbackLlmServer.StartAsync().GetAwaiter().GetResult();
+        // Every answer fails its acceptance; each node has one attempt; the run may fail one attempt in all.
+        server.Responder = r => ScriptedResponse.Completion(WorkOrderFiles.Proposal((System.Text.RegularExpressions.Regex.Match(r.MessageContents[^1], @"Create (src/f\d\.txt)").Groups[1].Value, Empty, "bye\n"))) with { Delay = TimeSpan.FromSeconds(1) };
+        using var product = new ProductRepo(PackageFeed.Get(),
+            $"<PropertyGroup><LlmcMode>live</LlmcMode><LlmcEndpoint>{server.BaseUrl}</LlmcEndpoint><LlmcModel>m</LlmcModel><LlmcMaxAttempts>1</LlmcMaxAttempts></PropertyGroup>");
+        for (var i = 1; i <= 3; i++) product.Write($"workorders/WO-0{i}.json", WorkOrderFiles.InDag($"WO-0{i}", $"src/f{i}.txt", []));
+        ChildProcess.GitOk(product.Root, "add", "-A");
+        ChildProcess.GitOk(product.Root, "commit", "-q", "-m", "plan");
+
+        var build = product.Build(Key(), "-t:Factory", "-m:2", "-p:LlmcMaxParallel=2", "-p:LlmcMaxFailedAttempts=1");
+
+        Assert.AreNotEqual(0, build.ExitCode);
+        StringAssert.Contains(build.Output, "fans out 3 work order(s)", build.ToString());
+        // Two slots: the first two nodes may both have asked before either failed; the third starts only after one of
+        // them failed, and is refused without a call. Without the shared budget all three would ask.
+        Assert.IsLessThan(3, server.RequestCount, "the third node made a call although the run's budget was spent:\n" + build);
+        StringAssert.Matches(build.Output, new System.Text.RegularExpressions.Regex("error E23[39]"));
+    }
 }

@@ -132,6 +132,8 @@ public static class FactoryRunner
         }
         using var lease = await IO.SlotLease.AcquireAsync(session.Layout.SlotLocksDirectory, options.MaxParallel,
             () => log.WriteLine($"llmc: {wo.Id} waits for one of the run's {Math.Max(1, options.MaxParallel)} slot(s)"), ct).ConfigureAwait(false);
+        // Checked once the slot is ours: the nodes that held it meanwhile may have used up the run's health budget.
+        if (session.Health.BeforeStart(wo.Id) is { } stopped) return RunOutcome.Refused(wo.Id, [stopped]) with { Verdict = "BLOCKED" };
         log.WriteLine($"llmc: {wo.Id} started in {lease.Slot} (run {batch})");
         return await session.RunPlacedAsync(wo, verify, llm, frontier, new Parallel.WorkOrderPlacement(lease.Slot, Parallel.WorkOrderPlacement.KeptBranchName(batch, wo.Id)),
             planDirectory, log, ct).ConfigureAwait(false);

@@ -35,7 +35,8 @@ public sealed class FactorySession : IDisposable
         Containment = containment;
         Warnings = warnings;
         Redactor = SecretRedactor.FromEnvironment(options.KeyVariables);
-        Health = new Health.RunHealth(options.Health);
+        // The nodes of a fanned-out run are separate processes: they count against one budget in a file.
+        Health = new Health.RunHealth(options.Health, options.JoinRun && options.RunId is { } run ? RepositoryLayout.SharedHealthFileOf(layout.Root, run) : null);
     }
 
     public string Root => Layout.Root;

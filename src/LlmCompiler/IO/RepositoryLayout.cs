@@ -29,6 +29,9 @@ public sealed record RepositoryLayout(string Root, string CommonDir)
     /// <summary>The run-wide budget reservations the nodes of one fanned-out run share (beside the ledger).</summary>
     public static string SharedBudgetFileOf(string root, string runId) => Path.Combine(ToolDirectoryOf(root), "runs", "budgets", runId + ".json");
 
+    /// <summary>The health budget of a fanned-out run, shared by its nodes.</summary>
+    public static string SharedHealthFileOf(string root, string runId) => Path.Combine(ToolDirectoryOf(root), "runs", "health", runId + ".json");
+
     /// <summary>The outcome records of the nodes of one fanned-out run, read by its landing.</summary>
     public static string NodeRecordsDirectoryOf(string root, string runId) => Path.Combine(ToolDirectoryOf(root), "runs", "nodes", runId);
 

@@ -8,77 +8,75 @@ namespace LlmCompiler.Factory.Health;
 /// <see cref="BeforeCall"/>), and a run over a limit gets a diagnostic instead of the call. Over
 /// <see cref="HealthLimits.MaxFailedWorkOrders"/> only new work stops (<see cref="BeforeStart"/>); over any other limit,
 /// or when <see cref="HealthLimits.SystemicWorkOrders"/> different work orders fail with the same first tool diagnostic,
-/// the whole run stops calling models. Thread-safe: parallel work orders share one budget.
+/// the whole run stops calling models. Thread-safe; with a <see cref="HealthStore"/> file it is one budget for every
+/// process of a fanned-out run (the MSBuild nodes).
 /// </summary>
-public sealed class RunHealth(HealthLimits limits)
+public sealed class RunHealth
 {
-    private readonly object _gate = new();
-    private readonly HashSet<string> _failedWorkOrders = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SortedSet<string>> _bySignature = new(StringComparer.Ordinal);
-    private int _failedAttempts;
-    private int _transportFailures;
-    private Diagnostic? _stopped;
-    private Diagnostic? _noNewWork;
+    private readonly HealthLimits _limits;
+    private readonly IHealthStore _store;
 
-    public HealthLimits Limits => limits;
+    public RunHealth(HealthLimits limits, string? sharedFile = null)
+    {
+        _limits = limits;
+        _store = sharedFile is null ? new MemoryHealthStore() : new HealthStore(sharedFile);
+    }
 
-    public int FailedAttempts { get { lock (_gate) return _failedAttempts; } }
-    public int TransportFailures { get { lock (_gate) return _transportFailures; } }
+    public HealthLimits Limits => _limits;
+
+    public int FailedAttempts => _store.Update<int>(s => (null, s.FailedAttempts));
+    public int TransportFailures => _store.Update<int>(s => (null, s.TransportFailures));
 
     /// <summary>Why the run stopped calling models, or null.</summary>
-    public Diagnostic? Stopped { get { lock (_gate) return _stopped; } }
-
-    /// <summary>Why the run starts no new work order (it may also have <see cref="Stopped"/>), or null.</summary>
-    public Diagnostic? NoNewWork { get { lock (_gate) return _stopped ?? _noNewWork; } }
+    public Diagnostic? Stopped => _store.Update<Diagnostic?>(s => (null, s.Stopped));
 
     /// <summary>Null when <paramref name="woId"/> may make another attempt; else why not.</summary>
-    public Diagnostic? BeforeAttempt(string woId)
+    public Diagnostic? BeforeAttempt(string woId) => _store.Update<Diagnostic?>(s =>
     {
-        lock (_gate)
+        if (s.Stopped is null && s.FailedAttempts >= _limits.MaxFailedAttempts)
         {
-            if (_stopped is null && _failedAttempts >= limits.MaxFailedAttempts)
+            s = s with
             {
-                _stopped = DiagnosticCatalog.Create(DiagnosticCodes.TooManyFailedAttempts,
-                    $"the run stopped: {_failedAttempts} attempts failed, the health budget's limit (max_failed_attempts = {limits.MaxFailedAttempts}); no further model call is made");
-            }
-            return _stopped is null ? null : _stopped with { WoId = woId };
+                Stopped = DiagnosticCatalog.Create(DiagnosticCodes.TooManyFailedAttempts,
+                    $"the run stopped: {s.FailedAttempts} attempts failed, the health budget's limit (max_failed_attempts = {_limits.MaxFailedAttempts}); no further model call is made"),
+            };
+            return (s, s.Stopped! with { WoId = woId });
         }
-    }
+        return (null, s.Stopped is null ? null : s.Stopped with { WoId = woId });
+    });
 
     /// <summary>Null when <paramref name="woId"/> may call a model now; else why not (the call is not sent).</summary>
     public Diagnostic? BeforeCall(string woId)
     {
-        lock (_gate)
-        {
-            if (_stopped is null && _transportFailures >= limits.MaxTransportFailures)
+        _store.Update<int>(s => s.Stopped is null && s.TransportFailures >= _limits.MaxTransportFailures
+            ? (s with
             {
-                _stopped = DiagnosticCatalog.Create(DiagnosticCodes.TooManyTransportFailures,
-                    $"the run stopped: {_transportFailures} model calls failed in transport after their retries (max_transport_failures = {limits.MaxTransportFailures}); check the endpoint, then run again");
-            }
-        }
+                Stopped = DiagnosticCatalog.Create(DiagnosticCodes.TooManyTransportFailures,
+                    $"the run stopped: {s.TransportFailures} model calls failed in transport after their retries (max_transport_failures = {_limits.MaxTransportFailures}); check the endpoint, then run again"),
+            }, 0)
+            : (null, 0));
         return BeforeAttempt(woId);
     }
 
     /// <summary>Null when a new work order may start; else why not (E233 naming the reason).</summary>
     public Diagnostic? BeforeStart(string woId)
     {
-        lock (_gate)
+        // A limit reached since the last check stops the run now, not only at the next attempt.
+        BeforeCall(woId);
+        return _store.Update<Diagnostic?>(s =>
         {
-            var reason = _stopped ?? _noNewWork;
-            return reason is null ? null : DiagnosticCatalog.Create(DiagnosticCodes.StoppedByHealth, $"{woId} was not run: {reason.Code} {reason.Message}", woId);
-        }
+            var reason = s.Stopped ?? s.NoNewWork;
+            return (null, reason is null ? null : DiagnosticCatalog.Create(DiagnosticCodes.StoppedByHealth, $"{woId} was not run: {reason.Code} {reason.Message}", woId));
+        });
     }
 
-    public void AttemptFailed()
-    {
-        lock (_gate) _failedAttempts++;
-    }
+    public void AttemptFailed() => _store.Update<int>(s => (s with { FailedAttempts = s.FailedAttempts + 1 }, 0));
 
     /// <summary>Counts a model call that failed with <paramref name="code"/> (only transport failures and deadlines count).</summary>
     public void CallFailed(string code)
     {
         if (code is not (DiagnosticCodes.TransportFailed or DiagnosticCodes.CallDeadline)) return;
-        lock (_gate) _transportFailures++;
+        _store.Update<int>(s => (s with { TransportFailures = s.TransportFailures + 1 }, 0));
     }
 
     /// <summary>
@@ -86,29 +84,30 @@ public sealed class RunHealth(HealthLimits limits)
     /// <see cref="FailureSignature"/>). Returns the run-level diagnostic this failure triggered (E232 systemic, E230 too
     /// many failed work orders), once, or null.
     /// </summary>
-    public Diagnostic? WorkOrderFailed(string woId, string? signature)
+    public Diagnostic? WorkOrderFailed(string woId, string? signature) => _store.Update<Diagnostic?>(s =>
     {
-        lock (_gate)
+        var failed = s.FailedWorkOrders.Contains(woId) ? s.FailedWorkOrders : [.. s.FailedWorkOrders, woId];
+        var bySignature = new SortedDictionary<string, IReadOnlyList<string>>(s.BySignature.ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal);
+        s = s with { FailedWorkOrders = failed };
+        if (signature is not null)
         {
-            _failedWorkOrders.Add(woId);
-            if (signature is not null)
+            var ids = bySignature.TryGetValue(signature, out var known) ? known : [];
+            if (!ids.Contains(woId)) ids = [.. ids.Append(woId).Order(StringComparer.Ordinal)];
+            bySignature[signature] = ids;
+            s = s with { BySignature = bySignature };
+            if (ids.Count >= HealthLimits.SystemicWorkOrders && s.Stopped?.Code != DiagnosticCodes.SystemicFailure)
             {
-                if (!_bySignature.TryGetValue(signature, out var ids)) _bySignature[signature] = ids = new(StringComparer.Ordinal);
-                ids.Add(woId);
-                if (ids.Count >= HealthLimits.SystemicWorkOrders && _stopped?.Code != DiagnosticCodes.SystemicFailure)
-                {
-                    _stopped = DiagnosticCatalog.Create(DiagnosticCodes.SystemicFailure,
-                        $"the run stopped: {string.Join(", ", ids)} all failed with the same first diagnostic ({signature}); this is probably the environment (a feed, an SDK, a missing tool), not the code — fix it, then run again");
-                    return _stopped;
-                }
+                var stop = DiagnosticCatalog.Create(DiagnosticCodes.SystemicFailure,
+                    $"the run stopped: {string.Join(", ", ids)} all failed with the same first diagnostic ({signature}); this is probably the environment (a feed, an SDK, a missing tool), not the code — fix it, then run again");
+                return (s with { Stopped = stop }, stop);
             }
-            if (_noNewWork is null && _failedWorkOrders.Count >= limits.MaxFailedWorkOrders)
-            {
-                _noNewWork = DiagnosticCatalog.Create(DiagnosticCodes.TooManyFailedWorkOrders,
-                    $"no new work order is started: {_failedWorkOrders.Count} failed ({string.Join(", ", _failedWorkOrders.Order(StringComparer.Ordinal))}; max_failed_work_orders = {limits.MaxFailedWorkOrders}); running ones finish");
-                return _noNewWork;
-            }
-            return null;
         }
-    }
+        if (s.NoNewWork is null && failed.Count >= _limits.MaxFailedWorkOrders)
+        {
+            var stop = DiagnosticCatalog.Create(DiagnosticCodes.TooManyFailedWorkOrders,
+                $"no new work order is started: {failed.Count} failed ({string.Join(", ", failed.Order(StringComparer.Ordinal))}; max_failed_work_orders = {_limits.MaxFailedWorkOrders}); running ones finish");
+            return (s with { NoNewWork = stop }, stop);
+        }
+        return (s, null);
+    });
 }

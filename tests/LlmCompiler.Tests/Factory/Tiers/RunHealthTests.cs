@@ -80,4 +80,30 @@ public sealed class RunHealthTests
         for (var i = 1; i <= 5; i++) Assert.IsNull(health.WorkOrderFailed($"WO-0{i}", null));
         Assert.IsNull(health.BeforeCall("WO-09"));
     }
+
+    [TestMethod]
+    public void The_nodes_of_a_fanned_out_run_share_one_budget_through_its_file()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"llmc-health-{Guid.NewGuid():N}", "run.json");
+        try
+        {
+            // Two processes in the real run; two instances on one file here.
+            var node1 = new RunHealth(Small, file);
+            var node2 = new RunHealth(Small, file);
+            node1.AttemptFailed();
+            node2.AttemptFailed();
+            Assert.IsNull(node1.BeforeAttempt("WO-01"));
+            node1.AttemptFailed();
+            Assert.AreEqual("E229", node2.BeforeCall("WO-02")!.Code, "node 2 sees node 1's failures");
+            Assert.AreEqual("E229", new RunHealth(Small, file).Stopped!.Code, "the stop survives in the file, diagnostic and all");
+            Assert.AreEqual(3, new RunHealth(Small, file).FailedAttempts);
+
+            Assert.IsNull(node1.WorkOrderFailed("WO-01", "NU1101: x"));
+            Assert.IsNotNull(node2.WorkOrderFailed("WO-02", "NU1101: x"), "the second failed work order is node 2's, the limit is the run's");
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+        }
+    }
 }

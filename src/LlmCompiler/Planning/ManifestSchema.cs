@@ -30,7 +30,7 @@ public static class ManifestSchema
           "items": {
             "type": "object",
             "additionalProperties": false,
-            "required": ["id", "title", "intent", "preconditions", "postconditions", "allowed_files", "forbidden", "acceptance_commands", "context_files", "notes", "depends_on", "tests"],
+            "required": ["id", "title", "intent", "preconditions", "postconditions", "allowed_files", "forbidden", "acceptance_commands", "context_files", "notes", "depends_on", "tests", "difficulty"],
             "properties": {
               "id": { "type": "string" },
               "title": { "type": "string" },
@@ -43,7 +43,8 @@ public static class ManifestSchema
               "context_files": { "type": "array", "items": { "type": "string" } },
               "notes": { "type": ["string", "null"] },
               "depends_on": { "type": ["array", "null"], "items": { "type": "string" } },
-              "tests": { "type": ["array", "null"], "items": { "type": "string" } }
+              "tests": { "type": ["array", "null"], "items": { "type": "string" } },
+              "difficulty": { "type": ["string", "null"], "enum": ["easy", "medium", "hard", null] }
             }
           }
         }

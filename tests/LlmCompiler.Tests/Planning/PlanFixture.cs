@@ -58,7 +58,7 @@ internal static class SamplePlans
           "context_files": ["src/Calc/Calc.csproj", "src/Calc/Calculator.cs"],
           "notes": null,
           "depends_on": null,
-          "tests": null
+          "tests": null, "difficulty": null
         },
         {
           "id": "WO-02",
@@ -72,7 +72,7 @@ internal static class SamplePlans
           "context_files": ["tests/Calc.Tests/Calc.Tests.csproj", "tests/Calc.Tests/CalculatorTests.cs", "src/Calc/Calculator.cs"],
           "notes": "Use MSTest.",
           "depends_on": null,
-          "tests": null
+          "tests": null, "difficulty": null
         }
       ]
     }

@@ -49,7 +49,7 @@ internal sealed class ReviewStage : IAttemptStage
         var request = new LlmRequest(reviewer.Name, [LlmMessage.User(prompt)])
         {
             JsonSchemaName = "review_verdict", JsonSchema = ReviewVerdict.Schema,
-            Model = reviewer.Model, Endpoint = reviewer.Endpoint, ApiKeyEnvironmentVariable = reviewer.ApiKeyVariable, Temperature = reviewer.Temperature,
+            Model = reviewer.Model.Length == 0 ? null : reviewer.Model, Endpoint = reviewer.Endpoint, ApiKeyEnvironmentVariable = reviewer.ApiKeyVariable, Temperature = reviewer.Temperature,
         };
         var result = await run.Llm.CompleteAsync(request, ct).ConfigureAwait(false);
         run.Usage.Record(result, reviewer.Name, reviewer.Model);
@@ -74,17 +74,17 @@ internal sealed class ReviewStage : IAttemptStage
             ["attempt"] = context.Attempt, ["model"] = reviewer.Model, ["blocking"] = blocking.Count, ["findings"] = verdict.Findings.Count, ["claimed"] = verdict.ClaimedVerdict,
         });
         var final = blocking.Count > 0 && run.ReviewBlocks >= MaxReopens;
-        foreach (var finding in verdict.Findings)
+        var reported = verdict.Findings.Select(f => Diagnostic(run, context.WorkOrder.Id, f, error: final && blocking.Contains(f), reopened: blocking.Contains(f) && !final)).ToList();
+        foreach (var d in reported)
         {
-            var error = final && blocking.Contains(finding);
-            run.Warnings.Add(Diagnostic(run, context.WorkOrder.Id, finding, error, reopened: blocking.Contains(finding) && !final));
-            run.Log.WriteLine(run.Warnings[^1].ToCanonicalString());
+            run.Warnings.Add(d);
+            run.Log.WriteLine(d.ToCanonicalString());
         }
         if (blocking.Count == 0) return StageResult.Continue;
         run.ReviewBlocks++;
         var brief = Briefs.Brief(FailureStage.ReviewBlocked, DiagnosticCodes.ReviewBlocked, Findings(blocking),
             "Fix these findings without touching the tests or weakening the checks; everything else about the work order is unchanged.") with
-        { Cause = run.Warnings.First(w => w.Code == DiagnosticCodes.ReviewBlocked || w.Code == DiagnosticCodes.ReviewFinding) };
+        { Cause = reported[verdict.Findings.ToList().IndexOf(blocking[0])] };
         return final ? StageResult.Stop(brief) : StageResult.Fail(brief);
     }
 

@@ -46,7 +46,7 @@ internal sealed class ProposeStage : IAttemptStage
         var request = new LlmRequest(Purpose(context), [LlmMessage.User(prompt)])
         {
             JsonSchemaName = "write_proposal", JsonSchema = ProposalSchema,
-            Model = role?.Model, Endpoint = role?.Endpoint, ApiKeyEnvironmentVariable = role?.ApiKeyVariable, Temperature = role?.Temperature,
+            Model = string.IsNullOrEmpty(role?.Model) ? null : role.Model, Endpoint = role?.Endpoint, ApiKeyEnvironmentVariable = role?.ApiKeyVariable, Temperature = role?.Temperature,
         };
         var result = await run.Llm.CompleteAsync(request, ct).ConfigureAwait(false);
         run.Usage.Record(result, Purpose(context), result.Response?.Model ?? model);

@@ -38,6 +38,7 @@ public static partial class Settings
     public const string MaxParallel = nameof(MaxParallel);
     public const string FlakeRuns = nameof(FlakeRuns);
     public const string RetryFlaky = nameof(RetryFlaky);
+    public const string VerifyOutOfProcess = nameof(VerifyOutOfProcess);
 
     /// <summary>The upper limit of attempts, for the planner and the factory alike.</summary>
     public const int AttemptsLimit = Planning.PlanCompiler.MaxAttemptsLimit;
@@ -78,6 +79,8 @@ public static partial class Settings
         new(SandboxNetwork, "--sandbox-network", "LlmcSandboxNetwork", "true|false", "true", "Network inside the sandbox (NuGet restore needs it unless every package is cached).", SettingScope.Run),
         new(PassEnvironment, "--pass-env", "LlmcPassEnvironment", "NAME", "none", "An environment variable verify/acceptance commands may see besides the allow-list.", SettingScope.Run, Repeatable: true),
         new(Rerun, "--rerun", "LlmcRerun", "ID", "none", "A work order to run again although it landed ('*' for all).", SettingScope.Run, Repeatable: true),
+        new(VerifyOutOfProcess, null, "LlmcVerifyOutOfProcess", "true|false", "true on .NET Framework MSBuild (Visual Studio, msbuild.exe), else false",
+            "Run VerifyContract in a dotnet process (llmc-verify) instead of in MSBuild: the only route on .NET Framework MSBuild; same diagnostics, file, line and column.", SettingScope.None),
         new(RepoRoot, "--repo", "LlmcRepoRoot", "DIR", "the git repository holding the plan (CLI: else the current one)", "The repository the plan applies to and the factory changes.", SettingScope.Model),
     ];
 

@@ -1,4 +1,5 @@
 using System.Text;
+using LlmCompiler.Diagnostics;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -13,8 +14,6 @@ namespace LlmCompiler.Build.OutOfProcess;
 /// </summary>
 public sealed class RunContractVerifier : ToolTask
 {
-    private const string VerifierFailed = "E503";
-
     /// <summary><c>llmc-verify.dll</c>.</summary>
     [Required]
     public string VerifierAssembly { get; set; } = "";
@@ -57,7 +56,7 @@ public sealed class RunContractVerifier : ToolTask
     protected override bool ValidateParameters()
     {
         if (File.Exists(VerifierAssembly)) return true;
-        Log.LogError(null, VerifierFailed, null, null, 0, 0, 0, 0,
+        Log.LogError(null, DiagnosticCodes.OutOfProcessVerifierFailed, null, null, 0, 0, 0, 0,
             "VerifyContract: the out-of-process verifier '{0}' does not exist; the package is incomplete (restore it again) or LlmcTasksAssembly points elsewhere.",
             VerifierAssembly);
         return false;
@@ -80,7 +79,7 @@ public sealed class RunContractVerifier : ToolTask
         // Exit code 1 comes with the verifier's own errors, already logged: nothing to add.
         if (!Log.HasLoggedErrors)
         {
-            Log.LogError(null, VerifierFailed, null, null, 0, 0, 0, 0,
+            Log.LogError(null, DiagnosticCodes.OutOfProcessVerifierFailed, null, null, 0, 0, 0, 0,
                 "VerifyContract: the out-of-process verifier exited with code {0} without reporting a diagnostic (is a .NET 8 or later runtime installed for '{1}'?). Re-run with -v:d to see its output.",
                 ExitCode, GenerateFullPathToTool());
         }

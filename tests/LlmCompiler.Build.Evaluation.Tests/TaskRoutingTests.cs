@@ -61,11 +61,13 @@ public sealed class TaskRoutingTests
     }
 
     [TestMethod]
-    public void A_project_can_keep_full_msbuild_in_process_verification_off_explicitly()
+    public void Full_msbuild_verifies_out_of_process_even_when_a_project_says_false()
     {
         using var project = WithPlan();
         var evaluated = project.Evaluate(Full("18.3.1"), "<PropertyGroup><LlmcVerifyOutOfProcess>false</LlmcVerifyOutOfProcess></PropertyGroup>");
-        Assert.AreEqual("false", evaluated.GetPropertyValue("LlmcVerifyOutOfProcess"), "an explicit value wins (for a future net472 task)");
+        var host = project.EvaluateHost(evaluated);
+        Assert.IsTrue(PackageProject.TaskRuns(host, "VerifyContract", "RunContractVerifier"), "the net8.0 task cannot load there: no task-load error");
+        Assert.IsFalse(PackageProject.TaskRuns(host, "VerifyContract", "VerifyContract"));
     }
 
     [TestMethod]

@@ -1,4 +1,5 @@
 using LlmCompiler.Diagnostics;
+using LlmCompiler.Validation;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -13,7 +14,7 @@ internal static class MSBuildDiagnosticLogger
     public static void Report(TaskLoggingHelper log, Diagnostic diagnostic, string? fallbackFile = null)
     {
         var file = diagnostic.File ?? fallbackFile;
-        var message = FormatMessage(diagnostic);
+        var message = ContractCheck.BuildMessage(diagnostic);
         // No subcategory: it would be printed between the location and "error", breaking the canonical form.
         switch (diagnostic.Severity)
         {
@@ -31,10 +32,4 @@ internal static class MSBuildDiagnosticLogger
                 break;
         }
     }
-
-    /// <summary>The engine message, prefixed with the work order it belongs to when the message does not name it.</summary>
-    internal static string FormatMessage(Diagnostic diagnostic) =>
-        string.IsNullOrEmpty(diagnostic.WoId) || diagnostic.Message.Contains(diagnostic.WoId, StringComparison.Ordinal)
-            ? diagnostic.Message
-            : $"{diagnostic.WoId}: {diagnostic.Message}";
 }

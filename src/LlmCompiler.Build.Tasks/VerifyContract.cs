@@ -1,5 +1,3 @@
-using LlmCompiler.Contracts;
-using LlmCompiler.Diagnostics;
 using LlmCompiler.Validation;
 using Microsoft.Build.Framework;
 
@@ -7,7 +5,7 @@ namespace LlmCompiler.Build.Tasks;
 
 /// <summary>
 /// Runs every contract check on the project's work orders (and the manifest beside them) and reports each
-/// finding at its JSON position. Thin adapter over <see cref="PlanLoader"/> and <see cref="PlanValidator"/>.
+/// finding at its JSON position. Thin adapter over <see cref="ContractCheck"/>, which the out-of-process verifier (llmc-verify) calls too.
 /// </summary>
 public sealed class VerifyContract : LlmcTask
 {
@@ -32,40 +30,24 @@ public sealed class VerifyContract : LlmcTask
 
     protected override bool ExecuteCore()
     {
-        var files = WorkOrders.Select(item => item.GetMetadata("FullPath")).Where(p => p.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        var files = WorkOrders.Select(item => item.GetMetadata("FullPath")).Where(p => p.Length > 0).ToList();
         if (files.Count == 0)
         {
             Log.LogMessage(MessageImportance.Normal, "VerifyContract: no work orders to verify.");
             return true;
         }
-        var manifest = string.IsNullOrWhiteSpace(Manifest) ? null : Path.GetFullPath(Manifest!);
-        if (manifest is not null && !File.Exists(manifest)) manifest = null;
-
-        var loaded = PlanLoader.LoadFiles(files, manifest);
-        if (!loaded.Success)
-        {
-            Log.LogError(null, DiagnosticCodes.InputUnreadable, DiagnosticCodes.InputUnreadable, DiagnosticCatalog.HelpLinkFor(DiagnosticCodes.InputUnreadable), null, 0, 0, 0, 0, "{0}", loaded.IoError);
-            return false;
-        }
+        var result = ContractCheck.RunAsync(files, Manifest, RepoRoot, ProjectDirectory, new ValidationOptions { CheckPythonSyntax = CheckPythonSyntax }, CancellationToken)
+            .GetAwaiter().GetResult();
         CancellationToken.ThrowIfCancellationRequested();
-
-        var document = loaded.Document!;
-        var start = string.IsNullOrWhiteSpace(ProjectDirectory) ? Path.GetDirectoryName(files[0])! : ProjectDirectory!;
-        var (verification, baselineError) = PlanVerifier.VerifyAsync(document, RepoRoot, start, new ValidationOptions { CheckPythonSyntax = CheckPythonSyntax }, CancellationToken).GetAwaiter().GetResult();
-        if (baselineError is not null)
+        if (result.Baseline is { } baseline)
         {
-            Log.LogError(null, DiagnosticCodes.InvalidSetting, DiagnosticCodes.InvalidSetting, DiagnosticCatalog.HelpLinkFor(DiagnosticCodes.InvalidSetting), null, 0, 0, 0, 0, "LlmcRepoRoot: {0}", baselineError);
-            return false;
+            Log.LogMessage(MessageImportance.Low, "VerifyContract: repository files from the {0} ({1} files).", baseline.Description, baseline.Files.Count);
         }
-        var (_, result, baseline) = verification!;
-        Log.LogMessage(MessageImportance.Low, "VerifyContract: repository files from the {0} ({1} files).", baseline.Description, baseline.Files.Count);
-        CancellationToken.ThrowIfCancellationRequested();
 
         foreach (var diagnostic in result.Diagnostics) MSBuildDiagnosticLogger.Report(Log, diagnostic);
-        ErrorCount = result.Diagnostics.Count(d => d.Severity == DiagnosticSeverity.Error);
-        WarningCount = result.Diagnostics.Count(d => d.Severity == DiagnosticSeverity.Warning);
-        Log.LogMessage(MessageImportance.High, "VerifyContract: {0} work order(s){1}: {2} error(s), {3} warning(s).",
-            document.WorkOrders.Count, manifest is null ? "" : " and the manifest", ErrorCount, WarningCount);
+        ErrorCount = result.ErrorCount;
+        WarningCount = result.WarningCount;
+        if (result.WorkOrderCount > 0) Log.LogMessage(MessageImportance.High, "{0}", result.Summary);
         return ErrorCount == 0;
     }
 }

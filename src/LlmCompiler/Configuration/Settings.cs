@@ -42,6 +42,7 @@ public static partial class Settings
     public const string MaxFailedAttempts = nameof(MaxFailedAttempts);
     public const string MaxFailedWorkOrders = nameof(MaxFailedWorkOrders);
     public const string MaxTransportFailures = nameof(MaxTransportFailures);
+    public const string VerifyOutOfProcess = nameof(VerifyOutOfProcess);
 
     /// <summary>The upper limit of attempts, for the planner and the factory alike.</summary>
     public const int AttemptsLimit = Planning.PlanCompiler.MaxAttemptsLimit;
@@ -86,6 +87,8 @@ public static partial class Settings
         new(MaxFailedAttempts, "--max-failed-attempts", "LlmcMaxFailedAttempts", "N", "20 (or llmc.json's health)", "Stop calling models once the run's failed attempts (all work orders, all roles) reach this (E229).", SettingScope.Run),
         new(MaxFailedWorkOrders, "--max-failed-work-orders", "LlmcMaxFailedWorkOrders", "N", "3 (or llmc.json's health)", "Start no new work order once this many failed; running ones finish (E230).", SettingScope.Run),
         new(MaxTransportFailures, "--max-transport-failures", "LlmcMaxTransportFailures", "N", "6 (or llmc.json's health)", "Stop calling models once this many calls failed in transport after their retries (E231).", SettingScope.Run),
+        new(VerifyOutOfProcess, null, "LlmcVerifyOutOfProcess", "true|false", "true on .NET Framework MSBuild (Visual Studio, msbuild.exe), else false",
+            "Run VerifyContract in a dotnet process (llmc-verify) instead of in MSBuild: the only route on .NET Framework MSBuild; same diagnostics, file, line and column.", SettingScope.None),
         new(RepoRoot, "--repo", "LlmcRepoRoot", "DIR", "the git repository holding the plan (CLI: else the current one)", "The repository the plan applies to and the factory changes.", SettingScope.Model),
     ];
 

@@ -113,6 +113,8 @@ public static class DiagnosticCatalog
         // Front-ends
         new("E500", DiagnosticSeverity.Error, "Invalid input or setting", "frontend"),
         new("E501", DiagnosticSeverity.Error, "Input file cannot be read", "frontend"),
+        new("E502", DiagnosticSeverity.Error, "Task needs MSBuild 18 inside Visual Studio", "frontend"),
+        new("E503", DiagnosticSeverity.Error, "Out-of-process verifier failed", "frontend"),
     ];
 
     private static readonly FrozenDictionary<string, DiagnosticDescriptor> ByCode =

@@ -96,4 +96,6 @@ public static class DiagnosticCodes
 
     public const string InvalidSetting = "E500";
     public const string InputUnreadable = "E501";
+    public const string TaskHostUnavailable = "E502";
+    public const string OutOfProcessVerifierFailed = "E503";
 }

@@ -48,7 +48,8 @@ internal static class PackageFeed
         var version = $"0.0.0-e2e.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
         var project = SourceTree.PathOf("src", "LlmCompiler.Build.Tasks", "LlmCompiler.Build.Tasks.csproj");
         var result = ChildProcess.Run(ChildProcess.DotnetHost(), root,
-            ["pack", project, "-c", "Release", "-o", feed, $"-p:Version={version}", "-nologo", "-v:q", "-nr:false"]);
+            ["pack", project, "-c", "Release", "-o", feed, $"-p:Version={version}", "-nologo", "-v:q", "-nr:false"],
+            timeout: TimeSpan.FromMinutes(10));
         if (result.ExitCode != 0)
         {
             TempDirectory.Delete(root);

@@ -124,7 +124,8 @@ internal sealed class ObjectBinder
         var array = Array(name, required);
         if (array is null) return [];
         var result = new List<string>(array.Items.Count);
-        var seen = dedupe ? new HashSet<string>(StringComparer.Ordinal) : null;
+        // Lists in a work order are short: below a dozen elements the kept list itself is the cheaper set.
+        var seen = dedupe && array.Items.Count > 12 ? new HashSet<string>(StringComparer.Ordinal) : null;
         for (var i = 0; i < array.Items.Count; i++)
         {
             var item = array.Items[i];
@@ -155,7 +156,7 @@ internal sealed class ObjectBinder
                 Report(_shapeCode, field, $"'{field}' must not be empty");
                 continue;
             }
-            if (seen is not null && !seen.Add(text)) continue;
+            if (seen is not null ? !seen.Add(text) : dedupe && result.Contains(text)) continue;
             result.Add(text);
             Map.RecordKept(_prefix + name, i);
         }

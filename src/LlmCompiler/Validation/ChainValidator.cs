@@ -12,6 +12,8 @@ internal static class ChainValidator
 {
     private const string LegacyVerifyScript = "scripts/verify.sh";
 
+    private static readonly string[] LegacyVerifyArgv = ["bash", LegacyVerifyScript];
+
     public static void Validate(IReadOnlyList<BoundWorkOrder> workOrders, IReadOnlyList<AcceptanceCommand[]> commands,
         BoundVerifyContract? verifyContract, IReadOnlySet<string> repoFiles, List<Diagnostic> errors, List<Diagnostic> warnings)
     {
@@ -34,7 +36,7 @@ internal static class ChainValidator
                 if (!command.Tokens.IsParsed) continue;
                 var argv = command.NormalizedArgv();
                 var field = map.ElementField("acceptance_commands", c);
-                if (argv.SequenceEqual(["bash", LegacyVerifyScript]))
+                if (argv.SequenceEqual(LegacyVerifyArgv))
                 {
                     errors.Add(map.Create(DiagnosticCodes.VerifyCommandAsAcceptance, id, field, $"acceptance command runs the global verify script: {command.Text}"));
                 }
@@ -73,6 +75,7 @@ internal static class ChainValidator
                 }
             }
 
+            var created = value.CreatedPaths.ToList();
             if (value.Postconditions.Count > 0)
             {
                 var allowed = value.AllowedFiles.ToHashSet(StringComparer.Ordinal);
@@ -85,7 +88,7 @@ internal static class ChainValidator
                             $"postcondition '{post.Path}' is not in allowed_files, so the work order can never create it"));
                     }
                 }
-                var promised = value.CreatedPaths.ToHashSet(StringComparer.Ordinal);
+                var promised = created.ToHashSet(StringComparer.Ordinal);
                 for (var a = 0; a < value.AllowedFiles.Count; a++)
                 {
                     if (!promised.Contains(value.AllowedFiles[a]))
@@ -97,7 +100,7 @@ internal static class ChainValidator
             }
 
             // W101 judges against the state after this work order; the state then stays advanced.
-            state.AddRange(value.CreatedPaths);
+            state.AddRange(created);
             var after = state;
             for (var c = 0; c < commands[w].Length; c++)
             {

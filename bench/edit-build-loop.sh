@@ -35,7 +35,8 @@ end_our_nodes() {
     fi
   done
 }
-trap 'end_our_nodes; rm -rf "$work"' EXIT
+# LLMC_BENCH_KEEP=1 keeps the temp folder (product, feed, packages) for a closer look.
+trap 'end_our_nodes; [ "${LLMC_BENCH_KEEP:-}" = 1 ] && echo "kept $work" || rm -rf "$work"' EXIT
 
 export NUGET_PACKAGES="$work/packages" LLMC_CACHE_DIR="$work/cache" MSBUILDNODEHANDSHAKESALT="$salt"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1

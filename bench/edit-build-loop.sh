@@ -120,6 +120,9 @@ run_mode() { # warm|fresh
   echo "  edit + build:     median ${m_edit} ms (range $(range "$work/edit.txt") ms)"
   awk -v a="$m_edit" -v b="$m_noop" -v mode="$mode" 'BEGIN { r = a / b;
     printf "  median ratio (edit / no-op): %.3f, added %d ms%s\n", r, a - b, (mode == "warm" ? (r <= 1.05 ? " (target <= 1.05: OK)" : " (target <= 1.05: ABOVE TARGET)") : "") }'
+  # On a shared machine the minimum is the least disturbed sample; printed as a cross-check, not the target.
+  awk -v a="$(sort -n "$work/edit.txt" | head -1)" -v b="$(sort -n "$work/noop.txt" | head -1)" \
+    'BEGIN { printf "  minimum ratio (cross-check): %.3f, added %d ms\n", a / b, a - b }'
 }
 
 for mode in $modes; do run_mode "$mode"; done

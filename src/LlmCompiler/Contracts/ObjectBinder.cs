@@ -14,7 +14,10 @@ internal sealed class ObjectBinder
     private readonly string _prefix;
     private readonly string _shapeCode;
     private readonly List<Diagnostic> _diagnostics;
-    private readonly HashSet<string> _known;
+    // A handful of names per object: a linear scan beats building a set for every object bound.
+    private readonly string[] _known;
+
+    private static readonly string[] ConditionProperties = ["kind", "path"];
 
     public ObjectBinder(JsonObjectSyntax obj, SourceMap map, string? woId, string shapeCode, List<Diagnostic> diagnostics,
         IEnumerable<string> knownProperties, string prefix = "")
@@ -25,7 +28,7 @@ internal sealed class ObjectBinder
         _shapeCode = shapeCode;
         _diagnostics = diagnostics;
         _prefix = prefix;
-        _known = new HashSet<string>(knownProperties, StringComparer.Ordinal);
+        _known = knownProperties as string[] ?? [.. knownProperties];
         foreach (var dup in obj.DuplicateProperties)
         {
             map.Record(_prefix + dup.Name + "#duplicate", dup.NameStart);
@@ -57,7 +60,7 @@ internal sealed class ObjectBinder
         Dictionary<string, JsonElement>? unknown = null;
         foreach (var p in _object.Properties)
         {
-            if (_known.Contains(p.Name)) continue;
+            if (System.Array.IndexOf(_known, p.Name) >= 0) continue;
             var hint = NameSuggester.Suggest(p.Name, _known);
             var message = hint is null
                 ? $"unknown property '{p.Name}' is kept but ignored"
@@ -121,7 +124,8 @@ internal sealed class ObjectBinder
         var array = Array(name, required);
         if (array is null) return [];
         var result = new List<string>(array.Items.Count);
-        var seen = dedupe ? new HashSet<string>(StringComparer.Ordinal) : null;
+        // Lists in a work order are short: below a dozen elements the kept list itself is the cheaper set.
+        var seen = dedupe && array.Items.Count > 12 ? new HashSet<string>(StringComparer.Ordinal) : null;
         for (var i = 0; i < array.Items.Count; i++)
         {
             var item = array.Items[i];
@@ -152,7 +156,7 @@ internal sealed class ObjectBinder
                 Report(_shapeCode, field, $"'{field}' must not be empty");
                 continue;
             }
-            if (seen is not null && !seen.Add(text)) continue;
+            if (seen is not null ? !seen.Add(text) : dedupe && result.Contains(text)) continue;
             result.Add(text);
             Map.RecordKept(_prefix + name, i);
         }
@@ -174,7 +178,7 @@ internal sealed class ObjectBinder
                 Report(_shapeCode, field, $"'{field}' must be an object {{\"kind\", \"path\"}}, found {item.TypeName}");
                 continue;
             }
-            var cond = new ObjectBinder(obj, Map, WoId, _shapeCode, _diagnostics, ["kind", "path"], $"{_prefix}{field}.");
+            var cond = new ObjectBinder(obj, Map, WoId, _shapeCode, _diagnostics, ConditionProperties, $"{_prefix}{field}.");
             var kindText = cond.RequiredString("kind");
             var pathText = cond.RequiredString("path");
             cond.CollectUnknown();

@@ -12,18 +12,13 @@ internal static class ChainValidator
 {
     private const string LegacyVerifyScript = "scripts/verify.sh";
 
-    /// <summary>" (did you mean 'x'?)" for the known file with the same name, or the closest path, when one is close.</summary>
-    private static string Suggestion(string path, FileState state)
-    {
-        var best = state.Files.Select(f => (File: f, Distance: NameSuggester.Distance(f, path, maxLengthGap: 8))).Where(c => c.Distance <= Math.Max(2, path.Length / 5))
-            .OrderBy(c => c.Distance).ThenBy(c => c.File, StringComparer.Ordinal).FirstOrDefault();
-        return best.File is null ? "" : $"; did you mean '{best.File}'?";
-    }
+    private static readonly string[] LegacyVerifyArgv = ["bash", LegacyVerifyScript];
 
     public static void Validate(IReadOnlyList<BoundWorkOrder> workOrders, IReadOnlyList<AcceptanceCommand[]> commands,
         BoundVerifyContract? verifyContract, IReadOnlySet<string> repoFiles, List<Diagnostic> errors, List<Diagnostic> warnings)
     {
         var state = new FileState(repoFiles);
+        var suggestions = new PathSuggestions(state);
         var verifyArgv = verifyContract is { Value.Command.Length: > 0 } vc
             ? new AcceptanceCommand(vc.Value.Command) is { Tokens.IsParsed: true } parsed ? parsed.NormalizedArgv() : null
             : null;
@@ -41,7 +36,7 @@ internal static class ChainValidator
                 if (!command.Tokens.IsParsed) continue;
                 var argv = command.NormalizedArgv();
                 var field = map.ElementField("acceptance_commands", c);
-                if (argv.SequenceEqual(["bash", LegacyVerifyScript]))
+                if (argv.SequenceEqual(LegacyVerifyArgv))
                 {
                     errors.Add(map.Create(DiagnosticCodes.VerifyCommandAsAcceptance, id, field, $"acceptance command runs the global verify script: {command.Text}"));
                 }
@@ -80,6 +75,7 @@ internal static class ChainValidator
                 }
             }
 
+            var created = value.CreatedPaths.ToList();
             if (value.Postconditions.Count > 0)
             {
                 var allowed = value.AllowedFiles.ToHashSet(StringComparer.Ordinal);
@@ -92,7 +88,7 @@ internal static class ChainValidator
                             $"postcondition '{post.Path}' is not in allowed_files, so the work order can never create it"));
                     }
                 }
-                var promised = value.CreatedPaths.ToHashSet(StringComparer.Ordinal);
+                var promised = created.ToHashSet(StringComparer.Ordinal);
                 for (var a = 0; a < value.AllowedFiles.Count; a++)
                 {
                     if (!promised.Contains(value.AllowedFiles[a]))
@@ -104,7 +100,7 @@ internal static class ChainValidator
             }
 
             // W101 judges against the state after this work order; the state then stays advanced.
-            state.AddRange(value.CreatedPaths);
+            state.AddRange(created);
             var after = state;
             for (var c = 0; c < commands[w].Length; c++)
             {
@@ -139,7 +135,7 @@ internal static class ChainValidator
                 var path = value.ContextFiles[c];
                 if (after.ContainsFile(path) || after.ContainsDirectory(path) || value.AllowedFiles.Contains(path)) continue;
                 warnings.Add(map.Create(DiagnosticCodes.ContextFileNeverExists, id, map.ElementField("context_files", c),
-                    $"context file '{path}' does not exist in the repository and no earlier work order (nor this one) creates it; the model will see it as missing{Suggestion(path, after)}"));
+                    $"context file '{path}' does not exist in the repository and no earlier work order (nor this one) creates it; the model will see it as missing{suggestions.For(path)}"));
             }
         }
 
@@ -175,6 +171,7 @@ internal sealed class FileState
 {
     private readonly IReadOnlySet<string> _repo;
     private readonly HashSet<string> _created = new(StringComparer.Ordinal);
+    private readonly List<string> _createdInOrder = [];
     private HashSet<string>? _directories;
 
     public FileState(IReadOnlySet<string> repo) => _repo = repo;
@@ -183,6 +180,11 @@ internal sealed class FileState
 
     /// <summary>Every file known at this point (the repository's and the created ones).</summary>
     public IEnumerable<string> Files => _repo.Concat(_created);
+
+    public IReadOnlySet<string> Repository => _repo;
+
+    /// <summary>The files created so far, in the order they were added.</summary>
+    public IReadOnlyList<string> CreatedInOrder => _createdInOrder;
 
     public bool ContainsDirectory(string path)
     {
@@ -203,12 +205,50 @@ internal sealed class FileState
     {
         foreach (var file in created)
         {
-            if (_created.Add(file) && _directories is not null) AddParents(file);
+            if (!_created.Add(file)) continue;
+            _createdInOrder.Add(file);
+            if (_directories is not null) AddParents(file);
         }
     }
 
     private void AddParents(string file)
     {
         for (var slash = file.IndexOf('/'); slash > 0; slash = file.IndexOf('/', slash + 1)) _directories!.Add(file[..slash]);
+    }
+}
+
+/// <summary>
+/// The " (did you mean 'x'?)" of a missing path: the known file at the smallest edit distance (within a fifth of the
+/// path's length, at least 2; ties by ordinal order). The state only grows, so each path remembers its best match and
+/// how many created files it has seen: a path missing from every work order costs one pass over the files in all,
+/// not one per work order (which made a 1,000-work-order plan quadratic).
+/// </summary>
+internal sealed class PathSuggestions(FileState state)
+{
+    private readonly Dictionary<string, (string? File, int Distance, int Seen)> _best = new(StringComparer.Ordinal);
+
+    public string For(string path)
+    {
+        var limit = Math.Max(2, path.Length / 5);
+        if (!_best.TryGetValue(path, out var best))
+        {
+            best = (null, int.MaxValue, 0);
+            foreach (var file in state.Repository) best = Better(best, file, path, limit);
+        }
+        var created = state.CreatedInOrder;
+        for (var i = best.Seen; i < created.Count; i++) best = Better(best, created[i], path, limit);
+        _best[path] = best with { Seen = created.Count };
+        return best.File is null ? "" : $"; did you mean '{best.File}'?";
+    }
+
+    private static (string? File, int Distance, int Seen) Better((string? File, int Distance, int Seen) best, string file, string path, int limit)
+    {
+        // Lengths that differ by more than the limit cannot be within it; the distance itself ignores them past 8.
+        if (Math.Abs(file.Length - path.Length) > Math.Min(limit, 8)) return best;
+        var distance = NameSuggester.Distance(file, path, maxLengthGap: 8);
+        if (distance > limit) return best;
+        return distance < best.Distance || distance == best.Distance && string.CompareOrdinal(file, best.File) < 0
+            ? (file, distance, best.Seen)
+            : best;
     }
 }

@@ -72,8 +72,12 @@ public sealed record PlanBaseline(string? RepoRoot, IReadOnlySet<string> Files, 
             var folder = Path.GetFullPath(explicitRepoRoot!);
             return (new PlanBaseline(folder, RepoListing.Load(folder), $"folder {folder} of the git work tree {root}"), null);
         }
+        // Usually nothing of the plan has landed and the baseline is the working tree: list it while the history is
+        // searched, so a verification waits for one git process less (the edit-build loop re-runs this on every edit).
+        var workingTree = Task.Run(() => RepoListing.Load(root), CancellationToken.None);
         var landed = await FindLandedAsync(git, root, plan, ct).ConfigureAwait(false);
-        if (landed.First is null) return (new PlanBaseline(root, RepoListing.Load(root), $"working tree of {root}"), null);
+        var workingTreeFiles = await workingTree.ConfigureAwait(false);
+        if (landed.First is null) return (new PlanBaseline(root, workingTreeFiles, $"working tree of {root}"), null);
 
         var (commit, parent) = landed.First.Value;
         if (parent is null) return (new PlanBaseline(root, ToSet([]), $"empty tree before {Short(commit)}") { EditedAfterLanding = landed.Edited }, null);

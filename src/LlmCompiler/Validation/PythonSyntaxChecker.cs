@@ -31,23 +31,24 @@ public sealed class PythonSyntaxChecker
 
     private static readonly Lazy<string?> DefaultInterpreter = new(FindInterpreter);
 
-    private readonly string? _interpreter;
+    // Resolved on first use: most plans have no python -c command, and a build re-verifying one should not search PATH.
+    private readonly Lazy<string?> _interpreter;
 
     public PythonSyntaxChecker(string? interpreter = null) =>
-        _interpreter = interpreter is null ? DefaultInterpreter.Value : File.Exists(interpreter) ? interpreter : null;
+        _interpreter = interpreter is null ? DefaultInterpreter : new(() => File.Exists(interpreter) ? interpreter : null);
 
-    public bool IsAvailable => _interpreter is not null;
+    public bool IsAvailable => _interpreter.Value is not null;
 
-    public string? Interpreter => _interpreter;
+    public string? Interpreter => _interpreter.Value;
 
     /// <summary>Returns one entry per snippet (null = valid), or null when the interpreter could not be run.</summary>
     public IReadOnlyList<PythonSyntaxError?>? Check(IReadOnlyList<string> snippets)
     {
-        if (_interpreter is null) return null;
+        if (_interpreter.Value is not { } interpreter) return null;
         if (snippets.Count == 0) return [];
         try
         {
-            var psi = new ProcessStartInfo(_interpreter)
+            var psi = new ProcessStartInfo(interpreter)
             {
                 RedirectStandardInput = true,
                 RedirectStandardOutput = true,

@@ -111,7 +111,7 @@ public static class JsonSyntaxParser
             var value = ReadValue(ref reader, offset);
             var property = new JsonPropertySyntax(name, nameStart, value);
             if (properties.Count >= 16 && seen is null) seen = new HashSet<string>(properties.Select(p => p.Name), StringComparer.Ordinal);
-            var isNew = seen is not null ? seen.Add(name) : !properties.Exists(p => string.Equals(p.Name, name, StringComparison.Ordinal));
+            var isNew = seen is not null ? seen.Add(name) : !Contains(properties, name);
             if (isNew)
             {
                 properties.Add(property);
@@ -125,6 +125,15 @@ public static class JsonSyntaxParser
         {
             DuplicateProperties = duplicates ?? (IReadOnlyList<JsonPropertySyntax>)[],
         };
+    }
+
+    private static bool Contains(List<JsonPropertySyntax> properties, string name)
+    {
+        foreach (var property in properties)
+        {
+            if (string.Equals(property.Name, name, StringComparison.Ordinal)) return true;
+        }
+        return false;
     }
 
     private static int End(ref Utf8JsonReader reader, int offset) => offset + (int)reader.BytesConsumed;

@@ -174,4 +174,30 @@ public sealed class PropertyAndItemDefaultsTests
         StringAssert.StartsWith(host.GetPropertyValue("_LlmcVerifyStamp"), cache + "/msbuild/");
         Assert.AreEqual(Path.Combine(project.ProjectDirectory, "workorders", "WO-01.json"), host.GetItems("_LlmcHostWorkOrder").Single().EvaluatedInclude);
     }
+
+    [TestMethod]
+    public void A_relative_config_file_is_made_absolute_for_the_shared_project()
+    {
+        using var project = new PackageProject();
+        var evaluated = project.Evaluate(body: "<PropertyGroup><LlmcConfigFile>../../models/llmc.json</LlmcConfigFile></PropertyGroup>");
+        Assert.AreEqual(Path.GetFullPath(Path.Combine(project.ProjectDirectory, "..", "..", "models", "llmc.json")), evaluated.GetPropertyValue("_LlmcConfigFileFull"));
+        using var plain = new PackageProject();
+        Assert.AreEqual("", plain.Evaluate().GetPropertyValue("_LlmcConfigFileFull"), "none given: the engine looks for llmc.json at the repository root");
+    }
+
+    [TestMethod]
+    public void LlmcRole_items_are_flattened_for_the_tasks_with_every_metadata_in_order()
+    {
+        using var project = new PackageProject();
+        var evaluated = project.Evaluate(body: """
+            <ItemGroup>
+              <LlmcRole Include="executor" Model="qwen" Endpoint="http://localhost:11434/v1" Attempts="3" />
+              <LlmcRole Include="escalation" Model="gpt-4.1" ApiKeyEnv="STRONG_KEY" Temperature="0.2" />
+            </ItemGroup>
+            <Target Name="ShowRoles" DependsOnTargets="_LlmcHostProperties"><Message Importance="high" Text="roles=[$(_LlmcRoleItems)]" /></Target>
+            """);
+        var (success, log) = PackageProject.Build(evaluated, "ShowRoles");
+        Assert.IsTrue(success, log);
+        StringAssert.Contains(log, "roles=[executor|Model=qwen|Endpoint=http://localhost:11434/v1|ApiKeyEnv=|Temperature=|Attempts=3;escalation|Model=gpt-4.1|Endpoint=|ApiKeyEnv=STRONG_KEY|Temperature=0.2|Attempts=]");
+    }
 }

@@ -20,13 +20,7 @@ public sealed partial class CliConventionTests
 {
     private const string Empty = LlmCompiler.Contracts.FileWrite.EmptySha256;
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> Llmc(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = await CliApp.RunAsync(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Exit, string Stdout, string Stderr)> Llmc(params string[] args) => InProcessLlmc.RunAsync(args);
 
     [TestMethod]
     public async Task Bare_llmc_prints_the_commands_and_succeeds()
@@ -314,10 +308,5 @@ public sealed partial class CliConventionTests
         Assert.AreEqual(1, Regex.Matches(stderr.ToString(), "W217").Count, stderr.ToString());
     }
 
-    private static string Key()
-    {
-        var name = "LLMC_CLI_KEY_" + Guid.NewGuid().ToString("N")[..8];
-        Environment.SetEnvironmentVariable(name, "sk-CANARY-" + Guid.NewGuid().ToString("N"));
-        return name;
-    }
+    private static string Key() => InProcessLlmc.CanaryKey("LLMC_CLI_KEY_");
 }

@@ -69,10 +69,8 @@ internal sealed record CliRun(int ExitCode, string Stdout, string Stderr)
 {
     public static async Task<CliRun> RunAsync(params string[] args)
     {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var exit = await LlmCompiler.Cli.CliApp.RunAsync(args, stdout, stderr);
-        return new CliRun(exit, stdout.ToString(), stderr.ToString());
+        var (exit, stdout, stderr) = await Infrastructure.InProcessLlmc.RunAsync(args);
+        return new CliRun(exit, stdout, stderr);
     }
 
     public string[] StdoutLines => Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

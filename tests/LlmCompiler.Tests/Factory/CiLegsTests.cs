@@ -1,4 +1,4 @@
-using LlmCompiler.Cli;
+using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Factory;
 
@@ -12,13 +12,7 @@ public sealed partial class CiLegsTests
 {
     private const string Empty = LlmCompiler.Contracts.FileWrite.EmptySha256;
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> Llmc(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = await CliApp.RunAsync(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Exit, string Stdout, string Stderr)> Llmc(params string[] args) => InProcessLlmc.RunAsync(args);
 
     private static TestRepo Clone(string bare)
     {

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using LlmCompiler.Cli;
 using LlmCompiler.Contracts;
 using LlmCompiler.IO;
+using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Factory;
 
@@ -35,13 +35,7 @@ public sealed partial class FactoryEndToEndTests
         return path;
     }
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> Llmc(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = await CliApp.RunAsync(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Exit, string Stdout, string Stderr)> Llmc(params string[] args) => InProcessLlmc.RunAsync(args);
 
     private static string[] Common(TestRepo repo, LoopbackLlmServer server, string keyVariable, params string[] more) =>
         ["--repo", repo.Root, "--endpoint", server.BaseUrl.ToString(), "--api-key-env", keyVariable, "--model", "loopback", .. more];

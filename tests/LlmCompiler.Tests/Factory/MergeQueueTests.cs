@@ -1,4 +1,3 @@
-using LlmCompiler.Cli;
 using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Factory;
@@ -13,13 +12,7 @@ public sealed class MergeQueueTests
 {
     private const string Empty = LlmCompiler.Contracts.FileWrite.EmptySha256;
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> Llmc(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = await CliApp.RunAsync(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Exit, string Stdout, string Stderr)> Llmc(params string[] args) => InProcessLlmc.RunAsync(args);
 
     private static string Key()
     {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using LlmCompiler.Cli;
+using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Factory;
 
@@ -27,20 +27,9 @@ public sealed partial class ParallelRunTests
         FactoryEndToEndTests.Plan(repo, "WO-04", WorkOrderFiles.InDag("WO-04", "src/d.txt", ["WO-02", "WO-03"], acceptance: "cat src/core.txt src/a.txt src/b.txt src/d.txt"));
     }
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> Llmc(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = await CliApp.RunAsync(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Exit, string Stdout, string Stderr)> Llmc(params string[] args) => InProcessLlmc.RunAsync(args);
 
-    private static string Key()
-    {
-        var name = "LLMC_PAR_KEY_" + Guid.NewGuid().ToString("N")[..8];
-        Environment.SetEnvironmentVariable(name, "sk-CANARY-" + Guid.NewGuid().ToString("N"));
-        return name;
-    }
+    private static string Key() => InProcessLlmc.CanaryKey("LLMC_PAR_KEY_");
 
     [TestMethod]
     public async Task Independent_work_orders_are_asked_at_the_same_time_and_land_in_plan_order()

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using LlmCompiler.Cli;
 using LlmCompiler.Factory.Records;
+using LlmCompiler.Tests.Infrastructure;
 
 namespace LlmCompiler.Tests.Factory.Tiers;
 
@@ -18,20 +18,9 @@ public sealed partial class TiersEndToEndTests
     [GeneratedRegex(@"Work order (WO-\d+)")]
     private static partial Regex WorkOrderInPrompt();
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> Llmc(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = await CliApp.RunAsync(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Exit, string Stdout, string Stderr)> Llmc(params string[] args) => InProcessLlmc.RunAsync(args);
 
-    private static string Key()
-    {
-        var name = "LLMC_TIER_KEY_" + Guid.NewGuid().ToString("N")[..8];
-        Environment.SetEnvironmentVariable(name, "sk-CANARY-" + Guid.NewGuid().ToString("N"));
-        return name;
-    }
+    private static string Key() => InProcessLlmc.CanaryKey("LLMC_TIER_KEY_");
 
     private static string ModelOf(RecordedRequest request) => request.Json!["model"]!.GetValue<string>();
 

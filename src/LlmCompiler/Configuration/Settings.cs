@@ -223,19 +223,26 @@ public static partial class Settings
     private static Uri? ParseEndpoint(string? text, Action<string, string> fail)
     {
         if (text is null) return null;
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
-        {
-            fail(Endpoint, "must be an absolute http:// or https:// URL (for example https://api.openai.com/v1/)");
-            return null;
-        }
-        if (!string.IsNullOrEmpty(endpoint.UserInfo))
-        {
-            // Credentials in the URL would end up in logs; say so without repeating them. (A query is allowed: Azure's
-            // api-version lives there; messages never show it.)
-            fail(Endpoint, "must not carry credentials; put the key in the variable named by the key setting");
-            return null;
-        }
+        if (EndpointProblem(text, "the key setting", out var endpoint) is { } problem) fail(Endpoint, problem);
         return endpoint;
+    }
+
+    /// <summary>
+    /// Why <paramref name="text"/> cannot be a model endpoint (for every front-end and the roles' own endpoints), or null
+    /// with the endpoint. <paramref name="keySetting"/> names where the key's variable goes instead.
+    /// </summary>
+    internal static string? EndpointProblem(string text, string keySetting, out Uri? endpoint)
+    {
+        endpoint = null;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            return "must be an absolute http:// or https:// URL (for example https://api.openai.com/v1/ or http://localhost:11434/v1)";
+        }
+        // Credentials in the URL would end up in logs; say so without repeating them. (A query is allowed: Azure's
+        // api-version lives there; messages never show it.)
+        if (!string.IsNullOrEmpty(uri.UserInfo)) return $"must not carry credentials; put the key in the variable named by {keySetting}";
+        endpoint = uri;
+        return null;
     }
 
     private static string ParseKeyVariable(string? text, Action<string, string> fail)

@@ -32,6 +32,12 @@ internal sealed class WorkOrderRun
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private readonly List<AttemptRecord> _attempts = [];
+
+    /// <summary>
+    /// The work order's ladder: executor then escalation (hard: escalation only). The merge queue's repair run gives its
+    /// own attempts, on the executor alone.
+    /// </summary>
+    private readonly Escalation.EscalationLadder _ladder;
     private RunContext? _run;
     private TestsFirstRecord? _testsFirst;
     private FailureBrief? _lastFailure;
@@ -49,21 +55,16 @@ internal sealed class WorkOrderRun
         _placement = placement ?? WorkOrderPlacement.Sequential;
         _pipeline = _placement.Pipeline ?? session.Options.Pipeline ?? AttemptPipeline.Default;
         _artifacts = new RunArtifacts(Path.Combine(session.Layout.FactoryRunsDirectory, _runId));
+        _ladder = _placement.MaxAttempts is { } fixedAttempts
+            ? new([new(Configuration.Roles.ModelRole.Executor, fixedAttempts)])
+            : Escalation.EscalationLadder.For(wo.DifficultyLevel, Role(Configuration.Roles.ModelRole.Executor), Role(Configuration.Roles.ModelRole.Escalation));
     }
 
     private FactoryOptions Options => _session.Options;
     private string DefaultModel => Options.Model ?? "";
     private Configuration.Roles.ResolvedRole Role(Configuration.Roles.ModelRole role) => Options.Roles.Resolve(role, DefaultModel, Options.MaxAttempts);
 
-    /// <summary>
-    /// The work order's ladder: executor then escalation (hard: escalation only). The merge queue's repair run gives its
-    /// own attempts, on the executor alone.
-    /// </summary>
-    private Escalation.EscalationLadder Ladder => _placement.MaxAttempts is { } fixedAttempts
-        ? new([new(Configuration.Roles.ModelRole.Executor, fixedAttempts)])
-        : Escalation.EscalationLadder.For(_wo.DifficultyLevel, Role(Configuration.Roles.ModelRole.Executor), Role(Configuration.Roles.ModelRole.Escalation));
-
-    private int MaxAttempts => Ladder.TotalAttempts;
+    private int MaxAttempts => _ladder.TotalAttempts;
     private string MarkerPath => Path.Combine(_session.ActiveDir, _runId);
 
     public async Task<RunOutcome> ExecuteAsync(CancellationToken ct)
@@ -126,7 +127,7 @@ internal sealed class WorkOrderRun
             var failed = await TestsFirstAsync(run, ct).ConfigureAwait(false);
             if (failed is not null) return failed;
         }
-        var ladder = Ladder;
+        var ladder = _ladder;
         if (_wo.DifficultyLevel == WorkOrderDifficulty.Hard && ladder.Rungs.All(r => r.Role != Configuration.Roles.ModelRole.Escalation) && _placement.MaxAttempts is null)
         {
             run.Warn(DiagnosticCodes.NoEscalationRole, $"{_wo.Id} is marked difficulty \"hard\", but no escalation role is configured; it runs on the executor ({Role(Configuration.Roles.ModelRole.Executor).Model})");

@@ -181,16 +181,7 @@ public static class ProjectConfigReader
         private Uri? Endpoint(JsonObjectSyntax obj, string prefix)
         {
             if (Text(obj, prefix, "endpoint") is not { } text) return null;
-            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            {
-                Fail($"{prefix}.endpoint", "'endpoint' must be an absolute http:// or https:// URL (for example http://localhost:11434/v1)");
-                return null;
-            }
-            if (!string.IsNullOrEmpty(uri.UserInfo))
-            {
-                Fail($"{prefix}.endpoint", "'endpoint' must not carry credentials; put the key in the variable named by 'api_key_env'");
-                return null;
-            }
+            if (Settings.EndpointProblem(text, "'api_key_env'", out var uri) is { } problem) Fail($"{prefix}.endpoint", $"'endpoint' {problem}");
             return uri;
         }
 

@@ -40,8 +40,8 @@ public static class RoleItems
             var binding = new RoleBinding { Model = values.GetValueOrDefault("Model") };
             if (values.TryGetValue("Endpoint", out var endpointText))
             {
-                if (Uri.TryCreate(endpointText, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https" && string.IsNullOrEmpty(endpoint.UserInfo)) binding = binding with { Endpoint = endpoint };
-                else Fail("Endpoint must be an absolute http:// or https:// URL without credentials");
+                if (Settings.EndpointProblem(endpointText, "ApiKeyEnv", out var endpoint) is { } problem) Fail($"Endpoint {problem}");
+                else binding = binding with { Endpoint = endpoint };
             }
             if (values.TryGetValue("ApiKeyEnv", out var variable))
             {

@@ -49,6 +49,10 @@ internal sealed class AttemptContext
     /// <summary>The gated files as stored blobs: the commit is built from these alone.</summary>
     public IReadOnlyList<(string Path, string ObjectId)> Blobs { get; set; } = [];
 
+    /// <summary>The gated blobs as tree entries, each keeping its baseline file mode (an executable stays executable).</summary>
+    public List<Git.TreeEntry> GatedEntries() =>
+        [.. Blobs.Select(b => new Git.TreeEntry(Run.BaselineTree.TryGetValue(b.Path, out var old) && old.Mode is "100755" or "100644" ? old.Mode : "100644", b.ObjectId, b.Path))];
+
     /// <summary>Whose attempt this is: the executor's (the implementation), or the test author's (the tests written first).</summary>
     public AttemptRole Role { get; init; } = AttemptRole.Executor;
 

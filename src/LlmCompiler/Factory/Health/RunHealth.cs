@@ -33,42 +33,47 @@ public sealed class RunHealth
     /// <summary>Null when <paramref name="woId"/> may make another attempt; else why not.</summary>
     public Diagnostic? BeforeAttempt(string woId) => _store.Update<Diagnostic?>(s =>
     {
-        if (s.Stopped is null && s.FailedAttempts >= _limits.MaxFailedAttempts)
-        {
-            s = s with
-            {
-                Stopped = DiagnosticCatalog.Create(DiagnosticCodes.TooManyFailedAttempts,
-                    $"the run stopped: {s.FailedAttempts} attempts failed, the health budget's limit (max_failed_attempts = {_limits.MaxFailedAttempts}); no further model call is made"),
-            };
-            return (s, s.Stopped! with { WoId = woId });
-        }
-        return (null, s.Stopped is null ? null : s.Stopped with { WoId = woId });
+        var t = WithLimitStop(s, transport: false);
+        return (Changed(s, t), t.Stopped is { } reason ? reason with { WoId = woId } : null);
     });
 
     /// <summary>Null when <paramref name="woId"/> may call a model now; else why not (the call is not sent).</summary>
-    public Diagnostic? BeforeCall(string woId)
+    public Diagnostic? BeforeCall(string woId) => _store.Update<Diagnostic?>(s =>
     {
-        _store.Update<int>(s => s.Stopped is null && s.TransportFailures >= _limits.MaxTransportFailures
-            ? (s with
+        var t = WithLimitStop(s, transport: true);
+        return (Changed(s, t), t.Stopped is { } reason ? reason with { WoId = woId } : null);
+    });
+
+    /// <summary>Null when a new work order may start; else why not (E233 naming the reason).</summary>
+    public Diagnostic? BeforeStart(string woId) => _store.Update<Diagnostic?>(s =>
+    {
+        // A limit reached since the last check stops the run now, not only at the next attempt.
+        var t = WithLimitStop(s, transport: true);
+        var reason = t.Stopped ?? t.NoNewWork;
+        return (Changed(s, t), reason is null ? null : DiagnosticCatalog.Create(DiagnosticCodes.StoppedByHealth, $"{woId} was not run: {reason.Code} {reason.Message}", woId));
+    });
+
+    /// <summary><paramref name="s"/>, stopped when it has reached the attempt limit (or, for a call, the transport limit).</summary>
+    private HealthState WithLimitStop(HealthState s, bool transport)
+    {
+        if (s.Stopped is not null) return s;
+        if (transport && s.TransportFailures >= _limits.MaxTransportFailures)
+        {
+            return s with
             {
                 Stopped = DiagnosticCatalog.Create(DiagnosticCodes.TooManyTransportFailures,
                     $"the run stopped: {s.TransportFailures} model calls failed in transport after their retries (max_transport_failures = {_limits.MaxTransportFailures}); check the endpoint, then run again"),
-            }, 0)
-            : (null, 0));
-        return BeforeAttempt(woId);
+            };
+        }
+        return s.FailedAttempts < _limits.MaxFailedAttempts ? s : s with
+        {
+            Stopped = DiagnosticCatalog.Create(DiagnosticCodes.TooManyFailedAttempts,
+                $"the run stopped: {s.FailedAttempts} attempts failed, the health budget's limit (max_failed_attempts = {_limits.MaxFailedAttempts}); no further model call is made"),
+        };
     }
 
-    /// <summary>Null when a new work order may start; else why not (E233 naming the reason).</summary>
-    public Diagnostic? BeforeStart(string woId)
-    {
-        // A limit reached since the last check stops the run now, not only at the next attempt.
-        BeforeCall(woId);
-        return _store.Update<Diagnostic?>(s =>
-        {
-            var reason = s.Stopped ?? s.NoNewWork;
-            return (null, reason is null ? null : DiagnosticCatalog.Create(DiagnosticCodes.StoppedByHealth, $"{woId} was not run: {reason.Code} {reason.Message}", woId));
-        });
-    }
+    /// <summary>What to store: nothing when the check changed nothing (no file write in a shared budget).</summary>
+    private static HealthState? Changed(HealthState before, HealthState after) => ReferenceEquals(before, after) ? null : after;
 
     public void AttemptFailed() => _store.Update<int>(s => (s with { FailedAttempts = s.FailedAttempts + 1 }, 0));
 

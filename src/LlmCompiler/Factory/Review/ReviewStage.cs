@@ -5,7 +5,6 @@ using LlmCompiler.Configuration.Roles;
 using LlmCompiler.Contracts;
 using LlmCompiler.Diagnostics;
 using LlmCompiler.Factory.Attempts;
-using LlmCompiler.Git;
 using LlmCompiler.Llm;
 
 namespace LlmCompiler.Factory.Review;
@@ -33,7 +32,7 @@ internal sealed class ReviewStage : IAttemptStage
         var policy = context.Options.Review;
         if (!policy.Enabled) return StageResult.Continue;
         var git = run.Session.Git;
-        var entries = context.Blobs.Select(b => new TreeEntry(run.BaselineTree.TryGetValue(b.Path, out var old) && old.Mode is "100755" or "100644" ? old.Mode : "100644", b.ObjectId, b.Path)).ToList();
+        var entries = context.GatedEntries();
         // The candidate as a dangling commit, only to diff it: the frozen tests are shown apart, the cassettes are the tool's.
         var candidate = await git.CommitTreeAsync(run.Session.Root, run.Session.Layout.CommitScratchDirectory, run.Baseline, entries, $"llmc: review candidate of {context.WorkOrder.Id}\n", ct).ConfigureAwait(false);
         var changes = (await git.NumStatAsync(run.Session.Root, run.Baseline, candidate, ct).ConfigureAwait(false)).Select(c => new ChangedFile(c.Path, c.Added, c.Deleted)).ToList();

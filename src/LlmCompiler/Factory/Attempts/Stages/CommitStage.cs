@@ -22,7 +22,7 @@ internal sealed class CommitStage : IAttemptStage
         var run = context.Run;
         var git = run.Session.Git;
         run.Journal.Append(JournalEvents.Committing, new JsonObject { ["attempt"] = context.Attempt });
-        var entries = context.Blobs.Select(b => new TreeEntry(run.BaselineTree.TryGetValue(b.Path, out var old) && old.Mode is "100755" or "100644" ? old.Mode : "100644", b.ObjectId, b.Path)).ToList();
+        var entries = context.GatedEntries();
         // The tests written first land with the implementation, in the work order's one commit on the baseline.
         if (run.Frozen is { } frozen) entries.AddRange(frozen.Files.Select(f => new TreeEntry("100644", f.BlobId, f.Path)));
         var (cassetteEntries, cassetteDirectory) = await RecordedCassettesAsync(run, ct).ConfigureAwait(false);

@@ -23,6 +23,8 @@ runs="${1:-11}"
 modes="${2:-warm fresh}"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/local-feed.sh
+source "$repo_root/bench/lib/local-feed.sh"
 work="$(mktemp -d "${TMPDIR:-/tmp}/llmc-editloop-XXXXXX")"
 salt="llmc-editloop-$$-$RANDOM"
 
@@ -43,28 +45,13 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 unset MSBUILDDISABLENODEREUSE
 version="0.0.0-bench.$(date +%Y%m%d%H%M%S).$$"
 
-echo "packing LlmCompiler.Build $version ..."
-DOTNET_CLI_USE_MSBUILD_SERVER=0 dotnet pack "$repo_root/src/LlmCompiler.Build.Tasks/LlmCompiler.Build.Tasks.csproj" -c Release \
-  -o "$work/feed" "-p:Version=$version" -nologo -v:q -nr:false >/dev/null
+pack_local_feed "$repo_root" "$work/feed" "$version"
 
 product="$work/product"
 mkdir -p "$product"
 cp -R "$repo_root/samples/TextKit/product/." "$product/"
 git -C "$product" init -q -b main
-cat >"$product/nuget.config" <<XML
-<?xml version="1.0" encoding="utf-8"?>
-<configuration>
-  <packageSources>
-    <clear />
-    <add key="llmc-local" value="$work/feed" />
-    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-  </packageSources>
-  <packageSourceMapping>
-    <packageSource key="llmc-local"><package pattern="LlmCompiler.*" /></packageSource>
-    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
-  </packageSourceMapping>
-</configuration>
-XML
+write_nuget_config "$product" "$work/feed"
 mv "$product/TextKit.Plan.csproj" "$product/Product.csproj"
 # The plan of the sample's planner transcript, written out as the planner would (one file per work order).
 python3 - "$repo_root/samples/TextKit/transcript/planner/attempt-1.json" "$product/workorders" <<'PY'

@@ -19,6 +19,8 @@ shift || true
 extra_args=("$@")
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/local-feed.sh
+source "$repo_root/bench/lib/local-feed.sh"
 work="$(mktemp -d "${TMPDIR:-/tmp}/llmc-overhead-XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
@@ -26,26 +28,7 @@ export NUGET_PACKAGES="$work/packages"
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 version="0.0.0-bench.$(date +%Y%m%d%H%M%S).$$"
 
-echo "packing LlmCompiler.Build $version ..."
-dotnet pack "$repo_root/src/LlmCompiler.Build.Tasks/LlmCompiler.Build.Tasks.csproj" -c Release \
-  -o "$work/feed" "-p:Version=$version" -nologo -v:q -nr:false >/dev/null
-
-write_nuget_config() { # dir
-  cat >"$1/nuget.config" <<XML
-<?xml version="1.0" encoding="utf-8"?>
-<configuration>
-  <packageSources>
-    <clear />
-    <add key="llmc-local" value="$work/feed" />
-    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-  </packageSources>
-  <packageSourceMapping>
-    <packageSource key="llmc-local"><package pattern="LlmCompiler.*" /></packageSource>
-    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
-  </packageSourceMapping>
-</configuration>
-XML
-}
+pack_local_feed "$repo_root" "$work/feed" "$version"
 
 commit_all() { git -C "$1" add -A && git -C "$1" -c user.name=bench -c user.email=bench@invalid commit -q -m skeleton; }
 
@@ -53,7 +36,7 @@ make_classlib() { # dir with_package
   local dir="$1" with_package="$2"
   mkdir -p "$dir/src"
   git -C "$dir" init -q -b main
-  write_nuget_config "$dir"
+  write_nuget_config "$dir" "$work/feed"
   local reference=""
   if [ "$with_package" = yes ]; then
     reference="<ItemGroup><PackageReference Include=\"LlmCompiler.Build\" Version=\"$version\" /></ItemGroup>"
@@ -92,7 +75,7 @@ make_sample() { # dir with_package
   mkdir -p "$dir"
   cp -R "$repo_root/samples/TextKit/product/." "$dir/"
   git -C "$dir" init -q -b main
-  write_nuget_config "$dir"
+  write_nuget_config "$dir" "$work/feed"
   mv "$dir/TextKit.Plan.csproj" "$dir/Product.csproj"
   if [ "$with_package" = yes ]; then
     # The plan of the sample's planner transcript, written out as the planner would (one file per work order).

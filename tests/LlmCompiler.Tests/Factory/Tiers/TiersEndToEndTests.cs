@@ -242,4 +242,26 @@ public sealed partial class TiersEndToEndTests
         Assert.AreEqual(0, server.RequestCount);
         StringAssert.Contains(stderr, $"{repo.PathOf("llmc.json")}(3,5): error E227: llmc.json: unknown role 'exeutor' (did you mean 'executor'?)");
     }
+
+    [TestMethod]
+    public async Task A_roles_own_key_never_reaches_model_written_commands_or_the_artifacts_even_when_passed_on_purpose()
+    {
+        var roleKey = InProcessLlmc.CanaryKey("LLMC_ROLE_KEY_");
+        var secret = Environment.GetEnvironmentVariable(roleKey)!;
+        // The acceptance command (the model's side of the contract) fails if it can see the role's key.
+        var wo = WorkOrderFiles.InDag("WO-01", "src/a.txt", [], acceptance: $"sh -c 'grep -q hello src/a.txt && test -z \"${roleKey}\"'");
+        using var repo = RepoWith($$"""{ "roles": { "executor": { "model": "cheap", "api_key_env": "{{roleKey}}" } } }""", ("WO-01", wo));
+        await using var server = await LoopbackLlmServer.StartAsync();
+        server.Responder = r => ScriptedResponse.Completion(WorkOrderFiles.Proposal(("src/a.txt", Empty, "hello\n")));
+
+        var (exit, stdout, stderr) = await Llmc(Run(repo, server, Key(), "--pass-env", roleKey));
+
+        Assert.AreEqual(0, exit, stdout + stderr);
+        Assert.AreEqual($"Bearer {secret}", server.Requests.Single().Authorization, "the executor's call uses its own key");
+        foreach (var file in Directory.GetFiles(repo.PathOf(".llmc"), "*", SearchOption.AllDirectories))
+        {
+            Assert.DoesNotContain(secret, File.ReadAllText(file), file);
+        }
+        Assert.DoesNotContain(secret, stdout + stderr);
+    }
 }

@@ -36,10 +36,11 @@ public static class ContractReader
             return new PlanDocument([], null, [], diagnostics);
         }
         var source = parsed.Source;
-        if (parsed.Root is not JsonObjectSyntax root)
+        var root = parsed.Root.Value;
+        if (!root.IsObject)
         {
-            diagnostics.Add(E000(source, parsed.Root.Start, null, null,
-                $"top level is {parsed.Root.TypeName}, expected an object with 'work_orders'"));
+            diagnostics.Add(E000(source, root.Start, null, null,
+                $"top level is {root.TypeName}, expected an object with 'work_orders'"));
             return new PlanDocument([], null, [], diagnostics);
         }
 
@@ -50,14 +51,13 @@ public static class ContractReader
         var verifyContract = BindVerifyContract(root, map, diagnostics);
 
         var workOrders = new List<BoundWorkOrder>();
-        var woValue = root.Find("work_orders")?.Value;
-        if (woValue is null)
+        if (root.Get("work_orders") is not { } array)
         {
             diagnostics.Add(E000(source, root.Start, null, "work_orders", "'work_orders' is missing; expected an array of work orders"));
         }
-        else if (woValue is not JsonArraySyntax array)
+        else if (!array.IsArray)
         {
-            diagnostics.Add(E000(source, woValue.Start, null, "work_orders", $"'work_orders' is {woValue.TypeName}, expected an array"));
+            diagnostics.Add(E000(source, array.Start, null, "work_orders", $"'work_orders' is {array.TypeName}, expected an array"));
         }
         else if (array.Items.Count == 0)
         {
@@ -65,18 +65,23 @@ public static class ContractReader
         }
         else
         {
-            var nonObjects = array.Items.Select((item, i) => (item, i)).Where(x => x.item is not JsonObjectSyntax).ToList();
-            foreach (var (item, i) in nonObjects)
+            var i = 0;
+            var allObjects = true;
+            foreach (var item in array.Items)
             {
-                diagnostics.Add(E000(source, item.Start, $"index-{i}", $"work_orders[{i}]",
-                    $"work_orders[{i}] is {item.TypeName}, expected an object"));
-            }
-            if (nonObjects.Count == 0)
-            {
-                for (var i = 0; i < array.Items.Count; i++)
+                if (!item.IsObject)
                 {
-                    workOrders.Add(BindWorkOrder(source, (JsonObjectSyntax)array.Items[i], i));
+                    allObjects = false;
+                    diagnostics.Add(E000(source, item.Start, $"index-{i}", $"work_orders[{i}]",
+                        $"work_orders[{i}] is {item.TypeName}, expected an object"));
                 }
+                i++;
+            }
+            if (allObjects)
+            {
+                workOrders.Capacity = array.Items.Count;
+                i = 0;
+                foreach (var item in array.Items) workOrders.Add(BindWorkOrder(source, item, i++));
             }
         }
         return new PlanDocument(workOrders, verifyContract, overview, diagnostics, unknown);
@@ -86,11 +91,11 @@ public static class ContractReader
     public static (BoundWorkOrder? WorkOrder, Diagnostic? Error) ReadWorkOrderFile(SourceText source, int index)
     {
         var parsed = JsonSyntaxParser.Parse(source);
-        if (parsed.Root is null) return (null, parsed.Error);
-        if (parsed.Root is not JsonObjectSyntax obj)
+        if (parsed.Root is not { } obj) return (null, parsed.Error);
+        if (!obj.IsObject)
         {
-            return (null, E000(source, parsed.Root.Start, $"index-{index}", null,
-                $"top level is {parsed.Root.TypeName}, expected a work-order object"));
+            return (null, E000(source, obj.Start, $"index-{index}", null,
+                $"top level is {obj.TypeName}, expected a work-order object"));
         }
         return (BindWorkOrder(source, obj, index), null);
     }
@@ -121,11 +126,11 @@ public static class ContractReader
         if (manifest is not null)
         {
             var parsed = JsonSyntaxParser.Parse(manifest);
-            if (parsed.Root is null)
+            if (parsed.Root is not { } root)
             {
                 diagnostics.Add(parsed.Error!);
             }
-            else if (parsed.Root is JsonObjectSyntax root)
+            else if (root.IsObject)
             {
                 var map = new SourceMap(manifest, root);
                 verifyContract = BindVerifyContract(root, map, diagnostics);
@@ -134,29 +139,30 @@ public static class ContractReader
             }
             else
             {
-                diagnostics.Add(E000(manifest, parsed.Root.Start, null, null, $"top level is {parsed.Root.TypeName}, expected an object"));
+                diagnostics.Add(E000(manifest, root.Start, null, null, $"top level is {root.TypeName}, expected an object"));
             }
         }
         return new PlanDocument(workOrders, verifyContract, overview, diagnostics) { UnreadableIndexes = unreadable };
     }
 
-    internal static BoundWorkOrder BindWorkOrder(SourceText source, JsonObjectSyntax obj, int index)
+    internal static BoundWorkOrder BindWorkOrder(SourceText source, JsonSyntax obj, int index)
     {
         var diagnostics = new List<Diagnostic>();
         var map = new SourceMap(source, obj);
 
-        var idShape = obj.Find("id")?.Value switch
+        var idValue = obj.Get("id");
+        var idShape = idValue switch
         {
             null => IdShape.Missing,
-            JsonStringSyntax => IdShape.Present,
+            { IsString: true } => IdShape.Present,
             _ => IdShape.NotString,
         };
-        var id = (obj.Find("id")?.Value as JsonStringSyntax)?.Value.Trim() ?? "";
+        var id = idValue is { IsString: true } idString ? idString.GetString().Trim() : "";
         var woId = id.Length > 0 ? id : $"index-{index}";
 
         var b = new ObjectBinder(obj, map, woId, DiagnosticCodes.SchemaViolation, diagnostics, WorkOrderProperties);
         if (idShape == IdShape.Missing) b.Report(DiagnosticCodes.SchemaViolation, "id", "missing required property 'id'");
-        if (idShape == IdShape.NotString) b.Report(DiagnosticCodes.SchemaViolation, "id", $"'id' must be a string, found {obj.Find("id")!.Value.TypeName}");
+        if (idShape == IdShape.NotString) b.Report(DiagnosticCodes.SchemaViolation, "id", $"'id' must be a string, found {idValue!.Value.TypeName}");
 
         var title = b.RequiredString("title");
         var intent = b.RequiredString("intent");
@@ -165,7 +171,7 @@ public static class ContractReader
         var allowed = b.StringList("allowed_files", required: true, pathRule: true, dedupe: true, globCode: DiagnosticCodes.GlobInFileList);
         var forbidden = b.StringList("forbidden", required: true, pathRule: false, dedupe: true);
         var acceptance = b.StringList("acceptance_commands", required: true, pathRule: false, dedupe: true, rejectEmpty: true);
-        if (b.Get("acceptance_commands") is JsonArraySyntax { Items.Count: 0 })
+        if (b.Get("acceptance_commands") is { IsArray: true, Items.Count: 0 })
         {
             b.Report(DiagnosticCodes.SchemaViolation, "acceptance_commands", "'acceptance_commands' must be non-empty: every work order needs an executable check");
         }
@@ -218,11 +224,10 @@ public static class ContractReader
 
     private static Provenance? BindProvenance(ObjectBinder parent, SourceMap map, string woId, List<Diagnostic> diagnostics)
     {
-        var value = parent.Get("provenance");
-        if (value is null || value.Kind == JsonSyntaxKind.Null) return null;
-        if (value is not JsonObjectSyntax obj)
+        if (parent.Get("provenance") is not { IsNull: false } obj) return null;
+        if (!obj.IsObject)
         {
-            parent.Report(DiagnosticCodes.SchemaViolation, "provenance", $"'provenance' must be an object, found {value.TypeName}");
+            parent.Report(DiagnosticCodes.SchemaViolation, "provenance", $"'provenance' must be an object, found {obj.TypeName}");
             return null;
         }
         var b = new ObjectBinder(obj, map, woId, DiagnosticCodes.SchemaViolation, diagnostics, ProvenanceProperties, "provenance.");
@@ -246,20 +251,19 @@ public static class ContractReader
         return b.CollectUnknownInto(sink);
     }
 
-    private static BoundVerifyContract? BindVerifyContract(JsonObjectSyntax root, SourceMap rootMap, List<Diagnostic> diagnostics)
+    private static BoundVerifyContract? BindVerifyContract(JsonSyntax root, SourceMap rootMap, List<Diagnostic> diagnostics)
     {
-        var value = root.Find("verify_contract")?.Value;
-        if (value is null || value.Kind == JsonSyntaxKind.Null) return null;
-        if (value is not JsonObjectSyntax obj)
+        if (root.Get("verify_contract") is not { IsNull: false } obj) return null;
+        if (!obj.IsObject)
         {
-            diagnostics.Add(E000(rootMap.Source, value.Start, null, "verify_contract",
-                $"'verify_contract' is {value.TypeName}, expected an object {{\"command\", \"requires\"}} or null"));
+            diagnostics.Add(E000(rootMap.Source, obj.Start, null, "verify_contract",
+                $"'verify_contract' is {obj.TypeName}, expected an object {{\"command\", \"requires\"}} or null"));
             return null;
         }
         var map = new SourceMap(rootMap.Source, root);
         var b = new ObjectBinder(obj, map, null, DiagnosticCodes.MalformedDocument, diagnostics, ["command", "requires"], "verify_contract.");
         var command = b.RequiredString("command");
-        if (command.Length == 0 && b.Get("command") is JsonStringSyntax)
+        if (command.Length == 0 && b.Get("command") is { IsString: true })
         {
             b.Report(DiagnosticCodes.MalformedDocument, "command", "'verify_contract.command' must not be empty");
         }
@@ -276,13 +280,13 @@ public static class ContractReader
     public static (WriteProposal? Proposal, IReadOnlyList<Diagnostic> Diagnostics) ReadWriteProposal(JsonParseResult parsed)
     {
         var diagnostics = new List<Diagnostic>();
-        if (parsed.Root is null) return (null, [parsed.Error!]);
+        if (parsed.Root is not { } root) return (null, [parsed.Error!]);
         var source = parsed.Source;
-        if (parsed.Root is not JsonObjectSyntax root)
+        if (!root.IsObject)
         {
             return (null, [new Diagnostic(DiagnosticCodes.ProposalInvalid, DiagnosticSeverity.Error, null, null,
-                $"proposal is {parsed.Root.TypeName}, expected an object {{\"summary\", \"writes\"}}", source.Path,
-                source.GetPosition(parsed.Root.Start).Line, source.GetPosition(parsed.Root.Start).Column)]);
+                $"proposal is {root.TypeName}, expected an object {{\"summary\", \"writes\"}}", source.Path,
+                source.GetPosition(root.Start).Line, source.GetPosition(root.Start).Column)]);
         }
         var map = new SourceMap(source, root);
         var b = new ObjectBinder(root, map, null, DiagnosticCodes.ProposalInvalid, diagnostics, ["summary", "writes"]);
@@ -291,22 +295,25 @@ public static class ContractReader
         var writes = new List<FileWrite>();
         long total = 0;
         if (writesArray is { Items.Count: 0 }) b.Report(DiagnosticCodes.ProposalInvalid, "writes", "'writes' must be non-empty");
-        for (var i = 0; i < (writesArray?.Items.Count ?? 0); i++)
+        var index = -1;
+        foreach (var obj in writesArray?.Items ?? default)
         {
-            var item = writesArray!.Items[i];
+            var i = ++index;
             var field = $"writes[{i}]";
-            if (item is not JsonObjectSyntax obj)
+            if (!obj.IsObject)
             {
-                b.Report(DiagnosticCodes.ProposalInvalid, field, $"'{field}' must be an object {{\"path\", \"base_sha256\", \"content\"}}, found {item.TypeName}");
+                b.Report(DiagnosticCodes.ProposalInvalid, field, $"'{field}' must be an object {{\"path\", \"base_sha256\", \"content\"}}, found {obj.TypeName}");
                 continue;
             }
             var w = new ObjectBinder(obj, map, null, DiagnosticCodes.ProposalInvalid, diagnostics, ["path", "base_sha256", "content"], field + ".");
             var path = w.RequiredString("path", trim: false);
             var hash = w.RequiredString("base_sha256", trim: false);
             var content = w.RequiredString("content", trim: false);
-            foreach (var extra in obj.Properties.Where(p => p.Name is not ("path" or "base_sha256" or "content")))
+            foreach (var extra in obj.Properties)
             {
-                w.Report(DiagnosticCodes.ProposalInvalid, extra.Name, $"unknown property '{extra.Name}' in a write");
+                var name = extra.Name;
+                if (name is "path" or "base_sha256" or "content") continue;
+                w.Report(DiagnosticCodes.ProposalInvalid, name, $"unknown property '{name}' in a write");
             }
             var ok = true;
             if (obj.Find("path") is not null && !RepoPath.TryNormalize(path, out path, out var error))
@@ -332,9 +339,11 @@ public static class ContractReader
         {
             b.Report(DiagnosticCodes.ProposalInvalid, "writes", $"total write content exceeds {WriteProposal.MaxTotalBytes:N0} bytes ({total:N0})");
         }
-        foreach (var extra in root.Properties.Where(p => p.Name is not ("summary" or "writes")))
+        foreach (var extra in root.Properties)
         {
-            b.Report(DiagnosticCodes.ProposalInvalid, extra.Name, $"unknown property '{extra.Name}' in the proposal");
+            var name = extra.Name;
+            if (name is "summary" or "writes") continue;
+            b.Report(DiagnosticCodes.ProposalInvalid, name, $"unknown property '{name}' in the proposal");
         }
         return diagnostics.Any(d => d.IsError) ? (null, diagnostics) : (new WriteProposal { Summary = summary, Writes = writes }, diagnostics);
     }

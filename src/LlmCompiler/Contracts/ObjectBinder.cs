@@ -10,16 +10,19 @@ namespace LlmCompiler.Contracts;
 /// </summary>
 internal sealed class ObjectBinder
 {
-    private readonly JsonObjectSyntax _object;
+    private readonly JsonSyntax _object;
     private readonly string _prefix;
     private readonly string _shapeCode;
     private readonly List<Diagnostic> _diagnostics;
     // A handful of names per object: a linear scan beats building a set for every object bound.
     private readonly string[] _known;
+    // The value of each known name, found in one pass over the object (binding asks for every name, some twice).
+    private readonly JsonSyntax?[] _values;
+    private readonly bool _hasUnknown;
 
     private static readonly string[] ConditionProperties = ["kind", "path"];
 
-    public ObjectBinder(JsonObjectSyntax obj, SourceMap map, string? woId, string shapeCode, List<Diagnostic> diagnostics,
+    public ObjectBinder(JsonSyntax obj, SourceMap map, string? woId, string shapeCode, List<Diagnostic> diagnostics,
         IEnumerable<string> knownProperties, string prefix = "")
     {
         _object = obj;
@@ -29,11 +32,19 @@ internal sealed class ObjectBinder
         _diagnostics = diagnostics;
         _prefix = prefix;
         _known = knownProperties as string[] ?? [.. knownProperties];
+        _values = new JsonSyntax?[_known.Length];
+        foreach (var property in obj.Properties)
+        {
+            var k = property.IndexIn(_known);
+            if (k < 0) _hasUnknown = true;
+            else _values[k] = property.Value;
+        }
         foreach (var dup in obj.DuplicateProperties)
         {
-            map.Record(_prefix + dup.Name + "#duplicate", dup.NameStart);
-            Report(_shapeCode, dup.Name + "#duplicate",
-                $"duplicate property '{dup.Name}': JSON objects must not repeat a key");
+            var name = dup.Name;
+            map.Record(_prefix + name + "#duplicate", dup.NameStart);
+            Report(_shapeCode, name + "#duplicate",
+                $"duplicate property '{name}': JSON objects must not repeat a key");
         }
     }
 
@@ -49,7 +60,11 @@ internal sealed class ObjectBinder
     private static Diagnostic FixField(Diagnostic d) =>
         d.Field is { } f && f.EndsWith("#duplicate", StringComparison.Ordinal) ? d with { Field = f[..^"#duplicate".Length] } : d;
 
-    public JsonSyntax? Get(string name) => _object.Find(name)?.Value;
+    public JsonSyntax? Get(string name)
+    {
+        var k = System.Array.IndexOf(_known, name);
+        return k >= 0 ? _values[k] : _object.Get(name);
+    }
 
     /// <summary>Unknown properties become W102 (with a suggestion when one is close) and are returned for round-tripping.</summary>
     public Dictionary<string, JsonElement>? CollectUnknown() => CollectUnknownInto(_diagnostics);
@@ -58,23 +73,24 @@ internal sealed class ObjectBinder
     public Dictionary<string, JsonElement>? CollectUnknownInto(List<Diagnostic> sink)
     {
         Dictionary<string, JsonElement>? unknown = null;
+        if (!_hasUnknown) return unknown;
         foreach (var p in _object.Properties)
         {
-            if (System.Array.IndexOf(_known, p.Name) >= 0) continue;
-            var hint = NameSuggester.Suggest(p.Name, _known);
+            if (p.IndexIn(_known) >= 0) continue;
+            var name = p.Name;
+            var hint = NameSuggester.Suggest(name, _known);
             var message = hint is null
-                ? $"unknown property '{p.Name}' is kept but ignored"
-                : $"unknown property '{p.Name}' is kept but ignored; did you mean '{hint}'?";
-            sink.Add(Map.Create(DiagnosticCodes.UnknownProperty, WoId, _prefix + p.Name, message));
-            (unknown ??= new(StringComparer.Ordinal))[p.Name] = ToElement(p.Value);
+                ? $"unknown property '{name}' is kept but ignored"
+                : $"unknown property '{name}' is kept but ignored; did you mean '{hint}'?";
+            sink.Add(Map.Create(DiagnosticCodes.UnknownProperty, WoId, _prefix + name, message));
+            (unknown ??= new(StringComparer.Ordinal))[name] = ToElement(p.Value);
         }
         return unknown;
     }
 
     public string RequiredString(string name, bool trim = true)
     {
-        var value = Get(name);
-        if (value is null)
+        if (Get(name) is not { } value)
         {
             Report(_shapeCode, name, $"missing required property '{name}'");
             return "";
@@ -84,8 +100,7 @@ internal sealed class ObjectBinder
 
     public string? OptionalString(string name, bool trim = true)
     {
-        var value = Get(name);
-        return value is null || value.Kind == JsonSyntaxKind.Null ? null : AsString(value, name, trim);
+        return Get(name) is { IsNull: false } value ? AsString(value, name, trim) : null;
     }
 
     public bool OptionalBool(string name)
@@ -96,20 +111,19 @@ internal sealed class ObjectBinder
             case null or JsonSyntaxKind.False: return false;
             case JsonSyntaxKind.True: return true;
             default:
-                Report(_shapeCode, name, $"'{name}' must be true or false, found {value.TypeName}");
+                Report(_shapeCode, name, $"'{name}' must be true or false, found {value!.Value.TypeName}");
                 return false;
         }
     }
 
-    public JsonArraySyntax? Array(string name, bool required)
+    public JsonSyntax? Array(string name, bool required)
     {
-        var value = Get(name);
-        if (value is null)
+        if (Get(name) is not { } value)
         {
             if (required) Report(_shapeCode, name, $"missing required property '{name}' (an array)");
             return null;
         }
-        if (value is JsonArraySyntax array) return array;
+        if (value.IsArray) return value;
         Report(_shapeCode, name, $"'{name}' must be an array, found {value.TypeName}");
         return null;
     }
@@ -121,21 +135,23 @@ internal sealed class ObjectBinder
     public IReadOnlyList<string> StringList(string name, bool required, bool pathRule, bool dedupe, bool trim = true,
         string? globCode = null, bool rejectEmpty = false)
     {
-        var array = Array(name, required);
-        if (array is null) return [];
-        var result = new List<string>(array.Items.Count);
+        if (Array(name, required) is not { } array) return [];
+        var items = array.Items;
+        if (items.Count == 0) return [];
+        var result = new List<string>(items.Count);
         // Lists in a work order are short: below a dozen elements the kept list itself is the cheaper set.
-        var seen = dedupe && array.Items.Count > 12 ? new HashSet<string>(StringComparer.Ordinal) : null;
-        for (var i = 0; i < array.Items.Count; i++)
+        var seen = dedupe && items.Count > 12 ? new HashSet<string>(StringComparer.Ordinal) : null;
+        var i = -1;
+        foreach (var item in items)
         {
-            var item = array.Items[i];
-            if (item is not JsonStringSyntax s)
+            i++;
+            if (!item.IsString)
             {
                 var field = $"{name}[{i}]";
                 Report(_shapeCode, field, $"'{field}' must be a string, found {item.TypeName}");
                 continue;
             }
-            var text = trim ? s.Value.Trim() : s.Value;
+            var text = trim ? item.GetString().Trim() : item.GetString();
             if (pathRule)
             {
                 if (globCode is not null && text.AsSpan().IndexOfAny("*?[") >= 0)
@@ -157,8 +173,8 @@ internal sealed class ObjectBinder
                 continue;
             }
             if (seen is not null ? !seen.Add(text) : dedupe && result.Contains(text)) continue;
+            Map.RecordKept(_prefix + name, i, result.Count);
             result.Add(text);
-            Map.RecordKept(_prefix + name, i);
         }
         return result;
     }
@@ -166,19 +182,27 @@ internal sealed class ObjectBinder
     /// <summary>A list of <c>{kind, path}</c> conditions; with <paramref name="existsOnly"/> only file_exists is allowed.</summary>
     public IReadOnlyList<Condition> Conditions(string name, bool required, bool existsOnly)
     {
-        var array = Array(name, required);
-        if (array is null) return [];
-        var result = new List<Condition>(array.Items.Count);
-        for (var i = 0; i < array.Items.Count; i++)
+        if (Array(name, required) is not { } array) return [];
+        var items = array.Items;
+        if (items.Count == 0) return [];
+        var result = new List<Condition>(items.Count);
+        var i = -1;
+        foreach (var item in items)
         {
-            var item = array.Items[i];
+            i++;
+            if (TryReadPlainCondition(item, existsOnly) is { } plain)
+            {
+                Map.RecordKept(_prefix + name, i, result.Count);
+                result.Add(plain);
+                continue;
+            }
             var field = $"{name}[{i}]";
-            if (item is not JsonObjectSyntax obj)
+            if (!item.IsObject)
             {
                 Report(_shapeCode, field, $"'{field}' must be an object {{\"kind\", \"path\"}}, found {item.TypeName}");
                 continue;
             }
-            var cond = new ObjectBinder(obj, Map, WoId, _shapeCode, _diagnostics, ConditionProperties, $"{_prefix}{field}.");
+            var cond = new ObjectBinder(item, Map, WoId, _shapeCode, _diagnostics, ConditionProperties, $"{_prefix}{field}.");
             var kindText = cond.RequiredString("kind");
             var pathText = cond.RequiredString("path");
             cond.CollectUnknown();
@@ -197,21 +221,44 @@ internal sealed class ObjectBinder
                 cond.Report(_shapeCode, "kind", $"'{field}' must be a file_exists condition (a work order cannot promise a file is absent)");
                 continue;
             }
-            if (pathText.Length == 0 && obj.Find("path") is null) continue;
+            if (pathText.Length == 0 && item.Find("path") is null) continue;
             if (!RepoPath.TryNormalize(pathText, out var normalized, out var error))
             {
                 cond.Report(_shapeCode, "path", $"'{field}.path' is not a valid repository path: {error} ('{Printable(pathText)}')");
                 continue;
             }
+            Map.RecordKept(_prefix + name, i, result.Count);
             result.Add(new Condition(kind, normalized));
-            Map.RecordKept(_prefix + name, i);
         }
         return result;
     }
 
+    /// <summary>
+    /// The common case read without a binder of its own: exactly <c>kind</c> and <c>path</c>, both strings, a known kind
+    /// and a valid path. Anything else (null) goes the long way, which words every problem.
+    /// </summary>
+    private static Condition? TryReadPlainCondition(JsonSyntax item, bool existsOnly)
+    {
+        if (!item.IsObject || item.DuplicateProperties.Any()) return null;
+        JsonSyntax? kindValue = null, pathValue = null;
+        var count = 0;
+        foreach (var property in item.Properties)
+        {
+            count++;
+            if (property.NameEquals("kind")) kindValue = property.Value;
+            else if (property.NameEquals("path")) pathValue = property.Value;
+        }
+        if (count != 2 || kindValue is not { IsString: true } kindText || pathValue is not { IsString: true } pathText) return null;
+        ConditionKind kind;
+        if (kindText.TextEquals(Condition.FileExistsName)) kind = ConditionKind.FileExists;
+        else if (!existsOnly && kindText.TextEquals(Condition.FileAbsentName)) kind = ConditionKind.FileAbsent;
+        else return null;
+        return RepoPath.TryNormalize(pathText.GetString().Trim(), out var normalized, out _) ? new Condition(kind, normalized) : null;
+    }
+
     private string? AsString(JsonSyntax value, string name, bool trim)
     {
-        if (value is JsonStringSyntax s) return trim ? s.Value.Trim() : s.Value;
+        if (value.IsString) return trim ? value.GetString().Trim() : value.GetString();
         Report(_shapeCode, name, $"'{name}' must be a string, found {value.TypeName}");
         return null;
     }

@@ -12,14 +12,14 @@ public static class RepoPath
     public const int MaxSegmentBytes = 255;
     public const int MaxPathBytes = 1024;
 
-    // Win32 maps these to devices with or without an extension; COM0/LPT0 and the superscript digits count too
-    // (Windows 11 treats COM¹ as COM1), and CONIN$/CONOUT$ open the console.
-    private static readonly HashSet<string> ReservedDeviceNames = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
-        "COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "COM\u00B9", "COM\u00B2", "COM\u00B3",
-        "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT\u00B9", "LPT\u00B2", "LPT\u00B3",
-    };
+    // Win32 maps CON, PRN, AUX, NUL, COM0–9 and LPT0–9 to devices with or without an extension; the superscript
+    // digits count too (Windows 11 treats COM¹ as COM1), and CONIN$/CONOUT$ open the console.
+    private static bool IsDeviceDigit(char c) => c is (>= '0' and <= '9') or '\u00B9' or '\u00B2' or '\u00B3';
+
+    // Every character the first pass rejects (char.IsControl is U+0000–U+001F and U+007F–U+009F): a clean path is
+    // found clean by one vectorised search.
+    private static readonly System.Buffers.SearchValues<char> RejectedAscii = System.Buffers.SearchValues.Create(
+        "\\:*?[\u007F" + new string([.. Enumerable.Range(0, 0x20).Select(c => (char)c)]));
 
     /// <summary>Validates and normalises <paramref name="raw"/>; returns false with a reason otherwise.</summary>
     public static bool TryNormalize(string? raw, out string normalized, out string error)
@@ -43,13 +43,17 @@ public static class RepoPath
         normalized = "";
         if (string.IsNullOrEmpty(raw)) return "path must not be empty";
         if (char.IsWhiteSpace(raw[0]) || char.IsWhiteSpace(raw[^1])) return "path must not start or end with whitespace";
-        foreach (var c in raw)
+        var first = raw.AsSpan().IndexOfAny(RejectedAscii);
+        var c1 = raw.AsSpan().IndexOfAnyInRange('\u0080', '\u009F');
+        if (c1 >= 0 && (first < 0 || c1 < first)) first = c1;
+        if (first >= 0)
         {
+            var c = raw[first];
             if (c == '\\') return "path must not contain a backslash; use '/'";
             if (c == '\0') return "path must not contain NUL";
             if (char.IsControl(c)) return $"path must not contain a control character (U+{(int)c:X4})";
             if (c == ':') return "path must not contain ':' (drive letters and alternate streams are not allowed)";
-            if (c is '*' or '?' or '[') return $"path must not contain glob characters (found '{c}')";
+            return $"path must not contain glob characters (found '{c}')";
         }
         if (raw[0] == '/') return "path must be relative to the repository root";
 
@@ -82,7 +86,8 @@ public static class RepoPath
         if (kept == 0) return "path must name a file, not '.'";
 
         var result = rebuilt?.ToString().TrimStart('/') ?? raw;
-        if (Encoding.UTF8.GetByteCount(result) > MaxPathBytes) return $"path is longer than {MaxPathBytes} bytes";
+        // UTF-8 takes at most three bytes per UTF-16 char, so short paths need no count.
+        if (result.Length * 3 > MaxPathBytes && Encoding.UTF8.GetByteCount(result) > MaxPathBytes) return $"path is longer than {MaxPathBytes} bytes";
         normalized = result;
         return null;
     }
@@ -90,10 +95,10 @@ public static class RepoPath
     private static string? CheckSegment(ReadOnlySpan<char> segment)
     {
         if (segment is "..") return "path must not contain a '..' segment";
-        if (segment.Equals(".git", StringComparison.OrdinalIgnoreCase)) return "path must not contain a '.git' segment";
+        if (segment.Length == 4 && segment.Equals(".git", StringComparison.OrdinalIgnoreCase)) return "path must not contain a '.git' segment";
         if (IsReservedDeviceName(segment)) return $"path segment '{segment}' is a reserved device name on Windows";
         if (segment[^1] is '.' or ' ') return $"path segment '{segment}' must not end with '.' or a space";
-        if (Encoding.UTF8.GetByteCount(segment) > MaxSegmentBytes) return $"path segment is longer than {MaxSegmentBytes} bytes";
+        if (segment.Length * 3 > MaxSegmentBytes && Encoding.UTF8.GetByteCount(segment) > MaxSegmentBytes) return $"path segment is longer than {MaxSegmentBytes} bytes";
         return null;
     }
 
@@ -101,6 +106,19 @@ public static class RepoPath
     {
         var dot = segment.IndexOf('.');
         var stem = (dot >= 0 ? segment[..dot] : segment).TrimEnd(' ');
-        return stem.Length is >= 3 and <= 7 && ReservedDeviceNames.Contains(stem.ToString());
+        if (stem.Length is < 3 or > 7) return false;
+        return (stem[0] | 0x20) switch
+        {
+            'a' => stem.Equals("AUX", StringComparison.OrdinalIgnoreCase),
+            'n' => stem.Equals("NUL", StringComparison.OrdinalIgnoreCase),
+            'p' => stem.Equals("PRN", StringComparison.OrdinalIgnoreCase),
+            'c' => stem.Equals("CON", StringComparison.OrdinalIgnoreCase) || stem.Equals("CONIN$", StringComparison.OrdinalIgnoreCase)
+                || stem.Equals("CONOUT$", StringComparison.OrdinalIgnoreCase) || IsNumberedDevice(stem, "COM"),
+            'l' => IsNumberedDevice(stem, "LPT"),
+            _ => false,
+        };
     }
+
+    private static bool IsNumberedDevice(ReadOnlySpan<char> stem, string prefix) =>
+        stem.Length == 4 && stem.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && IsDeviceDigit(stem[3]);
 }

@@ -13,8 +13,8 @@ public sealed class SourceMap
 {
     private readonly JsonSyntax _root;
     private Dictionary<string, int>? _extraOffsets;
-    private Dictionary<string, List<int>>? _listIndices;
-    private HashSet<string>? _listsWithGaps;
+    // Only lists that lost an element (trimmed to a duplicate, invalid): in a clean plan every kept index is its own.
+    private Dictionary<string, List<int>>? _listsWithGaps;
 
     /// <param name="source">The file the positions refer to.</param>
     /// <param name="root">The value field paths start from (a work order, a manifest, a proposal).</param>
@@ -31,19 +31,25 @@ public sealed class SourceMap
     /// <summary>Records a position that is not a JSON value (e.g. the name of a duplicate key).</summary>
     public void Record(string field, int offset) => (_extraOffsets ??= new(StringComparer.Ordinal)).TryAdd(field, offset);
 
-    /// <summary>Records that the next element kept in <paramref name="list"/> came from <paramref name="originalIndex"/>.</summary>
-    public void RecordKept(string list, int originalIndex)
+    /// <summary>Records that element <paramref name="keptIndex"/> kept in <paramref name="list"/> came from <paramref name="originalIndex"/>.</summary>
+    public void RecordKept(string list, int originalIndex, int keptIndex)
     {
-        _listIndices ??= new(StringComparer.Ordinal);
-        if (!_listIndices.TryGetValue(list, out var indices)) _listIndices[list] = indices = [];
-        if (originalIndex != indices.Count) (_listsWithGaps ??= new(StringComparer.Ordinal)).Add(list);
+        if (_listsWithGaps is not null && _listsWithGaps.TryGetValue(list, out var indices))
+        {
+            indices.Add(originalIndex);
+            return;
+        }
+        if (originalIndex == keptIndex) return;
+        indices = new List<int>(keptIndex + 4);
+        for (var i = 0; i < keptIndex; i++) indices.Add(i);
         indices.Add(originalIndex);
+        (_listsWithGaps ??= new(StringComparer.Ordinal))[list] = indices;
     }
 
     /// <summary>The field path of the element at <paramref name="keptIndex"/> of a normalised list.</summary>
     public string ElementField(string list, int keptIndex)
     {
-        var original = _listsWithGaps?.Contains(list) == true && _listIndices!.TryGetValue(list, out var indices) && keptIndex < indices.Count
+        var original = _listsWithGaps is not null && _listsWithGaps.TryGetValue(list, out var indices) && keptIndex < indices.Count
             ? indices[keptIndex]
             : keptIndex;
         return $"{list}[{original}]";
@@ -77,19 +83,20 @@ public sealed class SourceMap
             {
                 var close = field.IndexOf(']', i);
                 if (close < 0 || !int.TryParse(field.AsSpan(i + 1, close - i - 1), out var index)) return current;
-                next = current is JsonArraySyntax array && index >= 0 && index < array.Items.Count ? array.Items[index] : null;
+                var items = current.Items;
+                next = index >= 0 && index < items.Count ? items[index] : null;
                 i = close + 1;
             }
             else
             {
                 if (field[i] == '.') i++;
-                var end = field.IndexOfAny(['.', '['], i);
-                if (end < 0) end = field.Length;
-                next = current is JsonObjectSyntax obj ? obj.Find(field.AsSpan(i, end - i))?.Value : null;
+                var end = field.AsSpan(i).IndexOfAny('.', '[');
+                end = end < 0 ? field.Length : i + end;
+                next = current.Get(field.AsSpan(i, end - i));
                 i = end;
             }
-            if (next is null) return current;
-            current = next;
+            if (next is not { } found) return current;
+            current = found;
         }
         return current;
     }

@@ -59,8 +59,29 @@ public sealed record WorkOrder
 
     /// <summary>Paths this work order promises will exist afterwards (its frozen tests included).</summary>
     [JsonIgnore]
-    public IEnumerable<string> CreatedPaths =>
-        Postconditions.Where(c => c.Kind == ConditionKind.FileExists).Select(c => c.Path).Concat(TestFiles).Distinct(StringComparer.Ordinal);
+    public IReadOnlyList<string> CreatedPaths
+    {
+        get
+        {
+            // A handful of paths per work order: first-wins de-duplication by scanning what is kept.
+            var created = new List<string>(Postconditions.Count + TestFiles.Count);
+            foreach (var condition in Postconditions)
+            {
+                if (condition.Kind == ConditionKind.FileExists) AddOnce(created, condition.Path);
+            }
+            foreach (var test in TestFiles) AddOnce(created, test);
+            return created;
+
+            static void AddOnce(List<string> list, string path)
+            {
+                foreach (var kept in list)
+                {
+                    if (string.Equals(kept, path, StringComparison.Ordinal)) return;
+                }
+                list.Add(path);
+            }
+        }
+    }
 
     /// <summary>The difficulty as the ladder reads it: <see cref="Difficulty"/>, <c>medium</c> when absent.</summary>
     [JsonIgnore]

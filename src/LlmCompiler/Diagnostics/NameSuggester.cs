@@ -43,4 +43,41 @@ public static class NameSuggester
         }
         return previous[b.Length];
     }
+
+    /// <summary>
+    /// Levenshtein distance when it is at most <paramref name="bound"/>, else <c>bound + 1</c>. Only the diagonal band
+    /// of width <c>2 × bound + 1</c> can hold such a distance, and a row whose band all exceeds the bound ends the walk,
+    /// so comparing a path with thousands of others costs a few cells each.
+    /// </summary>
+    public static int BoundedDistance(string a, string b, int bound)
+    {
+        var over = bound + 1;
+        if (bound < 0 || Math.Abs(a.Length - b.Length) > bound) return over;
+        Span<int> rows = b.Length < 512 ? stackalloc int[2 * (b.Length + 1)] : new int[2 * (b.Length + 1)];
+        var previous = rows[..(b.Length + 1)];
+        var current = rows[(b.Length + 1)..];
+        for (var j = 0; j <= b.Length; j++) previous[j] = Math.Min(j, over);
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var lo = Math.Max(1, i - bound);
+            var hi = Math.Min(b.Length, i + bound);
+            current[lo - 1] = lo == 1 ? Math.Min(i, over) : over;
+            var rowMinimum = current[lo - 1];
+            for (var j = lo; j <= hi; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                var cell = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+                if (cell > over) cell = over;
+                current[j] = cell;
+                if (cell < rowMinimum) rowMinimum = cell;
+            }
+            // The next row reads one cell past this band: outside it every distance is over the bound.
+            if (hi < b.Length) current[hi + 1] = over;
+            if (rowMinimum > bound) return over;
+            var swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return Math.Min(previous[b.Length], over);
+    }
 }

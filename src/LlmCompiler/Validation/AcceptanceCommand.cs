@@ -11,11 +11,11 @@ internal sealed partial class AcceptanceCommand
         "-I", "-u", "-B", "-E", "-s", "-S", "-O", "-OO", "-q", "-b", "-bb", "-d", "-v", "-x", "-i",
     };
 
-    private static readonly HashSet<string> FileExtensions = new(StringComparer.OrdinalIgnoreCase)
-    {
+    private static readonly string[] FileExtensions =
+    [
         ".sh", ".bash", ".py", ".ps1", ".csproj", ".fsproj", ".vbproj", ".proj", ".sln", ".slnx", ".js", ".mjs",
         ".ts", ".rb", ".pl", ".cs", ".fs", ".dll", ".json", ".toml", ".yaml", ".yml", ".txt", ".md", ".props", ".targets",
-    };
+    ];
 
     public AcceptanceCommand(string text)
     {
@@ -32,8 +32,25 @@ internal sealed partial class AcceptanceCommand
     public string? PythonCode { get; }
 
     /// <summary>argv with path-like arguments normalised, for comparing two commands (E105).</summary>
-    public IReadOnlyList<string> NormalizedArgv() =>
-        [.. Tokens.Argv.Select((t, i) => i == 0 ? t : NormalizeLexically(t))];
+    public IReadOnlyList<string> NormalizedArgv()
+    {
+        var argv = Tokens.Argv;
+        var normalized = new string[argv.Count];
+        for (var i = 0; i < normalized.Length; i++) normalized[i] = i == 0 ? argv[i] : NormalizeLexically(argv[i]);
+        return normalized;
+    }
+
+    /// <summary>Whether <see cref="NormalizedArgv"/> equals <paramref name="other"/> (normalising only when the count and program agree).</summary>
+    public bool HasNormalizedArgv(IReadOnlyList<string> other)
+    {
+        var argv = Tokens.Argv;
+        if (argv.Count != other.Count || argv.Count == 0 || !string.Equals(argv[0], other[0], StringComparison.Ordinal)) return false;
+        for (var i = 1; i < argv.Count; i++)
+        {
+            if (!string.Equals(NormalizeLexically(argv[i]), other[i], StringComparison.Ordinal)) return false;
+        }
+        return true;
+    }
 
     /// <summary>Top-level-importable module names a <c>python -c</c> snippet imports (absolute imports only).</summary>
     public IEnumerable<string> ImportedModules()
@@ -76,11 +93,22 @@ internal sealed partial class AcceptanceCommand
                 token = token[(eq + 1)..];
             }
             var hasSlash = token.Contains('/');
-            var hasKnownExtension = FileExtensions.Contains(Path.GetExtension(token));
+            var hasKnownExtension = HasKnownExtension(token);
             if (!hasSlash && !hasKnownExtension) continue;
             if (!RepoPath.TryNormalize(token, out var normalized, out _)) continue;
             yield return (normalized, !hasKnownExtension);
         }
+    }
+
+    private static bool HasKnownExtension(string token)
+    {
+        var extension = Path.GetExtension(token.AsSpan());
+        if (extension.Length < 2) return false;
+        foreach (var known in FileExtensions)
+        {
+            if (extension.Equals(known, StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        return false;
     }
 
     private static string? FindPythonCode(IReadOnlyList<string> argv)

@@ -17,7 +17,9 @@ internal static class ChainValidator
     public static void Validate(IReadOnlyList<BoundWorkOrder> workOrders, IReadOnlyList<AcceptanceCommand[]> commands,
         BoundVerifyContract? verifyContract, IReadOnlySet<string> repoFiles, List<Diagnostic> errors, List<Diagnostic> warnings)
     {
-        var state = new FileState(repoFiles);
+        var capacity = 0;
+        foreach (var wo in workOrders) capacity += wo.Value.Postconditions.Count + wo.Value.TestFiles.Count;
+        var state = new FileState(repoFiles, capacity);
         var suggestions = new PathSuggestions(state);
         var verifyArgv = verifyContract is { Value.Command.Length: > 0 } vc
             ? new AcceptanceCommand(vc.Value.Command) is { Tokens.IsParsed: true } parsed ? parsed.NormalizedArgv() : null
@@ -34,64 +36,49 @@ internal static class ChainValidator
             {
                 var command = commands[w][c];
                 if (!command.Tokens.IsParsed) continue;
-                var argv = command.NormalizedArgv();
-                var field = map.ElementField("acceptance_commands", c);
-                if (argv.SequenceEqual(LegacyVerifyArgv))
+                if (command.HasNormalizedArgv(LegacyVerifyArgv))
                 {
-                    errors.Add(map.Create(DiagnosticCodes.VerifyCommandAsAcceptance, id, field, $"acceptance command runs the global verify script: {command.Text}"));
+                    errors.Add(map.Create(DiagnosticCodes.VerifyCommandAsAcceptance, id, map.ElementField("acceptance_commands", c), $"acceptance command runs the global verify script: {command.Text}"));
                 }
-                else if (verifyArgv is not null && argv.SequenceEqual(verifyArgv))
+                else if (verifyArgv is not null && command.HasNormalizedArgv(verifyArgv))
                 {
-                    errors.Add(map.Create(DiagnosticCodes.VerifyCommandAsAcceptance, id, field,
+                    errors.Add(map.Create(DiagnosticCodes.VerifyCommandAsAcceptance, id, map.ElementField("acceptance_commands", c),
                         $"acceptance command is the verify contract's own command ({command.Text}); the factory already runs it, so acceptance must check this work order specifically"));
                 }
             }
 
-            var exists = value.Preconditions.Where(p => p.Kind == ConditionKind.FileExists).Select(p => p.Path).ToHashSet(StringComparer.Ordinal);
-            for (var p = 0; p < value.Preconditions.Count; p++)
-            {
-                var pre = value.Preconditions[p];
-                if (pre.Kind == ConditionKind.FileAbsent && exists.Remove(pre.Path))
-                {
-                    errors.Add(map.Create(DiagnosticCodes.ContradictoryPreconditions, id, map.ElementField("preconditions", p),
-                        $"preconditions require '{pre.Path}' to both exist and be absent"));
-                }
-            }
-            SortLastRun(errors, DiagnosticCodes.ContradictoryPreconditions, id);
+            CheckContradictions(value.Preconditions, map, id, errors);
 
             for (var p = 0; p < value.Preconditions.Count; p++)
             {
                 var pre = value.Preconditions[p];
-                var field = map.ElementField("preconditions", p);
                 if (pre.Kind == ConditionKind.FileExists && !state.ContainsFile(pre.Path))
                 {
-                    errors.Add(map.Create(DiagnosticCodes.PreconditionCannotHold, id, field,
+                    errors.Add(map.Create(DiagnosticCodes.PreconditionCannotHold, id, map.ElementField("preconditions", p),
                         $"precondition file_exists('{pre.Path}') cannot hold: no earlier work order creates it and the repository does not contain it"));
                 }
                 else if (pre.Kind == ConditionKind.FileAbsent && state.ContainsFile(pre.Path))
                 {
-                    errors.Add(map.Create(DiagnosticCodes.PreconditionCannotHold, id, field,
+                    errors.Add(map.Create(DiagnosticCodes.PreconditionCannotHold, id, map.ElementField("preconditions", p),
                         $"precondition file_absent('{pre.Path}') cannot hold: {state.Origin(pre.Path)}"));
                 }
             }
 
-            var created = value.CreatedPaths.ToList();
+            var created = value.CreatedPaths;
             if (value.Postconditions.Count > 0)
             {
-                var allowed = value.AllowedFiles.ToHashSet(StringComparer.Ordinal);
                 for (var p = 0; p < value.Postconditions.Count; p++)
                 {
                     var post = value.Postconditions[p];
-                    if (!allowed.Contains(post.Path))
+                    if (!Contains(value.AllowedFiles, post.Path))
                     {
                         errors.Add(map.Create(DiagnosticCodes.PostconditionOutsideScope, id, map.ElementField("postconditions", p),
                             $"postcondition '{post.Path}' is not in allowed_files, so the work order can never create it"));
                     }
                 }
-                var promised = created.ToHashSet(StringComparer.Ordinal);
                 for (var a = 0; a < value.AllowedFiles.Count; a++)
                 {
-                    if (!promised.Contains(value.AllowedFiles[a]))
+                    if (!Contains(created, value.AllowedFiles[a]))
                     {
                         errors.Add(map.Create(DiagnosticCodes.AllowedFileWithoutPostcondition, id, map.ElementField("allowed_files", a),
                             $"allowed file '{value.AllowedFiles[a]}' has no file_exists postcondition"));
@@ -105,7 +92,6 @@ internal static class ChainValidator
             for (var c = 0; c < commands[w].Length; c++)
             {
                 var command = commands[w][c];
-                var field = map.ElementField("acceptance_commands", c);
                 foreach (var module in command.ImportedModules())
                 {
                     var top = module.Split('.')[0];
@@ -114,7 +100,7 @@ internal static class ChainValidator
                     string[] candidates = [stem + ".py", stem + "/__init__.py"];
                     if (!candidates.Any(after.ContainsFile))
                     {
-                        warnings.Add(map.Create(DiagnosticCodes.AcceptanceFileNeverCreated, id, field,
+                        warnings.Add(map.Create(DiagnosticCodes.AcceptanceFileNeverCreated, id, map.ElementField("acceptance_commands", c),
                             $"python module '{module}' is imported but none of [{string.Join(", ", candidates)}] exists after this work order: {command.Text}"));
                     }
                 }
@@ -123,7 +109,7 @@ internal static class ChainValidator
                     var present = after.ContainsFile(path) || directoryLike && after.ContainsDirectory(path);
                     if (!present)
                     {
-                        warnings.Add(map.Create(DiagnosticCodes.AcceptanceFileNeverCreated, id, field,
+                        warnings.Add(map.Create(DiagnosticCodes.AcceptanceFileNeverCreated, id, map.ElementField("acceptance_commands", c),
                             $"'{path}' is used by the acceptance command but neither the repository nor this or an earlier work order creates it: {command.Text}"));
                     }
                 }
@@ -154,6 +140,33 @@ internal static class ChainValidator
         }
     }
 
+    // Short lists (a work order names a handful of files): a scan is cheaper than a set built per work order.
+    private static bool Contains(IReadOnlyList<string> list, string item)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (string.Equals(list[i], item, StringComparison.Ordinal)) return true;
+        }
+        return false;
+    }
+
+    private static void CheckContradictions(IReadOnlyList<Condition> preconditions, SourceMap map, string id, List<Diagnostic> errors)
+    {
+        HashSet<string>? exists = null;
+        for (var p = 0; p < preconditions.Count; p++)
+        {
+            if (preconditions[p].Kind != ConditionKind.FileAbsent) continue;
+            exists ??= preconditions.Where(c => c.Kind == ConditionKind.FileExists).Select(c => c.Path).ToHashSet(StringComparer.Ordinal);
+            var pre = preconditions[p];
+            if (exists.Remove(pre.Path))
+            {
+                errors.Add(map.Create(DiagnosticCodes.ContradictoryPreconditions, id, map.ElementField("preconditions", p),
+                    $"preconditions require '{pre.Path}' to both exist and be absent"));
+            }
+        }
+        SortLastRun(errors, DiagnosticCodes.ContradictoryPreconditions, id);
+    }
+
     // E102 is emitted per path in sorted order (original §2.1); sort the ones just added for this work order.
     private static void SortLastRun(List<Diagnostic> errors, string code, string woId)
     {
@@ -170,11 +183,18 @@ internal static class ChainValidator
 internal sealed class FileState
 {
     private readonly IReadOnlySet<string> _repo;
-    private readonly HashSet<string> _created = new(StringComparer.Ordinal);
-    private readonly List<string> _createdInOrder = [];
+    private readonly HashSet<string> _created;
+    private readonly List<string> _createdInOrder;
     private HashSet<string>? _directories;
+    private string? _lastFolder;
 
-    public FileState(IReadOnlySet<string> repo) => _repo = repo;
+    /// <param name="capacity">How many files the plan may create, so the sets are sized once.</param>
+    public FileState(IReadOnlySet<string> repo, int capacity = 0)
+    {
+        _repo = repo;
+        _created = new HashSet<string>(capacity, StringComparer.Ordinal);
+        _createdInOrder = new List<string>(capacity);
+    }
 
     public bool ContainsFile(string path) => _created.Contains(path) || _repo.Contains(path);
 
@@ -201,10 +221,11 @@ internal sealed class FileState
         ? "an earlier work order creates it"
         : "the repository already contains it";
 
-    public void AddRange(IEnumerable<string> created)
+    public void AddRange(IReadOnlyList<string> created)
     {
-        foreach (var file in created)
+        for (var i = 0; i < created.Count; i++)
         {
+            var file = created[i];
             if (!_created.Add(file)) continue;
             _createdInOrder.Add(file);
             if (_directories is not null) AddParents(file);
@@ -213,7 +234,12 @@ internal sealed class FileState
 
     private void AddParents(string file)
     {
+        // Files come in folders: when this one shares the last file's folder, every parent is already known.
+        var folder = file.LastIndexOf('/');
+        if (folder <= 0) return;
+        if (_lastFolder is not null && file.AsSpan(0, folder).SequenceEqual(_lastFolder)) return;
         for (var slash = file.IndexOf('/'); slash > 0; slash = file.IndexOf('/', slash + 1)) _directories!.Add(file[..slash]);
+        _lastFolder = file[..folder];
     }
 }
 
@@ -245,7 +271,8 @@ internal sealed class PathSuggestions(FileState state)
     {
         // Lengths that differ by more than the limit cannot be within it; the distance itself ignores them past 8.
         if (Math.Abs(file.Length - path.Length) > Math.Min(limit, 8)) return best;
-        var distance = NameSuggester.Distance(file, path, maxLengthGap: 8);
+        // Only a distance within the limit and no worse than the best so far can change the answer.
+        var distance = NameSuggester.BoundedDistance(file, path, Math.Min(limit, best.Distance));
         if (distance > limit) return best;
         return distance < best.Distance || distance == best.Distance && string.CompareOrdinal(file, best.File) < 0
             ? (file, distance, best.Seen)

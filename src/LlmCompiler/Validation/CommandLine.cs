@@ -18,8 +18,12 @@ public sealed record CommandTokens(IReadOnlyList<string> Argv, IReadOnlyList<str
 /// </summary>
 public static class CommandLine
 {
+    // Quoting, escapes and every operator start with one of these; a command without them is split at whitespace.
+    private static readonly System.Buffers.SearchValues<char> Special = System.Buffers.SearchValues.Create("'\"\\|&;<>`$");
+
     public static CommandTokens Tokenize(string command)
     {
+        if (command.AsSpan().IndexOfAny(Special) < 0) return SplitAtWhitespace(command);
         var argv = new List<string>();
         var operators = new List<string>();
         var current = new StringBuilder();
@@ -103,6 +107,25 @@ public static class CommandLine
         }
 
         CommandTokens Fail(string reason) => new(argv, operators, reason);
+    }
+
+    private static CommandTokens SplitAtWhitespace(string command)
+    {
+        var argv = new List<string>(4);
+        var start = -1;
+        for (var i = 0; i <= command.Length; i++)
+        {
+            var boundary = i == command.Length || command[i] is ' ' or '\t' or '\n' or '\r';
+            if (!boundary)
+            {
+                if (start < 0) start = i;
+                continue;
+            }
+            if (start < 0) continue;
+            argv.Add(start == 0 && i == command.Length ? command : command[start..i]);
+            start = -1;
+        }
+        return new CommandTokens(argv, [], null);
     }
 
     private static string? OperatorAt(string s, int i)

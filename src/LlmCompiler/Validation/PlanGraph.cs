@@ -92,15 +92,17 @@ public sealed class PlanGraph
             };
             deepest = Math.Max(deepest, depth[b]);
         }
-        return [.. Enumerable.Range(0, _plan.Count).GroupBy(i => depth[i]).OrderBy(g => g.Key)
-            .Select(g => (IReadOnlyList<string>)[.. g.Order().Select(i => _plan[i].Id)])];
+        // Visiting in plan order fills every layer in plan order.
+        var layers = new List<string>[deepest + 1];
+        for (var i = 0; i < _plan.Count; i++) (layers[depth[i]] ??= []).Add(_plan[i].Id);
+        return [.. layers.Where(layer => layer is not null)];
     }
 
     /// <summary>An earlier work order <paramref name="a"/> creates a path <paramref name="b"/> reads or writes.</summary>
     public static bool ImpliedEdge(WorkOrder a, WorkOrder b)
     {
         // Exact paths: a case-only difference is not a dependency but a collision (E109, E110).
-        var created = a.CreatedPaths.ToHashSet(StringComparer.Ordinal);
+        var created = a.CreatedPaths;
         return created.Count > 0 && (b.ContextFiles.Any(created.Contains) || b.AllowedFiles.Any(created.Contains));
     }
 

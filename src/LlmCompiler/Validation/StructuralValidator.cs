@@ -26,20 +26,19 @@ internal static partial class StructuralValidator
             for (var c = 0; c < woCommands.Length; c++)
             {
                 var command = woCommands[c];
-                var field = wo.Map.ElementField("acceptance_commands", c);
                 if (!command.Tokens.IsParsed)
                 {
-                    errors.Add(wo.Map.Create(DiagnosticCodes.UntokenisableCommand, wo.DisplayId, field,
+                    errors.Add(wo.Map.Create(DiagnosticCodes.UntokenisableCommand, wo.DisplayId, wo.Map.ElementField("acceptance_commands", c),
                         $"acceptance command cannot be tokenised ({command.Tokens.Error}): {command.Text}"));
                 }
                 else if (command.Tokens.ShellOperators.Count > 0)
                 {
                     var ops = string.Join(", ", command.Tokens.ShellOperators.Select(o => $"'{o}'"));
-                    errors.Add(wo.Map.Create(DiagnosticCodes.ShellOperator, wo.DisplayId, field,
+                    errors.Add(wo.Map.Create(DiagnosticCodes.ShellOperator, wo.DisplayId, wo.Map.ElementField("acceptance_commands", c),
                         $"acceptance command contains shell operator {ops} outside quotes, but commands run as argv without a shell: {command.Text}"));
                 }
             }
-            for (var c = 0; c < woCommands.Length; c++)
+            for (var c = 0; c < woCommands.Length && syntax.Count > 0; c++)
             {
                 if (syntax.TryGetValue((w, c), out var error))
                 {
@@ -48,6 +47,7 @@ internal static partial class StructuralValidator
                         $"Python syntax error{line}: {error.Message} in: {woCommands[c].Text}"));
                 }
             }
+            if (wo.ShapeDiagnostics.Count == 0) continue;
             errors.AddRange(wo.ShapeDiagnostics.Where(d => d.Code == DiagnosticCodes.GlobInFileList));
             errors.AddRange(wo.ShapeDiagnostics.Where(d => d.IsError && d.Code != DiagnosticCodes.GlobInFileList));
             warnings.AddRange(wo.ShapeDiagnostics.Where(d => !d.IsError));

@@ -12,6 +12,7 @@ internal static class TestsValidator
 {
     public static void Validate(IReadOnlyList<BoundWorkOrder> workOrders, List<Diagnostic> errors)
     {
+        if (workOrders.All(w => w.Value.TestFiles.Count == 0)) return;
         var writers = new Dictionary<string, List<(BoundWorkOrder Wo, string Spelling)>>(PlanGraph.PathComparer);
         foreach (var wo in workOrders)
         {

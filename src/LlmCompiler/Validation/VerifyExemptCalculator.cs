@@ -14,12 +14,13 @@ public static class VerifyExemptCalculator
     {
         var required = contract?.Requires.Where(r => r.Kind == ConditionKind.FileExists).Select(r => r.Path).ToList() ?? [];
         if (required.Count == 0) return [.. workOrders.Select(_ => false)];
-        var state = new HashSet<string>(StringComparer.Ordinal);
-        var result = new List<bool>(workOrders.Count);
-        foreach (var wo in workOrders)
+        var unmet = required.Where(path => !repoFiles.Contains(path)).ToHashSet(StringComparer.Ordinal);
+        var result = new bool[workOrders.Count];
+        // The state only grows: once every requirement is met, every later work order is judged by the contract.
+        for (var i = 0; i < workOrders.Count && unmet.Count > 0; i++)
         {
-            state.UnionWith(wo.CreatedPaths);
-            result.Add(!required.All(path => state.Contains(path) || repoFiles.Contains(path)));
+            foreach (var path in workOrders[i].CreatedPaths) unmet.Remove(path);
+            result[i] = unmet.Count > 0;
         }
         return result;
     }

@@ -12,7 +12,7 @@ public sealed class ResponseExtractorTests
         var result = ResponseExtractor.Parse("r.txt", "{\"work_orders\": []}");
 
         Assert.IsTrue(result.Success);
-        Assert.IsInstanceOfType<JsonObjectSyntax>(result.Root);
+        Assert.AreEqual(JsonSyntaxKind.Object, result.Root!.Value.Kind);
     }
 
     [TestMethod]
@@ -23,7 +23,7 @@ public sealed class ResponseExtractorTests
         var result = ResponseExtractor.Parse("r.txt", raw);
 
         Assert.IsTrue(result.Success);
-        var item = ((JsonArraySyntax)((JsonObjectSyntax)result.Root!).Find("work_orders")!.Value).Items[0];
+        var item = result.Root!.Value.Get("work_orders")!.Value.Items[0];
         Assert.AreEqual(new LlmCompiler.Diagnostics.SourcePosition(4, 5), result.Source.GetPosition(item.Start));
         Assert.AreEqual("r.txt", result.Source.Path);
     }
@@ -36,8 +36,8 @@ public sealed class ResponseExtractorTests
         var result = ResponseExtractor.Parse("r.txt", raw);
 
         Assert.IsTrue(result.Success);
-        Assert.IsNotNull(((JsonObjectSyntax)result.Root!).Find("work_orders"));
-        Assert.AreEqual(3, result.Source.GetPosition(result.Root!.Start).Line);
+        Assert.IsNotNull(result.Root!.Value.Find("work_orders"));
+        Assert.AreEqual(3, result.Source.GetPosition(result.Root!.Value.Start).Line);
     }
 
     [TestMethod]

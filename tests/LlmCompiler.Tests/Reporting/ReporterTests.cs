@@ -228,7 +228,7 @@ public sealed class ReporterTests
     public void Create_warn_as_error_promotes_warnings_only_and_keeps_plan_order()
     {
         var document = ContractReader.ReadManifest(
-            Contracts.Json.JsonSyntaxParser.Parse("plan.json", Cli.PlanFixtures.ValidManifest));
+            LlmCompiler.Contracts.Json.JsonSyntaxParser.Parse("plan.json", Cli.PlanFixtures.ValidManifest));
         var warning = Located with { Code = "W102", Severity = DiagnosticSeverity.Warning };
         var result = new ValidationResult([Located, warning, Unlocated],
             new Dictionary<string, bool> { ["WO-02"] = false, ["WO-01"] = true });

@@ -45,7 +45,8 @@ public static class ProjectConfigReader
             var error = parsed.Error!;
             return (null, [error with { Code = DiagnosticCodes.ConfigUnreadable, Severity = DiagnosticSeverity.Error, Message = $"{ProjectConfig.FileName} is not valid JSON: {error.Message}" }]);
         }
-        var reader = new Reader(new SourceMap(parsed.Source, parsed.Root), parsed.Root);
+        var root = parsed.Root.Value;
+        var reader = new Reader(new SourceMap(parsed.Source, root), root);
         var config = reader.Read();
         return reader.Errors.Count > 0 ? (null, reader.Errors) : (config with { SourcePath = path }, []);
     }
@@ -59,11 +60,12 @@ public static class ProjectConfigReader
 
         public ProjectConfig Read()
         {
-            if (root is not JsonObjectSyntax top)
+            if (!root.IsObject)
             {
                 Fail("", $"the configuration must be a JSON object with 'roles', 'review' and 'health', found {root.TypeName}");
                 return ProjectConfig.Default;
             }
+            var top = root;
             Known(top, "", TopLevel);
             var roles = ReadRoles(Object(top, "roles"));
             var reviewSection = Object(top, "review");
@@ -72,23 +74,25 @@ public static class ProjectConfigReader
             return new ProjectConfig { Roles = roles, Review = review, Health = health };
         }
 
-        private RoleSet ReadRoles(JsonObjectSyntax? section)
+        private RoleSet ReadRoles(JsonSyntax? section)
         {
             var bindings = new Dictionary<ModelRole, RoleBinding>();
             if (section is null) return RoleSet.None;
-            foreach (var property in section.Properties)
+            foreach (var property in section.Value.Properties)
             {
-                var field = $"roles.{property.Name}";
-                if (ModelRoles.Parse(property.Name) is not { } role)
+                var name = property.Name;
+                var field = $"roles.{name}";
+                if (ModelRoles.Parse(name) is not { } role)
                 {
                     map.Record(field, property.NameStart);
-                    var suggestion = NameSuggester.Suggest(property.Name, ModelRoles.All.Select(ModelRoles.Name));
-                    Fail(field, $"unknown role '{property.Name}'{(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}; roles are {string.Join(", ", ModelRoles.All.Select(ModelRoles.Name))}");
+                    var suggestion = NameSuggester.Suggest(name, ModelRoles.All.Select(ModelRoles.Name));
+                    Fail(field, $"unknown role '{name}'{(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}; roles are {string.Join(", ", ModelRoles.All.Select(ModelRoles.Name))}");
                     continue;
                 }
-                if (property.Value is not JsonObjectSyntax obj)
+                var obj = property.Value;
+                if (!obj.IsObject)
                 {
-                    Fail(field, $"role '{property.Name}' must be an object such as {{\"model\": \"gpt-4.1\"}}, found {property.Value.TypeName}");
+                    Fail(field, $"role '{name}' must be an object such as {{\"model\": \"gpt-4.1\"}}, found {property.Value.TypeName}");
                     continue;
                 }
                 Known(obj, field, RoleKeys);
@@ -104,20 +108,22 @@ public static class ProjectConfigReader
             return new RoleSet { Bindings = bindings };
         }
 
-        private ReviewPolicy ReadReview(JsonObjectSyntax? section, bool enabled)
+        private ReviewPolicy ReadReview(JsonSyntax? reviewSection, bool enabled)
         {
-            if (section is null) return enabled ? new ReviewPolicy { Enabled = true } : ReviewPolicy.Off;
+            if (reviewSection is not { } section) return enabled ? new ReviewPolicy { Enabled = true } : ReviewPolicy.Off;
             Known(section, "review", ReviewKeys);
             var always = new List<string>();
-            if (section.Find("always")?.Value is { } list)
+            if (section.Get("always") is { } list)
             {
-                if (list is not JsonArraySyntax array) Fail("review.always", $"'always' must be an array of globs such as [\"**/*.csproj\"], found {list.TypeName}");
+                if (!list.IsArray) Fail("review.always", $"'always' must be an array of globs such as [\"**/*.csproj\"], found {list.TypeName}");
                 else
                 {
-                    for (var i = 0; i < array.Items.Count; i++)
+                    var i = 0;
+                    foreach (var item in list.Items)
                     {
-                        if (array.Items[i] is JsonStringSyntax { Value.Length: > 0 } glob) always.Add(glob.Value.Trim().Replace('\\', '/'));
+                        if (item.IsString && item.GetString() is { Length: > 0 } glob) always.Add(glob.Trim().Replace('\\', '/'));
                         else Fail($"review.always[{i}]", "each entry of 'always' must be a non-empty glob string");
+                        i++;
                     }
                 }
             }
@@ -130,9 +136,9 @@ public static class ProjectConfigReader
             };
         }
 
-        private HealthLimits ReadHealth(JsonObjectSyntax? section)
+        private HealthLimits ReadHealth(JsonSyntax? healthSection)
         {
-            if (section is null) return HealthLimits.Default;
+            if (healthSection is not { } section) return HealthLimits.Default;
             Known(section, "health", HealthKeys);
             return new HealthLimits
             {
@@ -142,50 +148,50 @@ public static class ProjectConfigReader
             };
         }
 
-        private JsonObjectSyntax? Object(JsonObjectSyntax parent, string name)
+        private JsonSyntax? Object(JsonSyntax parent, string name)
         {
-            var value = parent.Find(name)?.Value;
-            if (value is null or { Kind: JsonSyntaxKind.Null }) return null;
-            if (value is JsonObjectSyntax obj) return obj;
+            if (parent.Get(name) is not { IsNull: false } value) return null;
+            if (value.IsObject) return value;
             Fail(name, $"'{name}' must be an object, found {value.TypeName}");
             return null;
         }
 
-        private void Known(JsonObjectSyntax obj, string prefix, string[] known)
+        private void Known(JsonSyntax obj, string prefix, string[] known)
         {
-            foreach (var property in obj.Properties.Where(p => !known.Contains(p.Name, StringComparer.Ordinal)))
+            foreach (var property in obj.Properties)
             {
-                var field = prefix.Length == 0 ? property.Name : $"{prefix}.{property.Name}";
+                if (property.IndexIn(known) >= 0) continue;
+                var name = property.Name;
+                var field = prefix.Length == 0 ? name : $"{prefix}.{name}";
                 // At the name, not its value: the name is what is wrong.
                 map.Record(field, property.NameStart);
-                if (property.Name.Contains("key", StringComparison.OrdinalIgnoreCase) && !property.Name.Equals("api_key_env", StringComparison.Ordinal))
+                if (name.Contains("key", StringComparison.OrdinalIgnoreCase) && !name.Equals("api_key_env", StringComparison.Ordinal))
                 {
                     // Deliberately without the value: it may be the key itself.
-                    Fail(field, $"'{property.Name}': keys never go into {ProjectConfig.FileName} (it is committed); put the key in an environment variable and name that variable in 'api_key_env'");
+                    Fail(field, $"'{name}': keys never go into {ProjectConfig.FileName} (it is committed); put the key in an environment variable and name that variable in 'api_key_env'");
                     continue;
                 }
-                var suggestion = NameSuggester.Suggest(property.Name, known);
-                Fail(field, $"unknown key '{property.Name}'{(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}; expected {string.Join(", ", known)}");
+                var suggestion = NameSuggester.Suggest(name, known);
+                Fail(field, $"unknown key '{name}'{(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}; expected {string.Join(", ", known)}");
             }
         }
 
-        private string? Text(JsonObjectSyntax obj, string prefix, string name)
+        private string? Text(JsonSyntax obj, string prefix, string name)
         {
-            var value = obj.Find(name)?.Value;
-            if (value is null or { Kind: JsonSyntaxKind.Null }) return null;
-            if (value is JsonStringSyntax s && s.Value.Trim().Length > 0) return s.Value.Trim();
-            Fail($"{prefix}.{name}", $"'{name}' must be a non-empty string, found {(value is JsonStringSyntax ? "an empty string" : value.TypeName)}");
+            if (obj.Get(name) is not { IsNull: false } value) return null;
+            if (value.IsString && value.GetString().Trim() is { Length: > 0 } text) return text;
+            Fail($"{prefix}.{name}", $"'{name}' must be a non-empty string, found {(value.IsString ? "an empty string" : value.TypeName)}");
             return null;
         }
 
-        private Uri? Endpoint(JsonObjectSyntax obj, string prefix)
+        private Uri? Endpoint(JsonSyntax obj, string prefix)
         {
             if (Text(obj, prefix, "endpoint") is not { } text) return null;
             if (Settings.EndpointProblem(text, "'api_key_env'", out var uri) is { } problem) Fail($"{prefix}.endpoint", $"'endpoint' {problem}");
             return uri;
         }
 
-        private string? KeyVariable(JsonObjectSyntax obj, string prefix)
+        private string? KeyVariable(JsonSyntax obj, string prefix)
         {
             if (Text(obj, prefix, "api_key_env") is not { } name) return null;
             if (Settings.KeyVariableProblem(name) is { } problem)
@@ -196,20 +202,18 @@ public static class ProjectConfigReader
             return name;
         }
 
-        private double? Number(JsonObjectSyntax obj, string prefix, string name, double min, double max)
+        private double? Number(JsonSyntax obj, string prefix, string name, double min, double max)
         {
-            var value = obj.Find(name)?.Value;
-            if (value is null or { Kind: JsonSyntaxKind.Null }) return null;
-            if (value is JsonNumberSyntax n && double.TryParse(n.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d >= min && d <= max) return d;
+            if (obj.Get(name) is not { IsNull: false } value) return null;
+            if (value.Kind == JsonSyntaxKind.Number && double.TryParse(value.GetNumberText(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d >= min && d <= max) return d;
             Fail($"{prefix}.{name}", $"'{name}' must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}");
             return null;
         }
 
-        private int? Whole(JsonObjectSyntax obj, string prefix, string name, int min, int max)
+        private int? Whole(JsonSyntax obj, string prefix, string name, int min, int max)
         {
-            var value = obj.Find(name)?.Value;
-            if (value is null or { Kind: JsonSyntaxKind.Null }) return null;
-            if (value is JsonNumberSyntax n && int.TryParse(n.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i >= min && i <= max) return i;
+            if (obj.Get(name) is not { IsNull: false } value) return null;
+            if (value.Kind == JsonSyntaxKind.Number && int.TryParse(value.GetNumberText(), NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i >= min && i <= max) return i;
             Fail($"{prefix}.{name}", max == int.MaxValue ? $"'{name}' must be a whole number of at least {min}" : $"'{name}' must be a whole number from {min} to {max}");
             return null;
         }

@@ -1,20 +1,127 @@
+using System.Text;
+
 namespace LlmCompiler.Contracts.Json;
 
-public enum JsonSyntaxKind { Object, Array, String, Number, True, False, Null }
+public enum JsonSyntaxKind : byte { Object, Array, String, Number, True, False, Null }
 
 /// <summary>
-/// An immutable JSON value that remembers where it came from. The contract binder reads these so every
-/// diagnostic can point at the exact property value or array element.
+/// A parsed document: every value and property name as one entry of a flat array over the source bytes, in document
+/// order (the layout of <see cref="System.Text.Json.JsonDocument"/>, plus positions). Strings are decoded when asked
+/// for, so a large plan costs one array, not an object and a string per value that the collector must then trace.
 /// </summary>
-public abstract class JsonSyntax(JsonSyntaxKind kind, int start, int end)
+public sealed class JsonSyntaxTree
 {
-    public JsonSyntaxKind Kind { get; } = kind;
+    // Chunks stay below the large-object heap: a big document's nodes then never force a full collection to be freed.
+    internal const int ChunkShift = 11;
+    internal const int ChunkSize = 1 << ChunkShift;
 
-    /// <summary>Byte offset of the value's first byte (the quote, bracket or digit).</summary>
-    public int Start { get; } = start;
+    private readonly JsonSyntaxNode[][] _chunks;
+    // Strings with escapes were decoded (and checked) while parsing; the rest are decoded from the bytes on demand.
+    private readonly Dictionary<int, string>? _unescaped;
+
+    internal JsonSyntaxTree(SourceText source, JsonSyntaxNode[][] chunks, Dictionary<int, string>? unescaped)
+    {
+        Source = source;
+        _chunks = chunks;
+        _unescaped = unescaped;
+    }
+
+    public SourceText Source { get; }
+
+    public JsonSyntax Root => new(this, 0);
+
+    internal ref readonly JsonSyntaxNode Node(int index) => ref _chunks[index >> ChunkShift][index & (ChunkSize - 1)];
+
+    internal string GetString(int index)
+    {
+        ref readonly var node = ref Node(index);
+        if ((node.Flags & JsonSyntaxFlags.HasEscapes) != 0) return _unescaped![index];
+        return Encoding.UTF8.GetString(RawContent(in node));
+    }
+
+    internal bool TextEquals(int index, ReadOnlySpan<char> text)
+    {
+        ref readonly var node = ref Node(index);
+        if ((node.Flags & JsonSyntaxFlags.HasEscapes) != 0) return text.SequenceEqual(_unescaped![index]);
+        var utf8 = RawContent(in node);
+        if (utf8.Length < text.Length) return false;
+        // Property names are ASCII: compare byte for char until the first non-ASCII character, then transcode the rest.
+        var i = 0;
+        for (; i < text.Length && i < utf8.Length; i++)
+        {
+            if (text[i] >= 0x80 || utf8[i] >= 0x80) break;
+            if (utf8[i] != text[i]) return false;
+        }
+        if (i == text.Length) return i == utf8.Length;
+        var rest = text[i..];
+        var restUtf8 = utf8[i..];
+        if (Encoding.UTF8.GetByteCount(rest) != restUtf8.Length) return false;
+        Span<byte> buffer = restUtf8.Length <= 256 ? stackalloc byte[restUtf8.Length] : new byte[restUtf8.Length];
+        Encoding.UTF8.GetBytes(rest, buffer);
+        return buffer.SequenceEqual(restUtf8);
+    }
+
+    private ReadOnlySpan<byte> RawContent(in JsonSyntaxNode node) => Source.Utf8.Span.Slice(node.Start + 1, node.End - node.Start - 2);
+}
+
+[Flags]
+internal enum JsonSyntaxFlags : byte
+{
+    None = 0,
+    HasEscapes = 1,
+    /// <summary>A property name (or its value) that repeats an earlier name of the same object.</summary>
+    Duplicate = 2,
+}
+
+internal struct JsonSyntaxNode
+{
+    /// <summary>Byte offset of the first byte (quote, bracket, digit).</summary>
+    public int Start;
 
     /// <summary>Byte offset just past the value.</summary>
-    public int End { get; } = end;
+    public int End;
+
+    /// <summary>Index just past this value's subtree: the next sibling, or the parent's next.</summary>
+    public int Next;
+
+    /// <summary>Elements of an array; properties of an object (duplicates included).</summary>
+    public int Count;
+
+    public JsonSyntaxKind Kind;
+
+    public JsonSyntaxFlags Flags;
+}
+
+/// <summary>
+/// One JSON value of a <see cref="JsonSyntaxTree"/> with its position: what the contract binder reads, so every
+/// diagnostic can point at the exact property value or array element. A small handle; copying it copies two fields.
+/// </summary>
+public readonly struct JsonSyntax
+{
+    private readonly JsonSyntaxTree _tree;
+    private readonly int _index;
+
+    internal JsonSyntax(JsonSyntaxTree tree, int index)
+    {
+        _tree = tree;
+        _index = index;
+    }
+
+    public JsonSyntaxKind Kind => Node.Kind;
+
+    /// <summary>Byte offset of the value's first byte (the quote, bracket or digit).</summary>
+    public int Start => Node.Start;
+
+    /// <summary>Byte offset just past the value.</summary>
+    public int End => Node.End;
+
+    public bool IsObject => Kind == JsonSyntaxKind.Object;
+
+    public bool IsArray => Kind == JsonSyntaxKind.Array;
+
+    public bool IsString => Kind == JsonSyntaxKind.String;
+
+    public bool IsNull => Kind == JsonSyntaxKind.Null;
 
     /// <summary>JSON type name as users know it, for messages.</summary>
     public string TypeName => Kind switch
@@ -26,46 +133,222 @@ public abstract class JsonSyntax(JsonSyntaxKind kind, int start, int end)
         JsonSyntaxKind.True or JsonSyntaxKind.False => "boolean",
         _ => "null",
     };
-}
 
-public sealed class JsonObjectSyntax(int start, int end, IReadOnlyList<JsonPropertySyntax> properties)
-    : JsonSyntax(JsonSyntaxKind.Object, start, end)
-{
-    public IReadOnlyList<JsonPropertySyntax> Properties { get; } = properties;
+    private ref readonly JsonSyntaxNode Node => ref _tree.Node(_index);
+
+    /// <summary>The decoded text of a string (a new string per call).</summary>
+    public string GetString()
+    {
+        RequireKind(JsonSyntaxKind.String);
+        return _tree.GetString(_index);
+    }
+
+    /// <summary>Whether this string's decoded text is <paramref name="text"/>, without decoding it.</summary>
+    public bool TextEquals(ReadOnlySpan<char> text) => Kind == JsonSyntaxKind.String && _tree.TextEquals(_index, text);
+
+    /// <summary>The number as written.</summary>
+    public string GetNumberText()
+    {
+        RequireKind(JsonSyntaxKind.Number);
+        return Encoding.UTF8.GetString(_tree.Source.Utf8.Span[Start..End]);
+    }
+
+    /// <summary>Elements of an array (empty for anything else).</summary>
+    public JsonArrayItems Items => new(_tree, Kind == JsonSyntaxKind.Array ? _index : -1);
+
+    /// <summary>Properties of an object in order, without the repeats of an earlier name (empty for anything else).</summary>
+    public JsonObjectProperties Properties => new(_tree, Kind == JsonSyntaxKind.Object ? _index : -1, duplicates: false);
 
     /// <summary>Second and later occurrences of a name; JSON with duplicate keys is rejected (E005).</summary>
-    public IReadOnlyList<JsonPropertySyntax> DuplicateProperties { get; init; } = [];
+    public JsonObjectProperties DuplicateProperties => new(_tree, Kind == JsonSyntaxKind.Object ? _index : -1, duplicates: true);
 
-    /// <summary>The first property with this name (duplicates are reported by the parser).</summary>
-    public JsonPropertySyntax? Find(string name) => Find(name.AsSpan());
-
+    /// <summary>The first property with this name, or null (also for anything but an object).</summary>
     public JsonPropertySyntax? Find(ReadOnlySpan<char> name)
     {
-        var properties = Properties;
-        for (var i = 0; i < properties.Count; i++)
+        foreach (var property in Properties)
         {
-            if (name.SequenceEqual(properties[i].Name)) return properties[i];
+            if (property.NameEquals(name)) return property;
         }
         return null;
     }
+
+    /// <summary>The value of the first property with this name, or null.</summary>
+    public JsonSyntax? Get(ReadOnlySpan<char> name) => Find(name)?.Value;
+
+    private void RequireKind(JsonSyntaxKind kind)
+    {
+        if (Kind != kind) throw new InvalidOperationException($"the value is {TypeName}, not {kind}");
+    }
 }
 
-public sealed record JsonPropertySyntax(string Name, int NameStart, JsonSyntax Value);
-
-public sealed class JsonArraySyntax(int start, int end, IReadOnlyList<JsonSyntax> items)
-    : JsonSyntax(JsonSyntaxKind.Array, start, end)
+/// <summary>A property of an object: its name (decoded on request) and value.</summary>
+public readonly struct JsonPropertySyntax
 {
-    public IReadOnlyList<JsonSyntax> Items { get; } = items;
+    private readonly JsonSyntaxTree _tree;
+    private readonly int _nameIndex;
+
+    internal JsonPropertySyntax(JsonSyntaxTree tree, int nameIndex)
+    {
+        _tree = tree;
+        _nameIndex = nameIndex;
+    }
+
+    /// <summary>The decoded name (a new string per call; compare with <see cref="NameEquals"/>).</summary>
+    public string Name => _tree.GetString(_nameIndex);
+
+    public int NameStart => _tree.Node(_nameIndex).Start;
+
+    public JsonSyntax Value => new(_tree, _nameIndex + 1);
+
+    public bool NameEquals(ReadOnlySpan<char> name) => _tree.TextEquals(_nameIndex, name);
+
+    /// <summary>Index of the name in <paramref name="names"/>, or -1.</summary>
+    public int IndexIn(string[] names)
+    {
+        ref readonly var node = ref _tree.Node(_nameIndex);
+        // An unescaped ASCII name decodes to one char per byte: a candidate of another length cannot be it.
+        var asciiLength = (node.Flags & JsonSyntaxFlags.HasEscapes) == 0
+            && Ascii.IsValid(_tree.Source.Utf8.Span.Slice(node.Start + 1, node.End - node.Start - 2))
+                ? node.End - node.Start - 2
+                : -1;
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (asciiLength >= 0 && names[i].Length != asciiLength) continue;
+            if (_tree.TextEquals(_nameIndex, names[i])) return i;
+        }
+        return -1;
+    }
 }
 
-public sealed class JsonStringSyntax(int start, int end, string value) : JsonSyntax(JsonSyntaxKind.String, start, end)
+/// <summary>The elements of an array, enumerated without allocation by <c>foreach</c> (LINQ boxes).</summary>
+public readonly struct JsonArrayItems : IEnumerable<JsonSyntax>
 {
-    public string Value { get; } = value;
+    private readonly JsonSyntaxTree? _tree;
+    private readonly int _array;
+
+    internal JsonArrayItems(JsonSyntaxTree tree, int array)
+    {
+        _tree = array >= 0 ? tree : null;
+        _array = array;
+    }
+
+    public int Count => _tree is null ? 0 : _tree.Node(_array).Count;
+
+    /// <summary>The element at <paramref name="index"/>: a walk over the earlier siblings, so enumerate for all of them.</summary>
+    public JsonSyntax this[int index]
+    {
+        get
+        {
+            if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index));
+            var node = _array + 1;
+            for (var i = 0; i < index; i++) node = _tree!.Node(node).Next;
+            return new JsonSyntax(_tree!, node);
+        }
+    }
+
+    public Enumerator GetEnumerator() => new(_tree, _array, Count);
+
+    IEnumerator<JsonSyntax> IEnumerable<JsonSyntax>.GetEnumerator() => GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public struct Enumerator : IEnumerator<JsonSyntax>
+    {
+        private readonly JsonSyntaxTree? _tree;
+        private int _remaining;
+        private int _next;
+        private int _current;
+
+        internal Enumerator(JsonSyntaxTree? tree, int array, int count)
+        {
+            _tree = tree;
+            _remaining = count;
+            _next = array + 1;
+            _current = -1;
+        }
+
+        public readonly JsonSyntax Current => new(_tree!, _current);
+
+        readonly object System.Collections.IEnumerator.Current => Current;
+
+        public readonly void Dispose() { }
+
+        public readonly void Reset() => throw new NotSupportedException();
+
+        public bool MoveNext()
+        {
+            if (_remaining == 0) return false;
+            _remaining--;
+            _current = _next;
+            _next = _tree!.Node(_current).Next;
+            return true;
+        }
+    }
 }
 
-public sealed class JsonNumberSyntax(int start, int end, string text) : JsonSyntax(JsonSyntaxKind.Number, start, end)
+/// <summary>The properties of an object (either the first occurrences of each name or only the repeats).</summary>
+public readonly struct JsonObjectProperties : IEnumerable<JsonPropertySyntax>
 {
-    public string Text { get; } = text;
-}
+    private readonly JsonSyntaxTree? _tree;
+    private readonly int _object;
+    private readonly bool _duplicates;
 
-public sealed class JsonLiteralSyntax(JsonSyntaxKind kind, int start, int end) : JsonSyntax(kind, start, end);
+    internal JsonObjectProperties(JsonSyntaxTree tree, int obj, bool duplicates)
+    {
+        _tree = obj >= 0 ? tree : null;
+        _object = obj;
+        _duplicates = duplicates;
+    }
+
+    public bool Any()
+    {
+        foreach (var _ in this) return true;
+        return false;
+    }
+
+    public Enumerator GetEnumerator() => new(_tree, _object, _duplicates);
+
+    IEnumerator<JsonPropertySyntax> IEnumerable<JsonPropertySyntax>.GetEnumerator() => GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public struct Enumerator : IEnumerator<JsonPropertySyntax>
+    {
+        private readonly JsonSyntaxTree? _tree;
+        private readonly bool _duplicates;
+        private int _remaining;
+        private int _next;
+        private int _current;
+
+        internal Enumerator(JsonSyntaxTree? tree, int obj, bool duplicates)
+        {
+            _tree = tree;
+            _duplicates = duplicates;
+            _remaining = tree is null ? 0 : tree.Node(obj).Count;
+            _next = obj + 1;
+            _current = -1;
+        }
+
+        public readonly JsonPropertySyntax Current => new(_tree!, _current);
+
+        readonly object System.Collections.IEnumerator.Current => Current;
+
+        public readonly void Dispose() { }
+
+        public readonly void Reset() => throw new NotSupportedException();
+
+        public bool MoveNext()
+        {
+            while (_remaining > 0)
+            {
+                _remaining--;
+                _current = _next;
+                // A name is one node; its value's subtree ends where the next name starts.
+                _next = _tree!.Node(_current + 1).Next;
+                var isDuplicate = (_tree.Node(_current).Flags & JsonSyntaxFlags.Duplicate) != 0;
+                if (isDuplicate == _duplicates) return true;
+            }
+            return false;
+        }
+    }
+}

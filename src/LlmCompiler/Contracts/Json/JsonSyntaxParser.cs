@@ -38,19 +38,27 @@ public static class JsonSyntaxParser
             AllowTrailingCommas = false,
         });
 
+        var builder = new TreeBuilder(bytes);
         try
         {
             if (!reader.Read())
             {
                 return Fail(source, SourcePosition.Start, "document is empty");
             }
-            var root = ReadValue(ref reader, offset);
+            do
+            {
+                if (builder.Add(ref reader, offset) is { } invalid)
+                {
+                    return Fail(source, source.GetPosition(invalid), "string is not valid Unicode (invalid UTF-8)");
+                }
+            }
+            while (!builder.Complete && reader.Read());
             if (reader.Read())
             {
                 return Fail(source, source.GetPosition(offset + (int)reader.TokenStartIndex),
                     "unexpected content after the top-level value");
             }
-            return new JsonParseResult(source, root, null);
+            return new JsonParseResult(source, builder.Build(source).Root, null);
         }
         catch (JsonException ex)
         {
@@ -61,7 +69,7 @@ public static class JsonSyntaxParser
         }
         catch (InvalidOperationException ex)
         {
-            // Raised while transcoding a string token: invalid UTF-8 or a lone surrogate escape.
+            // Raised while unescaping a string token: a lone surrogate escape.
             return Fail(source, source.GetPosition(offset + (int)reader.TokenStartIndex),
                 $"string is not valid Unicode ({FirstSentence(ex.Message)})");
         }
@@ -69,74 +77,149 @@ public static class JsonSyntaxParser
 
     public static JsonParseResult Parse(string? path, string text) => Parse(SourceText.FromString(path, text));
 
-    private static JsonSyntax ReadValue(ref Utf8JsonReader reader, int offset)
+    /// <summary>Appends one node per token in document order and links each value to the node after its subtree.</summary>
+    private sealed class TreeBuilder(ReadOnlyMemory<byte> bytes)
     {
-        var start = offset + (int)reader.TokenStartIndex;
-        switch (reader.TokenType)
+        private readonly List<JsonSyntaxNode[]> _chunks = [];
+        private int _count;
+        // The reader refuses documents deeper than MaxDepth, so the open containers fit a fixed array.
+        private readonly OpenContainer[] _open = new OpenContainer[MaxDepth + 1];
+        private int _depth;
+        private Dictionary<int, string>? _unescaped;
+
+        public bool Complete { get; private set; }
+
+        /// <summary>Adds the reader's current token; returns the offset of a string that is not valid UTF-8.</summary>
+        public int? Add(ref Utf8JsonReader reader, int offset)
         {
-            case JsonTokenType.StartObject:
-                return ReadObject(ref reader, offset, start);
-            case JsonTokenType.StartArray:
-                var items = new List<JsonSyntax>();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            var start = offset + (int)reader.TokenStartIndex;
+            // A string ends at its closing quote (after a name the reader has also consumed the colon).
+            var end = reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName
+                ? start + reader.ValueSpan.Length + 2
+                : offset + (int)reader.BytesConsumed;
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                case JsonTokenType.StartArray:
+                    CountInParent();
+                    _open[_depth++] = new OpenContainer(Append(reader.TokenType == JsonTokenType.StartObject ? JsonSyntaxKind.Object : JsonSyntaxKind.Array, start, 0));
+                    return null;
+                case JsonTokenType.EndObject:
+                case JsonTokenType.EndArray:
+                    ref var closed = ref _open[--_depth];
+                    ref var container = ref Node(closed.Index);
+                    container.End = end;
+                    container.Next = _count;
+                    container.Count = closed.Count;
+                    closed.Names = null;
+                    Complete = _depth == 0;
+                    return null;
+                case JsonTokenType.PropertyName:
+                    var name = Append(JsonSyntaxKind.String, start, end);
+                    Node(name).Next = name + 1;
+                    if (!Decode(ref reader, name)) return start;
+                    ref var parent = ref _open[_depth - 1];
+                    if (IsRepeat(ref parent, name)) Node(name).Flags |= JsonSyntaxFlags.Duplicate;
+                    parent.Count++;
+                    return null;
+                default:
+                    CountInParent();
+                    var kind = reader.TokenType switch
+                    {
+                        JsonTokenType.String => JsonSyntaxKind.String,
+                        JsonTokenType.Number => JsonSyntaxKind.Number,
+                        JsonTokenType.True => JsonSyntaxKind.True,
+                        JsonTokenType.False => JsonSyntaxKind.False,
+                        _ => JsonSyntaxKind.Null,
+                    };
+                    var value = Append(kind, start, end);
+                    Node(value).Next = value + 1;
+                    Complete = _depth == 0;
+                    return kind != JsonSyntaxKind.String || Decode(ref reader, value) ? null : start;
+            }
+        }
+
+        public JsonSyntaxTree Build(SourceText source) => new(source, [.. _chunks], _unescaped);
+
+        private ref JsonSyntaxNode Node(int index) => ref _chunks[index >> JsonSyntaxTree.ChunkShift][index & (JsonSyntaxTree.ChunkSize - 1)];
+
+        // Array elements are counted as they start; object properties when their name is read.
+        private void CountInParent()
+        {
+            if (_depth == 0) return;
+            ref var parent = ref _open[_depth - 1];
+            if (Node(parent.Index).Kind == JsonSyntaxKind.Array) parent.Count++;
+        }
+
+        private int Append(JsonSyntaxKind kind, int start, int end)
+        {
+            if ((_count & (JsonSyntaxTree.ChunkSize - 1)) == 0)
+            {
+                // A small document gets a small first chunk; later ones are full size.
+                _chunks.Add(new JsonSyntaxNode[_count == 0 ? Math.Clamp(bytes.Length / 16, 16, JsonSyntaxTree.ChunkSize) : JsonSyntaxTree.ChunkSize]);
+            }
+            else if (_count < JsonSyntaxTree.ChunkSize && _count == _chunks[0].Length)
+            {
+                var first = _chunks[0];
+                Array.Resize(ref first, Math.Min(first.Length * 2, JsonSyntaxTree.ChunkSize));
+                _chunks[0] = first;
+            }
+            Node(_count) = new JsonSyntaxNode { Kind = kind, Start = start, End = end };
+            return _count++;
+        }
+
+        /// <summary>Checks a string's bytes; one with escapes is unescaped now (a lone surrogate throws).</summary>
+        private bool Decode(ref Utf8JsonReader reader, int index)
+        {
+            if (!reader.ValueIsEscaped) return System.Text.Unicode.Utf8.IsValid(reader.ValueSpan);
+            Node(index).Flags |= JsonSyntaxFlags.HasEscapes;
+            (_unescaped ??= [])[index] = reader.GetString()!;
+            return true;
+        }
+
+        private bool IsRepeat(ref OpenContainer obj, int name)
+        {
+            // Objects in a plan are small: comparing with the earlier names needs no set until an object is large.
+            if (obj.Names is null && obj.Count < 16)
+            {
+                var earlier = obj.Index + 1;
+                for (var i = 0; i < obj.Count; i++)
                 {
-                    items.Add(ReadValue(ref reader, offset));
+                    if (NamesEqual(earlier, name)) return true;
+                    earlier = Node(earlier + 1).Next;
                 }
-                return new JsonArraySyntax(start, End(ref reader, offset), items);
-            case JsonTokenType.String:
-                return new JsonStringSyntax(start, End(ref reader, offset), reader.GetString()!);
-            case JsonTokenType.Number:
-                return new JsonNumberSyntax(start, End(ref reader, offset),
-                    System.Text.Encoding.UTF8.GetString(reader.ValueSpan));
-            case JsonTokenType.True:
-                return new JsonLiteralSyntax(JsonSyntaxKind.True, start, End(ref reader, offset));
-            case JsonTokenType.False:
-                return new JsonLiteralSyntax(JsonSyntaxKind.False, start, End(ref reader, offset));
-            default:
-                return new JsonLiteralSyntax(JsonSyntaxKind.Null, start, End(ref reader, offset));
-        }
-    }
-
-    private static JsonObjectSyntax ReadObject(ref Utf8JsonReader reader, int offset, int start)
-    {
-        var properties = new List<JsonPropertySyntax>();
-        List<JsonPropertySyntax>? duplicates = null;
-        // Objects in a plan are small: a linear scan finds duplicates without a set per object.
-        HashSet<string>? seen = null;
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
-        {
-            var nameStart = offset + (int)reader.TokenStartIndex;
-            var name = reader.GetString()!;
-            reader.Read();
-            var value = ReadValue(ref reader, offset);
-            var property = new JsonPropertySyntax(name, nameStart, value);
-            if (properties.Count >= 16 && seen is null) seen = new HashSet<string>(properties.Select(p => p.Name), StringComparer.Ordinal);
-            var isNew = seen is not null ? seen.Add(name) : !Contains(properties, name);
-            if (isNew)
-            {
-                properties.Add(property);
+                return false;
             }
-            else
+            if (obj.Names is null)
             {
-                (duplicates ??= []).Add(property);
+                obj.Names = new HashSet<string>(StringComparer.Ordinal);
+                var earlier = obj.Index + 1;
+                for (var i = 0; i < obj.Count; i++)
+                {
+                    obj.Names.Add(Text(earlier));
+                    earlier = Node(earlier + 1).Next;
+                }
             }
+            return !obj.Names.Add(Text(name));
         }
-        return new JsonObjectSyntax(start, End(ref reader, offset), properties)
-        {
-            DuplicateProperties = duplicates ?? (IReadOnlyList<JsonPropertySyntax>)[],
-        };
-    }
 
-    private static bool Contains(List<JsonPropertySyntax> properties, string name)
-    {
-        foreach (var property in properties)
+        private bool NamesEqual(int left, int right) =>
+            ((Node(left).Flags | Node(right).Flags) & JsonSyntaxFlags.HasEscapes) == 0
+                ? Raw(left).SequenceEqual(Raw(right))
+                : string.Equals(Text(left), Text(right), StringComparison.Ordinal);
+
+        private string Text(int index) =>
+            (Node(index).Flags & JsonSyntaxFlags.HasEscapes) != 0 ? _unescaped![index] : System.Text.Encoding.UTF8.GetString(Raw(index));
+
+        private ReadOnlySpan<byte> Raw(int index) => bytes.Span.Slice(Node(index).Start + 1, Node(index).End - Node(index).Start - 2);
+
+        private struct OpenContainer(int index)
         {
-            if (string.Equals(property.Name, name, StringComparison.Ordinal)) return true;
+            public int Index = index;
+            public int Count;
+            public HashSet<string>? Names;
         }
-        return false;
     }
-
-    private static int End(ref Utf8JsonReader reader, int offset) => offset + (int)reader.BytesConsumed;
 
     private static JsonParseResult Fail(SourceText source, SourcePosition position, string message) =>
         new(source, null, new Diagnostic(DiagnosticCodes.MalformedDocument, DiagnosticSeverity.Error, null, null,

@@ -24,21 +24,32 @@ public sealed class SourceText
     /// <summary>1-based line and column (in UTF-16 code units) of a byte offset.</summary>
     public SourcePosition GetPosition(int byteOffset)
     {
-        var starts = _lineStarts ??= BuildLineStarts(Utf8.Span);
-        byteOffset = Math.Clamp(byteOffset, 0, Utf8.Length);
-        var line = Array.BinarySearch(starts, byteOffset);
-        if (line < 0) line = ~line - 1;
-        var lineStart = starts[line];
-        var column = CountChars(Utf8.Span.Slice(lineStart, byteOffset - lineStart)) + 1;
-        return new SourcePosition(line + 1, column);
+        var text = Utf8.Span;
+        byteOffset = Math.Clamp(byteOffset, 0, text.Length);
+        var starts = _lineStarts ??= BuildLineStarts(text);
+        var block = Array.BinarySearch(starts, byteOffset);
+        if (block < 0) block = ~block - 1;
+        var before = text[starts[block]..byteOffset];
+        var newlines = before.Count((byte)'\n');
+        var lineStart = newlines == 0 ? starts[block] : starts[block] + before.LastIndexOf((byte)'\n') + 1;
+        var column = CountChars(text[lineStart..byteOffset]) + 1;
+        return new SourcePosition(block * LinesPerEntry + newlines + 1, column);
     }
 
     /// <summary>Position of a 0-based line and a byte offset within that line (as JsonException reports).</summary>
     public SourcePosition GetPosition(long lineIndex, long bytePositionInLine)
     {
-        var starts = _lineStarts ??= BuildLineStarts(Utf8.Span);
-        if (lineIndex < 0 || lineIndex >= starts.Length) return SourcePosition.Start;
-        return GetPosition((int)Math.Min(starts[lineIndex] + bytePositionInLine, Utf8.Length));
+        var text = Utf8.Span;
+        var starts = _lineStarts ??= BuildLineStarts(text);
+        if (lineIndex < 0 || lineIndex / LinesPerEntry >= starts.Length) return SourcePosition.Start;
+        var lineStart = starts[lineIndex / LinesPerEntry];
+        for (var i = lineIndex % LinesPerEntry; i > 0; i--)
+        {
+            var newline = text[lineStart..].IndexOf((byte)'\n');
+            if (newline < 0) return SourcePosition.Start;
+            lineStart += newline + 1;
+        }
+        return GetPosition((int)Math.Min(lineStart + bytePositionInLine, text.Length));
     }
 
     private static int CountChars(ReadOnlySpan<byte> bytes)
@@ -47,12 +58,21 @@ public sealed class SourceText
         return Encoding.UTF8.GetCharCount(bytes);
     }
 
+    // The start of every 32nd line: a position is found from the nearest entry by counting newlines, so a large
+    // document's table is a few kilobytes instead of an int per line.
+    private const int LinesPerEntry = 32;
+
     private static int[] BuildLineStarts(ReadOnlySpan<byte> text)
     {
-        var starts = new List<int> { 0 };
-        for (var i = 0; i < text.Length; i++)
+        var starts = new List<int>(text.Length / 1024 + 1) { 0 };
+        var line = 0;
+        var offset = 0;
+        while (true)
         {
-            if (text[i] == (byte)'\n') starts.Add(i + 1);
+            var newline = text[offset..].IndexOf((byte)'\n');
+            if (newline < 0) break;
+            offset += newline + 1;
+            if (++line % LinesPerEntry == 0) starts.Add(offset);
         }
         return [.. starts];
     }

@@ -71,12 +71,18 @@ internal sealed class OutsideWorldGuard
         var fromHead = new List<(string Key, string Relative)>();
         foreach (var (key, entry) in now.Where(e => !_before.ContainsKey(e.Key)).OrderByDescending(e => e.Key.Length))
         {
+            if (key == PackedRefsKey && SignificantPackedRefs(SafeRead(entry.FullPath)) == "") continue;
             Delete(entry.FullPath, entry.Kind);
             changes.Add($"{Describe(key)} appeared (removed)");
         }
         foreach (var (key, before) in _before.OrderBy(e => e.Key.Length))
         {
             if (now.TryGetValue(key, out var after) && after.SameAs(before)) continue;
+            if (key == PackedRefsKey && before.Content is { } packed
+                && SignificantPackedRefs(packed) == SignificantPackedRefs(after is { Kind: FileKind.Regular } ? SafeRead(after.FullPath) : null))
+            {
+                continue;
+            }
             if (before.Kind == FileKind.Directory)
             {
                 if (!Directory.Exists(before.FullPath)) Directory.CreateDirectory(before.FullPath);
@@ -118,6 +124,32 @@ internal sealed class OutsideWorldGuard
 
     private const string GitPrefix = "git:";
     private const string CheckoutPrefix = "checkout:";
+    private const string PackedRefsKey = GitPrefix + "packed-refs";
+
+    /// <summary>
+    /// The entries of <c>packed-refs</c> outside the namespaces that move legitimately while a command runs: git
+    /// rewrites (or first creates) the file whenever the harness deletes an <c>llmc/</c> branch of a parallel work
+    /// order, and a fetch packs remote-tracking refs. A change to any other entry is a moved branch or tag.
+    /// </summary>
+    private static string SignificantPackedRefs(byte[]? content)
+    {
+        if (content is null) return "";
+        var kept = new System.Text.StringBuilder();
+        var keepPeeled = false;
+        foreach (var line in System.Text.Encoding.UTF8.GetString(content).Split('\n'))
+        {
+            if (line.StartsWith('#') || line.Length == 0) continue;
+            if (line.StartsWith('^'))
+            {
+                if (keepPeeled) kept.Append(line).Append('\n');
+                continue;
+            }
+            var name = line[(line.IndexOf(' ') + 1)..];
+            keepPeeled = !name.StartsWith("refs/heads/llmc/", StringComparison.Ordinal) && !name.StartsWith("refs/remotes/", StringComparison.Ordinal);
+            if (keepPeeled) kept.Append(line).Append('\n');
+        }
+        return kept.ToString();
+    }
     private const string HomePrefix = "home:";
 
     private static string Describe(string key) =>

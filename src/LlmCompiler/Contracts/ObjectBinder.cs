@@ -138,7 +138,8 @@ internal sealed class ObjectBinder
         if (Array(name, required) is not { } array) return [];
         var items = array.Items;
         if (items.Count == 0) return [];
-        var result = new List<string>(items.Count);
+        // An array of the element count: one object per list in the bound plan, trimmed only when elements were dropped.
+        var result = new KeptList<string>(items.Count);
         // Lists in a work order are short: below a dozen elements the kept list itself is the cheaper set.
         var seen = dedupe && items.Count > 12 ? new HashSet<string>(StringComparer.Ordinal) : null;
         var i = -1;
@@ -172,11 +173,11 @@ internal sealed class ObjectBinder
                 Report(_shapeCode, field, $"'{field}' must not be empty");
                 continue;
             }
-            if (seen is not null ? !seen.Add(text) : dedupe && result.Contains(text)) continue;
+            if (seen is not null ? !seen.Add(text) : dedupe && result.ContainsOrdinal(text)) continue;
             Map.RecordKept(_prefix + name, i, result.Count);
             result.Add(text);
         }
-        return result;
+        return result.ToReadOnlyList();
     }
 
     /// <summary>A list of <c>{kind, path}</c> conditions; with <paramref name="existsOnly"/> only file_exists is allowed.</summary>
@@ -185,7 +186,7 @@ internal sealed class ObjectBinder
         if (Array(name, required) is not { } array) return [];
         var items = array.Items;
         if (items.Count == 0) return [];
-        var result = new List<Condition>(items.Count);
+        var result = new KeptList<Condition>(items.Count);
         var i = -1;
         foreach (var item in items)
         {
@@ -230,7 +231,7 @@ internal sealed class ObjectBinder
             Map.RecordKept(_prefix + name, i, result.Count);
             result.Add(new Condition(kind, normalized));
         }
-        return result;
+        return result.ToReadOnlyList();
     }
 
     /// <summary>
@@ -280,5 +281,31 @@ internal sealed class ObjectBinder
         }
         if (text.Length > max) builder.Append('…');
         return builder.ToString();
+    }
+
+    private struct KeptList<T>(int capacity)
+    {
+        private readonly T[] _items = new T[capacity];
+
+        public int Count { get; private set; }
+
+        public void Add(T item) => _items[Count++] = item;
+
+        public readonly bool ContainsOrdinal(string item)
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                if (string.Equals(_items[i] as string, item, StringComparison.Ordinal)) return true;
+            }
+            return false;
+        }
+
+        public readonly IReadOnlyList<T> ToReadOnlyList()
+        {
+            if (Count == _items.Length) return _items;
+            var trimmed = _items;
+            System.Array.Resize(ref trimmed, Count);
+            return trimmed;
+        }
     }
 }

@@ -92,7 +92,7 @@ internal static class ChainValidator
             for (var c = 0; c < commands[w].Length; c++)
             {
                 var command = commands[w][c];
-                foreach (var module in command.ImportedModules())
+                foreach (var module in command.PythonCode is null ? [] : command.ImportedModules())
                 {
                     var top = module.Split('.')[0];
                     if (PythonKnownModules.Names.Contains(top)) continue;
@@ -152,14 +152,23 @@ internal static class ChainValidator
 
     private static void CheckContradictions(IReadOnlyList<Condition> preconditions, SourceMap map, string id, List<Diagnostic> errors)
     {
-        HashSet<string>? exists = null;
+        // A path required to exist contradicts only the first file_absent of it, however often either is listed.
+        Span<bool> matched = preconditions.Count <= 256 ? stackalloc bool[preconditions.Count] : new bool[preconditions.Count];
         for (var p = 0; p < preconditions.Count; p++)
         {
-            if (preconditions[p].Kind != ConditionKind.FileAbsent) continue;
-            exists ??= preconditions.Where(c => c.Kind == ConditionKind.FileExists).Select(c => c.Path).ToHashSet(StringComparer.Ordinal);
             var pre = preconditions[p];
-            if (exists.Remove(pre.Path))
+            if (pre.Kind != ConditionKind.FileAbsent) continue;
+            var exists = -1;
+            for (var e = 0; e < preconditions.Count && exists < 0; e++)
             {
+                if (!matched[e] && preconditions[e].Kind == ConditionKind.FileExists && string.Equals(preconditions[e].Path, pre.Path, StringComparison.Ordinal)) exists = e;
+            }
+            if (exists >= 0)
+            {
+                for (var e = exists; e < preconditions.Count; e++)
+                {
+                    if (preconditions[e].Kind == ConditionKind.FileExists && string.Equals(preconditions[e].Path, pre.Path, StringComparison.Ordinal)) matched[e] = true;
+                }
                 errors.Add(map.Create(DiagnosticCodes.ContradictoryPreconditions, id, map.ElementField("preconditions", p),
                     $"preconditions require '{pre.Path}' to both exist and be absent"));
             }

@@ -74,6 +74,14 @@ public sealed class ChainValidationTests
     }
 
     [TestMethod]
+    public void E102_is_reported_once_per_path_at_the_first_absent_however_often_either_is_listed()
+    {
+        var wo = WithPre(Creates("WO-01", "src/b.py"), Exists("src/a.py"), Absent("src/a.py"), Exists("src/a.py"), Absent("src/a.py"), Absent("src/c.py"), Exists("src/c.py"));
+        var result = Validate(Manifest(wo), "src/a.py");
+        CollectionAssert.AreEqual(new[] { "preconditions[1]", "preconditions[4]" }, result.Diagnostics.Where(d => d.Code == "E102").Select(d => d.Field).ToArray(), Describe(result));
+    }
+
+    [TestMethod]
     public void E102_different_paths_are_fine()
     {
         Validate(Manifest(WithPre(Creates("WO-01", "src/c.py"), Exists("src/a.py"), Absent("src/b.py"))), "src/a.py").AssertNo("E102");

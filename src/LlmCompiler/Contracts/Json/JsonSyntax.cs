@@ -36,7 +36,35 @@ public sealed class JsonSyntaxTree
     {
         ref readonly var node = ref Node(index);
         if ((node.Flags & JsonSyntaxFlags.HasEscapes) != 0) return _unescaped![index];
-        return Encoding.UTF8.GetString(RawContent(in node));
+        var raw = RawContent(in node);
+        if (raw.Length is 0 or > MaxSharedLength) return Encoding.UTF8.GetString(raw);
+        // A plan repeats its paths and commands from work order to work order: equal text read again is the same
+        // string, so a large plan holds each once. A miss (or a slot taken by other text) only decodes.
+        var shared = _shared ??= new string?[SharedSlots];
+        var slot = (int)(SharedHash(raw) & (SharedSlots - 1));
+        if (shared[slot] is { } known && Ascii.Equals(raw, known)) return known;
+        return shared[slot] = Encoding.UTF8.GetString(raw);
+    }
+
+    private const int SharedSlots = 256;
+    private const int MaxSharedLength = 160;
+    private string?[]? _shared;
+
+    // Length and the first and last eight bytes: O(1), and enough to tell Module12.cs from Module13.cs.
+    private static uint SharedHash(ReadOnlySpan<byte> raw)
+    {
+        ulong head = 0, tail = 0;
+        if (raw.Length >= 8)
+        {
+            head = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(raw);
+            tail = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(raw[^8..]);
+        }
+        else
+        {
+            foreach (var b in raw) head = (head << 8) | b;
+        }
+        var mixed = (head * 0x9E3779B97F4A7C15UL) ^ (tail * 0xC2B2AE3D27D4EB4FUL) ^ (ulong)raw.Length;
+        return (uint)(mixed ^ (mixed >> 29) ^ (mixed >> 47));
     }
 
     internal bool TextEquals(int index, ReadOnlySpan<char> text)
@@ -136,7 +164,7 @@ public readonly struct JsonSyntax
 
     private ref readonly JsonSyntaxNode Node => ref _tree.Node(_index);
 
-    /// <summary>The decoded text of a string (a new string per call).</summary>
+    /// <summary>The decoded text of a string (equal short texts of one document may be one instance).</summary>
     public string GetString()
     {
         RequireKind(JsonSyntaxKind.String);

@@ -86,6 +86,8 @@ public static class JsonSyntaxParser
         private readonly OpenContainer[] _open = new OpenContainer[MaxDepth + 1];
         private int _depth;
         private Dictionary<int, string>? _unescaped;
+        // Most plans are ASCII throughout: one vectorised pass then stands for checking every string's UTF-8.
+        private readonly bool _allAscii = System.Text.Ascii.IsValid(bytes.Span);
 
         public bool Complete { get; private set; }
 
@@ -171,7 +173,7 @@ public static class JsonSyntaxParser
         /// <summary>Checks a string's bytes; one with escapes is unescaped now (a lone surrogate throws).</summary>
         private bool Decode(ref Utf8JsonReader reader, int index)
         {
-            if (!reader.ValueIsEscaped) return System.Text.Unicode.Utf8.IsValid(reader.ValueSpan);
+            if (!reader.ValueIsEscaped) return _allAscii || System.Text.Unicode.Utf8.IsValid(reader.ValueSpan);
             Node(index).Flags |= JsonSyntaxFlags.HasEscapes;
             (_unescaped ??= [])[index] = reader.GetString()!;
             return true;

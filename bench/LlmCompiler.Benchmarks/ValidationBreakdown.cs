@@ -22,7 +22,7 @@ internal static class ValidationBreakdown
         var options = new ValidationOptions { CheckPythonSyntax = false };
         var parsed = ContractReader.ReadManifest(new SourceText("plan.json", bytes));
         var tree = JsonSyntaxParser.Parse(new SourceText("plan.json", bytes));
-        var commands = parsed.WorkOrders.Select(w => w.Value.AcceptanceCommands.Select(c => new AcceptanceCommand(c)).ToArray()).ToList();
+        var commands = AcceptanceCommand.OfPlan(parsed.WorkOrders);
 
         var stages = new (string Name, Func<object?> Body)[]
         {
@@ -30,7 +30,7 @@ internal static class ValidationBreakdown
             ("syntax tree", () => JsonSyntaxParser.Parse(new SourceText("plan.json", bytes))),
             ("bind (tree given)", () => ContractReader.ReadManifest(tree)),
             ("parse + bind", () => ContractReader.ReadManifest(new SourceText("plan.json", bytes))),
-            ("acceptance tokenise", () => parsed.WorkOrders.Select(w => w.Value.AcceptanceCommands.Select(c => new AcceptanceCommand(c)).ToArray()).ToList()),
+            ("acceptance tokenise", () => AcceptanceCommand.OfPlan(parsed.WorkOrders)),
             ("structural", () => { var e = new List<Diagnostics.Diagnostic>(); var w = new List<Diagnostics.Diagnostic>(); StructuralValidator.Validate(parsed.WorkOrders, commands, null, e, w, []); return e; }),
             ("chain", () => { var e = new List<Diagnostics.Diagnostic>(); var w = new List<Diagnostics.Diagnostic>(); ChainValidator.Validate(parsed.WorkOrders, commands, parsed.VerifyContract, options.RepoFiles, e, w); return e; }),
             ("dag", () => { var e = new List<Diagnostics.Diagnostic>(); var w = new List<Diagnostics.Diagnostic>(); DagValidator.Validate(parsed.WorkOrders, options.RepoFiles, e, w); return e; }),

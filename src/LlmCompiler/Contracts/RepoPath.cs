@@ -38,10 +38,41 @@ public static class RepoPath
     /// <summary>Normalises a path already known to be valid (e.g. from git); returns null if it is not.</summary>
     public static string? NormalizeOrNull(string? raw) => Check(raw, out var n) is null ? n : null;
 
+    // A plan names the same paths again and again (a work order's file in its postconditions, allowed_files and
+    // context_files, and the next one's preconditions), and the reader hands out one string per repeated text: the
+    // last verdicts per thread, keyed by the string instance (strings are immutable), answer most checks.
+    [ThreadStatic]
+    private static CheckedPath[]? t_recent;
+
+    private struct CheckedPath
+    {
+        public string? Raw;
+        public string? Error;
+        public string Normalized;
+    }
+
     private static string? Check(string? raw, out string normalized)
     {
+        if (string.IsNullOrEmpty(raw))
+        {
+            normalized = "";
+            return "path must not be empty";
+        }
+        var recent = t_recent ??= new CheckedPath[64];
+        ref var slot = ref recent[System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(raw) & 63];
+        if (ReferenceEquals(slot.Raw, raw))
+        {
+            normalized = slot.Normalized;
+            return slot.Error;
+        }
+        var error = CheckUncached(raw, out normalized);
+        slot = new CheckedPath { Raw = raw, Error = error, Normalized = normalized };
+        return error;
+    }
+
+    private static string? CheckUncached(string raw, out string normalized)
+    {
         normalized = "";
-        if (string.IsNullOrEmpty(raw)) return "path must not be empty";
         if (char.IsWhiteSpace(raw[0]) || char.IsWhiteSpace(raw[^1])) return "path must not start or end with whitespace";
         var first = raw.AsSpan().IndexOfAny(RejectedAscii);
         var c1 = raw.AsSpan().IndexOfAnyInRange('\u0080', '\u009F');

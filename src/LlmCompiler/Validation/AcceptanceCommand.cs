@@ -26,6 +26,28 @@ internal sealed partial class AcceptanceCommand
 
     public string Text { get; }
 
+    /// <summary>
+    /// The commands of every work order, each text analysed once: plans repeat their commands (<c>dotnet build</c> of the
+    /// same project in every work order), and an analysis is immutable, so equal texts share one.
+    /// </summary>
+    public static IReadOnlyList<AcceptanceCommand[]> OfPlan(IReadOnlyList<BoundWorkOrder> workOrders)
+    {
+        var analysed = new Dictionary<string, AcceptanceCommand>(StringComparer.Ordinal);
+        var result = new AcceptanceCommand[workOrders.Count][];
+        for (var w = 0; w < workOrders.Count; w++)
+        {
+            var texts = workOrders[w].Value.AcceptanceCommands;
+            var commands = new AcceptanceCommand[texts.Count];
+            for (var c = 0; c < texts.Count; c++)
+            {
+                if (!analysed.TryGetValue(texts[c], out var command)) analysed[texts[c]] = command = new AcceptanceCommand(texts[c]);
+                commands[c] = command;
+            }
+            result[w] = commands;
+        }
+        return result;
+    }
+
     public CommandTokens Tokens { get; }
 
     /// <summary>The code of a <c>python -c CODE</c> / <c>python3 -c CODE</c> command, else null.</summary>
@@ -77,7 +99,11 @@ internal sealed partial class AcceptanceCommand
     }
 
     /// <summary>Arguments that look like repository-relative files or folders (<c>tests/A/A.csproj</c>, <c>x.sh</c>).</summary>
-    public IEnumerable<(string Path, bool IsDirectoryLike)> FileArguments()
+    public IReadOnlyList<(string Path, bool IsDirectoryLike)> FileArguments() => _fileArguments ??= [.. FindFileArguments()];
+
+    private IReadOnlyList<(string Path, bool IsDirectoryLike)>? _fileArguments;
+
+    private IEnumerable<(string Path, bool IsDirectoryLike)> FindFileArguments()
     {
         if (!Tokens.IsParsed || Tokens.ShellOperators.Count > 0) yield break;
         var argv = Tokens.Argv;

@@ -21,7 +21,7 @@ public static class PlanValidator
         foreach (var d in document.DocumentDiagnostics) (d.IsError ? structural : warnings).Add(d);
 
         var workOrders = document.WorkOrders;
-        var commands = workOrders.Select(w => w.Value.AcceptanceCommands.Select(c => new AcceptanceCommand(c)).ToArray()).ToList();
+        var commands = AcceptanceCommand.OfPlan(workOrders);
         var python = options.CheckPythonSyntax ? new PythonSyntaxChecker(options.PythonInterpreter) : null;
         StructuralValidator.Validate(workOrders, commands, python, structural, warnings, document.UnreadableIndexes);
         if (document.UnreadableIndexes.Count == 0)

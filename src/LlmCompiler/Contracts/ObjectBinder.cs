@@ -16,8 +16,9 @@ internal sealed class ObjectBinder
     private readonly List<Diagnostic> _diagnostics;
     // A handful of names per object: a linear scan beats building a set for every object bound.
     private readonly string[] _known;
-    // The value of each known name, found in one pass over the object (binding asks for every name, some twice).
-    private readonly JsonSyntax?[] _values;
+    // The node of each known name's value (-1: absent), found in one pass over the object (binding asks for every
+    // name, some twice).
+    private readonly int[] _values;
     private readonly bool _hasUnknown;
 
     private static readonly string[] ConditionProperties = ["kind", "path"];
@@ -32,12 +33,13 @@ internal sealed class ObjectBinder
         _diagnostics = diagnostics;
         _prefix = prefix;
         _known = knownProperties as string[] ?? [.. knownProperties];
-        _values = new JsonSyntax?[_known.Length];
+        _values = new int[_known.Length];
+        System.Array.Fill(_values, -1);
         foreach (var property in obj.Properties)
         {
             var k = property.IndexIn(_known);
             if (k < 0) _hasUnknown = true;
-            else _values[k] = property.Value;
+            else _values[k] = property.Value.Index;
         }
         foreach (var dup in obj.DuplicateProperties)
         {
@@ -63,7 +65,8 @@ internal sealed class ObjectBinder
     public JsonSyntax? Get(string name)
     {
         var k = System.Array.IndexOf(_known, name);
-        return k >= 0 ? _values[k] : _object.Get(name);
+        if (k < 0) return _object.Get(name);
+        return _values[k] < 0 ? null : new JsonSyntax(_object.Tree, _values[k]);
     }
 
     /// <summary>Unknown properties become W102 (with a suggestion when one is close) and are returned for round-tripping.</summary>

@@ -260,23 +260,26 @@ internal sealed class FileState
 /// </summary>
 internal sealed class PathSuggestions(FileState state)
 {
-    private readonly Dictionary<string, (string? File, int Distance, int Seen)> _best = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string? File, int Distance, int Seen, string? Text)> _best = new(StringComparer.Ordinal);
 
     public string For(string path)
     {
         var limit = Math.Max(2, path.Length / 5);
         if (!_best.TryGetValue(path, out var best))
         {
-            best = (null, int.MaxValue, 0);
+            best = (null, int.MaxValue, 0, null);
             foreach (var file in state.Repository) best = Better(best, file, path, limit);
         }
         var created = state.CreatedInOrder;
         for (var i = best.Seen; i < created.Count; i++) best = Better(best, created[i], path, limit);
+        // The same missing path in every work order: the wording is built again only when the best match changed
+        // (a better match comes back without it).
+        if (best.Text is null) best = best with { Text = best.File is null ? "" : $"; did you mean '{best.File}'?" };
         _best[path] = best with { Seen = created.Count };
-        return best.File is null ? "" : $"; did you mean '{best.File}'?";
+        return best.Text!;
     }
 
-    private static (string? File, int Distance, int Seen) Better((string? File, int Distance, int Seen) best, string file, string path, int limit)
+    private static (string? File, int Distance, int Seen, string? Text) Better((string? File, int Distance, int Seen, string? Text) best, string file, string path, int limit)
     {
         // Lengths that differ by more than the limit cannot be within it; the distance itself ignores them past 8.
         if (Math.Abs(file.Length - path.Length) > Math.Min(limit, 8)) return best;
@@ -284,7 +287,7 @@ internal sealed class PathSuggestions(FileState state)
         var distance = NameSuggester.BoundedDistance(file, path, Math.Min(limit, best.Distance));
         if (distance > limit) return best;
         return distance < best.Distance || distance == best.Distance && string.CompareOrdinal(file, best.File) < 0
-            ? (file, distance, best.Seen)
+            ? (file, distance, best.Seen, null)
             : best;
     }
 }

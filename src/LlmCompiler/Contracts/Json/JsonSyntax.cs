@@ -164,6 +164,11 @@ public readonly struct JsonSyntax
 
     private ref readonly JsonSyntaxNode Node => ref _tree.Node(_index);
 
+    /// <summary>Where this value sits in its tree, for a binder that remembers values without holding handles.</summary>
+    internal int Index => _index;
+
+    internal JsonSyntaxTree Tree => _tree;
+
     /// <summary>The decoded text of a string (equal short texts of one document may be one instance).</summary>
     public string GetString()
     {

@@ -27,6 +27,12 @@ internal sealed class PackageProject : IDisposable
 
     public PackageProject(string relativeProjectPath = "src/App/App.proj") => ProjectPath = _directory.Combine(relativeProjectPath.Split('/'));
 
+    /// <summary>
+    /// The <c>build/</c> folder the project imports: this source tree's, or, after <see cref="UsePackageLayout"/>, a copy
+    /// in a package-shaped folder whose <c>tasks/</c> the test fills.
+    /// </summary>
+    public string ImportedBuildFolder { get; private set; } = BuildFolder;
+
     public string Root => _directory.Path;
 
     public string ProjectPath { get; }
@@ -37,15 +43,30 @@ internal sealed class PackageProject : IDisposable
 
     public string Write(string relativePath, string content = "{}") => _directory.Write(relativePath, content);
 
+    /// <summary>
+    /// Imports a copy of the package's <c>build/</c> files from <c>package/build/</c> and creates an empty file under
+    /// <c>package/tasks/</c> for each of <paramref name="taskFiles"/> (e.g. <c>net8.0/llmc-verify.dll</c>), for the
+    /// conditions that look at what the package holds.
+    /// </summary>
+    public string UsePackageLayout(params string[] taskFiles)
+    {
+        var package = Path.Combine(Root, "package");
+        ImportedBuildFolder = Path.Combine(package, "build");
+        Directory.CreateDirectory(ImportedBuildFolder);
+        foreach (var file in Directory.GetFiles(BuildFolder)) File.Copy(file, Path.Combine(ImportedBuildFolder, Path.GetFileName(file)));
+        foreach (var file in taskFiles) Write("package/tasks/" + file, "");
+        return package;
+    }
+
     /// <summary>Evaluates the project (the package's props, <paramref name="body"/>, the package's targets).</summary>
     public Project Evaluate(IReadOnlyDictionary<string, string>? properties = null, string body = "")
     {
         Directory.CreateDirectory(ProjectDirectory);
         File.WriteAllText(ProjectPath, $"""
             <Project>
-              <Import Project="{Path.Combine(BuildFolder, "LlmCompiler.Build.props")}" />
+              <Import Project="{Path.Combine(ImportedBuildFolder, "LlmCompiler.Build.props")}" />
               {body}
-              <Import Project="{Path.Combine(BuildFolder, "LlmCompiler.Build.targets")}" />
+              <Import Project="{Path.Combine(ImportedBuildFolder, "LlmCompiler.Build.targets")}" />
             </Project>
             """);
         return Load(ProjectPath, properties);
@@ -62,7 +83,7 @@ internal sealed class PackageProject : IDisposable
             .ToDictionary(pair => pair[0], pair => pair[1], StringComparer.Ordinal);
         globals["LlmcVerifyOutOfProcess"] = caller.GetPropertyValue("LlmcVerifyOutOfProcess");
         foreach (var (name, value) in extra ?? new Dictionary<string, string>()) globals[name] = value;
-        return Load(Path.Combine(BuildFolder, "LlmCompiler.Build.Host.proj"), globals);
+        return Load(Path.Combine(ImportedBuildFolder, "LlmCompiler.Build.Host.proj"), globals);
     }
 
     /// <summary>Builds targets of the evaluated project in process, for what only running can show (an Error task).</summary>

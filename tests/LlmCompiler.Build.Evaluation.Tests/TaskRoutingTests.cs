@@ -117,6 +117,73 @@ public sealed class TaskRoutingTests
         StringAssert.Contains(errors[0], $"Run 'dotnet build -t:{target}' from a terminal, or upgrade.");
     }
 
+    private static readonly string[] PackageTaskFiles =
+    [
+        "net8.0/LlmCompiler.Build.Tasks.dll", "net8.0/llmc-verify.dll", "net10.0-linux-x64/LlmCompiler.Build.Tasks.dll",
+        "netstandard2.0/LlmCompiler.Build.OutOfProcess.dll",
+    ];
+
+    [TestMethod]
+    public void Dotnet_10_msbuild_on_linux_x64_loads_the_ReadyToRun_tasks_and_verifies_out_of_process_with_the_net8_verifier()
+    {
+        using var project = WithPlan();
+        var package = project.UsePackageLayout(PackageTaskFiles);
+        var evaluated = project.Evaluate(Platform("10.0.12", linux: true, "X64"));
+
+        Assert.AreEqual(Path.GetFullPath(Path.Combine(package, "tasks", "net10.0-linux-x64", "LlmCompiler.Build.Tasks.dll")), TasksAssembly(evaluated));
+        var host = project.EvaluateHost(evaluated, new Dictionary<string, string> { ["LlmcVerifyOutOfProcess"] = "true" });
+        Assert.IsTrue(PackageProject.TaskRuns(host, "VerifyContract", "RunContractVerifier"));
+        Assert.AreEqual(Path.GetFullPath(Path.Combine(package, "tasks", "net8.0", "llmc-verify.dll")),
+            Path.GetFullPath(host.GetPropertyValue("_LlmcVerifierAssembly").Replace('\\', Path.DirectorySeparatorChar)), "llmc-verify ships in net8.0 only");
+    }
+
+    [TestMethod]
+    [DataRow("8.0.11", true, "X64", DisplayName = "SDK 8 or 9 MSBuild (.NET 8 or 9)")]
+    [DataRow("10.0.12", false, "X64", DisplayName = "Windows or macOS")]
+    [DataRow("10.0.12", true, "Arm64", DisplayName = "Linux Arm64")]
+    public void Every_other_core_msbuild_loads_the_portable_net8_tasks(string dotnetVersion, bool linux, string architecture)
+    {
+        using var project = WithPlan();
+        var package = project.UsePackageLayout(PackageTaskFiles);
+
+        var evaluated = project.Evaluate(Platform(dotnetVersion, linux, architecture));
+
+        Assert.AreEqual(Path.GetFullPath(Path.Combine(package, "tasks", "net8.0", "LlmCompiler.Build.Tasks.dll")), TasksAssembly(evaluated));
+    }
+
+    [TestMethod]
+    public void The_portable_tasks_load_when_the_package_has_no_ReadyToRun_folder_on_full_msbuild_and_when_the_project_names_its_own()
+    {
+        using (var project = WithPlan())
+        {
+            var package = project.UsePackageLayout("net8.0/LlmCompiler.Build.Tasks.dll");
+            Assert.AreEqual(Path.GetFullPath(Path.Combine(package, "tasks", "net8.0", "LlmCompiler.Build.Tasks.dll")),
+                TasksAssembly(project.Evaluate(Platform("10.0.12", linux: true, "X64"))), "no tasks/net10.0-linux-x64/");
+        }
+        using (var project = WithPlan())
+        {
+            var package = project.UsePackageLayout(PackageTaskFiles);
+            var full = Full("18.0.5");
+            foreach (var (name, value) in Platform("10.0.12", linux: true, "X64")) full[name] = value;
+            Assert.AreEqual(Path.GetFullPath(Path.Combine(package, "tasks", "net8.0", "LlmCompiler.Build.Tasks.dll")),
+                TasksAssembly(project.Evaluate(full)), "the .NET task host of Full MSBuild gets the portable tasks");
+        }
+        using (var project = WithPlan())
+        {
+            project.UsePackageLayout(PackageTaskFiles);
+            var evaluated = project.Evaluate(Platform("10.0.12", linux: true, "X64"), "<PropertyGroup><LlmcTasksAssembly>/opt/mine/LlmCompiler.Build.Tasks.dll</LlmcTasksAssembly></PropertyGroup>");
+            Assert.AreEqual("/opt/mine/LlmCompiler.Build.Tasks.dll", evaluated.GetPropertyValue("LlmcTasksAssembly"));
+        }
+    }
+
+    private static Dictionary<string, string> Platform(string dotnetVersion, bool linux, string architecture) => new()
+    {
+        ["_LlmcDotnetVersion"] = dotnetVersion, ["_LlmcIsLinux"] = linux ? "true" : "false", ["_LlmcProcessArchitecture"] = architecture,
+    };
+
+    private static string TasksAssembly(Microsoft.Build.Evaluation.Project evaluated) =>
+        Path.GetFullPath(evaluated.GetPropertyValue("LlmcTasksAssembly").Replace('\\', Path.DirectorySeparatorChar));
+
     private static Dictionary<string, string> Full(string version) => new() { ["_LlmcMSBuildRuntimeType"] = "Full", ["_LlmcMSBuildVersion"] = version };
 
     private static PackageProject WithPlan()

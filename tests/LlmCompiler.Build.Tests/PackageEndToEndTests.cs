@@ -26,9 +26,26 @@ public sealed class PackageEndToEndTests
             "tasks/net8.0/LlmCompiler.Build.Tasks.dll", "tasks/net8.0/LlmCompiler.Build.Tasks.deps.json",
             "tasks/net8.0/LlmCompiler.dll", "tasks/net8.0/OpenAI.dll", "tasks/net8.0/System.ClientModel.dll",
             "tasks/net8.0/System.Text.Json.dll",
+            "tasks/net10.0-linux-x64/LlmCompiler.Build.Tasks.dll", "tasks/net10.0-linux-x64/LlmCompiler.Build.Tasks.deps.json",
+            "tasks/net10.0-linux-x64/LlmCompiler.dll", "tasks/net10.0-linux-x64/OpenAI.dll",
         })
         {
             Assert.IsTrue(entries.Contains(expected), $"missing {expected}");
+        }
+        // The ReadyToRun folder: the engine and the task precompiled for linux-x64; System.Text.Json is the framework's.
+        Assert.IsFalse(entries.Contains("tasks/net10.0-linux-x64/System.Text.Json.dll"), "the .NET 10 framework's System.Text.Json serves that folder");
+        Assert.IsFalse(entries.Any(e => e.StartsWith("tasks/net10.0-linux-x64/llmc-verify", StringComparison.Ordinal)), "llmc-verify ships once, in net8.0");
+        foreach (var (entry, readyToRun) in new[]
+        {
+            ("tasks/net10.0-linux-x64/LlmCompiler.dll", true), ("tasks/net10.0-linux-x64/LlmCompiler.Build.Tasks.dll", true),
+            ("tasks/net10.0-linux-x64/OpenAI.dll", false), ("tasks/net8.0/LlmCompiler.dll", false),
+        })
+        {
+            using var stream = new MemoryStream();
+            using (var source = zip.GetEntry(entry)!.Open()) source.CopyTo(stream);
+            stream.Position = 0;
+            using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
+            Assert.AreEqual(readyToRun, pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, $"{entry} ReadyToRun");
         }
         Assert.IsFalse(entries.Any(e => e.StartsWith("lib/", StringComparison.Ordinal)), "nothing may go to lib/");
         Assert.IsFalse(entries.Any(e => Path.GetFileName(e).StartsWith("Microsoft.Build", StringComparison.Ordinal)), "MSBuild binds its own Microsoft.Build*");
@@ -92,6 +109,14 @@ public sealed class PackageEndToEndTests
         Assert.IsTrue(BinaryLog.Contains(binlog, marker), "the binlog search is blind");
         Assert.IsFalse(BinaryLog.Contains(binlog, canary), "the API key leaked into the binlog");
         Assert.IsFalse(first.Output.Contains(canary, StringComparison.Ordinal));
+        if (OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64)
+        {
+            // The SDK 10 MSBuild here runs on .NET 10, Linux x64: it loads the ReadyToRun-compiled tasks.
+            var tasks = product.Build(env, "--no-restore", "-getProperty:LlmcTasksAssembly");
+            var tasksAssembly = tasks.Output.Trim().Replace('\\', '/');
+            StringAssert.EndsWith(tasksAssembly, "/tasks/net10.0-linux-x64/LlmCompiler.Build.Tasks.dll", tasks.ToString());
+            Assert.IsTrue(File.Exists(tasksAssembly), tasks.ToString());
+        }
 
         var question = product.Build(env, "--no-restore", "-question");
         Assert.AreEqual(0, question.ExitCode, "a second build must have nothing to do:\n" + question);

@@ -75,6 +75,15 @@ public sealed class GitCli(ChildEnvironment? environment = null, TimeSpan? timeo
     public IReadOnlyList<string> UntrustedRoots { get; init; } = [];
 
     /// <summary>
+    /// Whether each call ends everything git left behind (<see cref="ProcessSpec.KillLeftovers"/>: git leads its own
+    /// session, and <c>/proc</c> is scanned for its marker once it exits). On by default. Read-only queries that start
+    /// nothing (rev-parse, ls-files, log, ls-tree: hooks, fsmonitor, pagers, gc and maintenance are off) may turn it off,
+    /// which spares each call the <c>setsid</c> launch and the scan (about 3.5 ms of a 7 ms call here); a timeout or a
+    /// cancellation still kills git's process tree.
+    /// </summary>
+    public bool KillLeftovers { get; init; } = true;
+
+    /// <summary>
     /// Runs git and returns the result whatever the exit code. Output still held open by a leftover process
     /// after git exited may be cut short, so that run counts as failed (a partial listing must never pass).
     /// </summary>
@@ -98,6 +107,7 @@ public sealed class GitCli(ChildEnvironment? environment = null, TimeSpan? timeo
             CaptureAllStdoutUpTo = MaxOutputBytes,
             TailBytes = 16 * 1024,
             StandardInput = input?.StandardInput,
+            KillLeftovers = KillLeftovers,
         }, ct).ConfigureAwait(false);
         return result.DrainTimedOut && result.ExitCode == 0 ? result with { ExitCode = ProcessResult.FailedExitCode } : result;
     }

@@ -51,33 +51,46 @@ public sealed record PlanBaseline(string? RepoRoot, IReadOnlySet<string> Files, 
     public static async Task<(PlanBaseline Baseline, string? Error)> ResolveAsync(
         string? explicitRepoRoot, string startDirectory, PlanIdentity plan, CancellationToken ct = default)
     {
-        var git = new GitCli(timeout: GitTimeout);
-        var probeDirectory = string.IsNullOrWhiteSpace(explicitRepoRoot) ? startDirectory : explicitRepoRoot!;
+        var git = QueryGit();
+        var wholeRepository = string.IsNullOrWhiteSpace(explicitRepoRoot);
+        var probeDirectory = wholeRepository ? startDirectory : explicitRepoRoot!;
         if (!Directory.Exists(probeDirectory))
         {
             return (None("no repository"), $"repository root '{probeDirectory}' does not exist");
         }
-        var (root, notGit) = await RepositoryLocator.FindAsync(explicitRepoRoot, startDirectory, ct).ConfigureAwait(false);
+        // The top level, the listing and the history search need none of each other's output, so the three git
+        // processes run at once (the edit-build loop re-runs this on every edit). The listing and the history are asked
+        // of the folder the plan is judged from; what does not apply once the top level is known is dropped. The history
+        // of a named root is searched at once only when it looks like a top level (the usual case): a subfolder of a
+        // work tree is judged by its files alone.
+        var locate = RepositoryLocator.FindAsync(explicitRepoRoot, startDirectory, ct);
+        var listing = RepoListing.ListAsync(git, probeDirectory, wholeRepository, ct);
+        var history = wholeRepository || HasGitEntry(probeDirectory) ? FindLandedAsync(git, probeDirectory, plan, ct) : null;
+        await Task.WhenAll(history is null ? [locate, listing] : [locate, listing, history]).ConfigureAwait(false);
+        var (root, notGit) = await locate.ConfigureAwait(false);
+        var listed = await listing.ConfigureAwait(false);
         if (root is null)
         {
-            return string.IsNullOrWhiteSpace(explicitRepoRoot)
+            return wholeRepository
                 ? (None($"no git repository above '{startDirectory}' ({notGit}); repository-dependent checks use an empty file listing"), null)
-                : (new PlanBaseline(Path.GetFullPath(explicitRepoRoot!), RepoListing.Load(explicitRepoRoot!), $"directory {explicitRepoRoot} (not a git repository)"), null);
+                : (new PlanBaseline(Path.GetFullPath(explicitRepoRoot!), RepoListing.FromGit(listed, explicitRepoRoot!) ?? RepoListing.WalkDirectory(explicitRepoRoot!),
+                    $"directory {explicitRepoRoot} (not a git repository)"), null);
         }
 
-        if (!string.IsNullOrWhiteSpace(explicitRepoRoot) && !SameDirectory(explicitRepoRoot!, root))
+        if (!wholeRepository && !SameDirectory(explicitRepoRoot!, root))
         {
             // A folder inside a larger work tree, named on purpose: its files, relative to it (a plan for a product kept
             // in a subfolder, such as the samples of this repository).
             var folder = Path.GetFullPath(explicitRepoRoot!);
-            return (new PlanBaseline(folder, RepoListing.Load(folder), $"folder {folder} of the git work tree {root}"), null);
+            return (new PlanBaseline(folder, RepoListing.FromGit(listed, folder) ?? RepoListing.WalkDirectory(folder), $"folder {folder} of the git work tree {root}"), null);
         }
-        // Usually nothing of the plan has landed and the baseline is the working tree: list it while the history is
-        // searched, so a verification waits for one git process less (the edit-build loop re-runs this on every edit).
-        var workingTree = Task.Run(() => RepoListing.Load(root), CancellationToken.None);
-        var landed = await FindLandedAsync(git, root, plan, ct).ConfigureAwait(false);
-        var workingTreeFiles = await workingTree.ConfigureAwait(false);
-        if (landed.First is null) return (new PlanBaseline(root, workingTreeFiles, $"working tree of {root}"), null);
+        var landed = history is not null
+            ? await history.ConfigureAwait(false)
+            : await FindLandedAsync(git, root, plan, ct).ConfigureAwait(false);
+        if (landed.First is null)
+        {
+            return (new PlanBaseline(root, RepoListing.FromGit(listed, root) ?? RepoListing.WalkDirectory(root), $"working tree of {root}"), null);
+        }
 
         var (commit, parent) = landed.First.Value;
         if (parent is null) return (new PlanBaseline(root, ToSet([]), $"empty tree before {Short(commit)}") { EditedAfterLanding = landed.Edited }, null);
@@ -98,14 +111,16 @@ public sealed record PlanBaseline(string? RepoRoot, IReadOnlySet<string> Files, 
     /// without a hash trailer, when its id is one of the plan's (commits of older versions). The walk stops at the
     /// first id seen twice, which marks an earlier plan.
     /// </summary>
+    /// <param name="directory">The top level or any folder of the work tree.</param>
     internal static async Task<(( string Commit, string? Parent)? First, IReadOnlyDictionary<string, string> Edited)> FindLandedAsync(
-        GitCli git, string root, PlanIdentity plan, CancellationToken ct)
+        GitCli git, string directory, PlanIdentity plan, CancellationToken ct)
     {
         var edited = new Dictionary<string, string>(StringComparer.Ordinal);
         if (plan.Ids.Count == 0 && plan.Hashes.Count == 0) return (null, edited);
         // One record per commit (after a record separator): the fields, then with --name-only the paths it changed.
-        var log = await git.TryRunAsync(root,
-            ["log", "-z", "--name-only", "--no-renames", "--grep=^Work-Order", $"--format={RecordSeparator}%H{UnitSeparator}%P{UnitSeparator}%(trailers:key=Work-Order,valueonly,separator=%x2C){UnitSeparator}%(trailers:key=Work-Order-Sha256,valueonly,separator=%x2C){UnitSeparator}%(trailers:key={PlanTrailer},valueonly,separator=%x2C)", "HEAD", "--"],
+        // Paths from the top level even when run from a subfolder, whatever the user's diff.relative says.
+        var log = await git.TryRunAsync(directory,
+            ["-c", "diff.relative=false", "log", "-z", "--name-only", "--no-renames", "--grep=^Work-Order", $"--format={RecordSeparator}%H{UnitSeparator}%P{UnitSeparator}%(trailers:key=Work-Order,valueonly,separator=%x2C){UnitSeparator}%(trailers:key=Work-Order-Sha256,valueonly,separator=%x2C){UnitSeparator}%(trailers:key={PlanTrailer},valueonly,separator=%x2C)", "HEAD", "--"],
             ct).ConfigureAwait(false);
         if (!log.Succeeded || log.Stdout is null) return (null, edited); // No commits yet.
 
@@ -137,6 +152,15 @@ public sealed record PlanBaseline(string? RepoRoot, IReadOnlySet<string> Files, 
     }
 
     private sealed record LandedCommit(string Commit, string? Parent, IReadOnlyList<string> Ids, IReadOnlyList<string> Hashes, IReadOnlyList<string> Plans, IReadOnlyList<string> Changed);
+
+    /// <summary>
+    /// The git runner of the read-only queries a verification makes (rev-parse, ls-files, log, ls-tree): they start
+    /// nothing that could outlive them, so each runs without the leftover sweep (<see cref="GitCli.KillLeftovers"/>).
+    /// </summary>
+    internal static GitCli QueryGit() => new(timeout: GitTimeout) { KillLeftovers = false };
+
+    private static bool HasGitEntry(string directory) =>
+        Directory.Exists(Path.Combine(directory, ".git")) || File.Exists(Path.Combine(directory, ".git"));
 
     private static string[] Values(string trailer) =>
         trailer.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -196,7 +220,7 @@ public static class RepositoryLocator
     {
         var probe = string.IsNullOrWhiteSpace(explicitRoot) ? directory : explicitRoot!;
         if (!Directory.Exists(probe)) return (null, $"repository root '{probe}' does not exist");
-        var topLevel = await new GitCli(timeout: PlanBaseline.GitTimeout).TryRunAsync(probe, ["rev-parse", "--show-toplevel"], ct).ConfigureAwait(false);
+        var topLevel = await PlanBaseline.QueryGit().TryRunAsync(probe, ["rev-parse", "--show-toplevel"], ct).ConfigureAwait(false);
         return topLevel.Succeeded && topLevel.Stdout is not null
             ? (Path.GetFullPath(Encoding.UTF8.GetString(topLevel.Stdout).Trim()), null)
             : (null, $"'{probe}' is not inside a git repository: {PlanBaseline.Why(topLevel)}");

@@ -1,6 +1,7 @@
 using System.Text;
 using LlmCompiler.Contracts;
 using LlmCompiler.Git;
+using LlmCompiler.Processes;
 
 namespace LlmCompiler.Validation;
 
@@ -18,26 +19,40 @@ public static class RepoListing
     };
 
     public static IReadOnlySet<string> Load(string repoDirectory) =>
-        TryGitListing(repoDirectory) ?? WalkDirectory(repoDirectory);
+        FromGit(ListAsync(PlanBaseline.QueryGit(), repoDirectory, wholeRepository: false, CancellationToken.None).GetAwaiter().GetResult(), repoDirectory)
+        ?? WalkDirectory(repoDirectory);
 
-    private static HashSet<string>? TryGitListing(string directory)
+    /// <summary>
+    /// Starts the git listing: tracked plus untracked-not-ignored files, what the next commit could hold. With
+    /// <paramref name="wholeRepository"/>, the whole work tree around <paramref name="directory"/>, as paths from its top
+    /// level (so it can run before the top level is known); otherwise the files under <paramref name="directory"/>,
+    /// relative to it. <see cref="FromGit"/> turns the result into the listing.
+    /// </summary>
+    internal static Task<ProcessResult> ListAsync(GitCli git, string directory, bool wholeRepository, CancellationToken ct) =>
+        wholeRepository
+            // ":/" is the top level from anywhere below it; pathspec magic is off under GIT_LITERAL_PATHSPECS.
+            ? git.TryRunAsync(directory, ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--full-name", "--", ":/"], ct,
+                new GitInput(Environment: new Dictionary<string, string?> { ["GIT_LITERAL_PATHSPECS"] = null }))
+            : git.TryRunAsync(directory, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], ct);
+
+    /// <summary>
+    /// The files of a <see cref="ListAsync"/> result that exist below <paramref name="root"/> (the folder its paths are
+    /// relative to), or null when git failed (not a work tree, git missing): the caller then walks the directory.
+    /// </summary>
+    internal static HashSet<string>? FromGit(ProcessResult result, string root)
     {
-        // Tracked plus untracked-not-ignored: what the next commit could hold. Any git failure (not a work
-        // tree, git missing) falls back to the directory walk.
-        var result = new GitCli(timeout: TimeSpan.FromSeconds(60))
-            .TryRunAsync(directory, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
-            .GetAwaiter().GetResult();
         if (!result.Succeeded || result.Stdout is null || result.StdoutOverflowed) return null;
         var files = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in Encoding.UTF8.GetString(result.Stdout).Split('\0', StringSplitOptions.RemoveEmptyEntries))
         {
             // Deleted-but-tracked files are still in the index; only what exists counts.
-            if (File.Exists(Path.Combine(directory, entry))) files.Add(entry);
+            if (File.Exists(Path.Combine(root, entry))) files.Add(entry);
         }
         return files;
     }
 
-    private static HashSet<string> WalkDirectory(string root)
+    /// <summary>The listing outside git: everything below <paramref name="root"/> but VCS, cache and build-output folders.</summary>
+    internal static HashSet<string> WalkDirectory(string root)
     {
         var files = new HashSet<string>(StringComparer.Ordinal);
         var pending = new Stack<string>();

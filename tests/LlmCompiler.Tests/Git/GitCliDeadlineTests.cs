@@ -23,12 +23,12 @@ public sealed class GitCliDeadlineTests
     /// A fake git that starts a grandchild, records its pid in the file named by its last argument (GitCli puts
     /// its hardening options first), and waits (or exits, leaving the grandchild holding stdout).
     /// </summary>
-    private GitCli FakeGit(bool exitEarly, TimeSpan timeout)
+    private GitCli FakeGit(bool exitEarly, TimeSpan timeout, bool killLeftovers = true)
     {
         var script = Path.Combine(_dir.Outside, "fake-git");
         File.WriteAllText(script, $"#!/bin/sh\nfor last; do :; done\nsleep 30 &\necho $! > \"$last\"\n{(exitEarly ? "exit 0" : "wait")}\n");
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return new GitCli(timeout: timeout) { Executable = script };
+        return new GitCli(timeout: timeout) { Executable = script, KillLeftovers = killLeftovers };
     }
 
     [TestMethod]
@@ -56,6 +56,22 @@ public sealed class GitCliDeadlineTests
             FakeGit(exitEarly: false, TimeSpan.FromMinutes(1)).TryRunAsync(_dir.Root, [pidFile], cts.Token));
 
         AssertGone(int.Parse(File.ReadAllText(pidFile).Trim()));
+    }
+
+    [TestMethod]
+    public async Task Without_the_leftover_sweep_a_timeout_or_a_cancellation_still_kills_the_process_tree()
+    {
+        // The read-only queries of a verification run so (KillLeftovers = false): no setsid, no /proc scan.
+        var timedOutPid = _dir.PathOf("pid-timeout");
+        var result = await FakeGit(exitEarly: false, TimeSpan.FromSeconds(1), killLeftovers: false).TryRunAsync(_dir.Root, [timedOutPid]);
+        Assert.IsTrue(result.TimedOut);
+        AssertGone(int.Parse(File.ReadAllText(timedOutPid).Trim()));
+
+        var cancelledPid = _dir.PathOf("pid-cancel");
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(1500));
+        await Assert.ThrowsAsync<OperationCanceledException>(() =>
+            FakeGit(exitEarly: false, TimeSpan.FromMinutes(1), killLeftovers: false).TryRunAsync(_dir.Root, [cancelledPid], cts.Token));
+        AssertGone(int.Parse(File.ReadAllText(cancelledPid).Trim()));
     }
 
     [TestMethod]

@@ -40,6 +40,75 @@ public sealed class PlanBaselineTests
     }
 
     [TestMethod]
+    public async Task From_a_subfolder_the_listing_is_the_whole_work_tree_as_paths_from_its_top_level()
+    {
+        Commit("initial", "src/A.cs", "docs/guide.md", ".gitignore");
+        File.WriteAllText(_repo.PathOf(".gitignore"), "bin/\n");
+        _repo.Write("docs/new.md", "x");
+        _repo.Write("tools/bin/tool.dll", "x");
+        File.Delete(_repo.PathOf("docs/guide.md"));
+
+        var (baseline, error) = await ResolveAsync(_repo.PathOf("src"), "WO-01");
+
+        Assert.IsNull(error);
+        CollectionAssert.AreEquivalent(new[] { ".gitignore", "src/A.cs", "docs/new.md" }, baseline.Files.ToArray(),
+            "untracked files outside the folder count, ignored and deleted ones do not");
+    }
+
+    [TestMethod]
+    public async Task The_whole_work_tree_listing_holds_when_the_caller_sets_GIT_LITERAL_PATHSPECS()
+    {
+        Commit("initial", "src/A.cs", "docs/guide.md");
+        var git = new LlmCompiler.Git.GitCli(LlmCompiler.Processes.ChildEnvironment.Default().With("GIT_LITERAL_PATHSPECS", "1"));
+
+        var listed = await RepoListing.ListAsync(git, _repo.PathOf("src"), wholeRepository: true, CancellationToken.None);
+
+        CollectionAssert.AreEquivalent(new[] { "src/A.cs", "docs/guide.md" }, RepoListing.FromGit(listed, _repo.Root)!.ToArray());
+    }
+
+    [TestMethod]
+    public async Task From_a_subfolder_the_history_sees_every_changed_path_whatever_diff_relative_says()
+    {
+        Commit("initial", "a.txt");
+        var landed = CommitAndHead("WO-01: Add greeter\n\nWork-Order: WO-01\nWork-Order-Sha256: 1111\nLlmc-Run: r1", "lib/Greeter.cs");
+        _repo.Git("config", "diff.relative", "true");
+        _repo.Write("src/Program.cs", "x");
+
+        var (baseline, error) = await PlanBaseline.ResolveAsync(null, _repo.PathOf("src"), HandWritten("WO-01", "2222", "lib/Greeter.cs"), CancellationToken.None);
+
+        Assert.IsNull(error);
+        Assert.AreEqual(landed, baseline.EditedAfterLanding["WO-01"], "lib/Greeter.cs, outside src/, was seen changed");
+        CollectionAssert.AreEquivalent(new[] { "a.txt" }, baseline.Files.ToArray());
+    }
+
+    [TestMethod]
+    public async Task An_explicit_root_inside_a_work_tree_lists_its_own_files_relative_to_it_and_ignores_the_history()
+    {
+        Commit("initial", "product/src/A.cs", "other/B.cs");
+        Commit("WO-01: everything\n\nWork-Order: WO-01", "product/src/Landed.cs");
+        _repo.Write("product/new.md", "x");
+
+        var (baseline, error) = await PlanBaseline.ResolveAsync(_repo.PathOf("product"), _repo.Root, ["WO-01"], [], CancellationToken.None);
+
+        Assert.IsNull(error);
+        CollectionAssert.AreEquivalent(new[] { "src/A.cs", "src/Landed.cs", "new.md" }, baseline.Files.ToArray());
+        Assert.AreEqual(Path.GetFullPath(_repo.PathOf("product")), baseline.RepoRoot);
+        StringAssert.StartsWith(baseline.Description, "folder ");
+    }
+
+    [TestMethod]
+    public async Task An_explicit_root_that_is_the_top_level_uses_the_history()
+    {
+        Commit("initial", "a.txt");
+        Commit("WO-01: greeter\n\nWork-Order: WO-01", "src/Greeter.cs");
+
+        var (baseline, error) = await PlanBaseline.ResolveAsync(_repo.Root, _repo.PathOf("src"), ["WO-01"], [], CancellationToken.None);
+
+        Assert.IsNull(error);
+        CollectionAssert.AreEquivalent(new[] { "a.txt" }, baseline.Files.ToArray());
+    }
+
+    [TestMethod]
     public async Task After_landing_the_baseline_is_the_tree_before_the_first_landed_work_order()
     {
         Commit("initial", "src/A.cs");

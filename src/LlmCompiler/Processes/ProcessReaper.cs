@@ -16,6 +16,8 @@ public static class ProcessReaper
 
     private const int SigKill = 9;
 
+    private static readonly TimeSpan SweepLimit = TimeSpan.FromSeconds(3);
+
     private static readonly Lazy<string?> SetsidPath = new(() => OperatingSystem.IsLinux() ? ExecutableResolver.FromPath("setsid") : null);
 
     /// <summary>The <c>setsid</c> launcher when this platform has one (Linux' util-linux); null elsewhere.</summary>
@@ -31,15 +33,27 @@ public static class ProcessReaper
         {
             if (UnixProcess.Signal(-pgid.Value, SigKill)) killed++;
         }
-        // Processes fork while being killed: scan until a pass finds nothing (bounded).
-        for (var pass = 0; pass < 5; pass++)
+        // Processes fork while being killed, and a killed one stays visible until it has really exited (one blocked
+        // in I/O takes a while): keep scanning and signalling until, after any kill, two passes in a row find
+        // nothing, for at most SweepLimit. A command that left nothing behind costs one pass.
+        var sweep = System.Diagnostics.Stopwatch.StartNew();
+        var emptyPasses = 0;
+        while (true)
         {
             var found = FindMarked(marker);
-            if (found.Count == 0) break;
-            foreach (var pid in found)
+            if (found.Count == 0)
             {
-                if (UnixProcess.Signal(pid, SigKill)) killed++;
+                if (killed == 0 || ++emptyPasses >= 2) break;
             }
+            else
+            {
+                emptyPasses = 0;
+                foreach (var pid in found)
+                {
+                    if (UnixProcess.Signal(pid, SigKill)) killed++;
+                }
+            }
+            if (sweep.Elapsed > SweepLimit) break;
             Thread.Sleep(20);
         }
         return killed;

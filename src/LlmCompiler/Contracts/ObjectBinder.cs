@@ -176,7 +176,7 @@ internal sealed class ObjectBinder
                 Report(_shapeCode, field, $"'{field}' must not be empty");
                 continue;
             }
-            if (seen is not null ? !seen.Add(text) : dedupe && result.ContainsOrdinal(text)) continue;
+            if (seen is not null ? !seen.Add(text) : dedupe && result.Contains(text)) continue;
             Map.RecordKept(_prefix + name, i, result.Count);
             result.Add(text);
         }
@@ -294,14 +294,7 @@ internal sealed class ObjectBinder
 
         public void Add(T item) => _items[Count++] = item;
 
-        public readonly bool ContainsOrdinal(string item)
-        {
-            for (var i = 0; i < Count; i++)
-            {
-                if (string.Equals(_items[i] as string, item, StringComparison.Ordinal)) return true;
-            }
-            return false;
-        }
+        public readonly bool Contains(T item) => System.Array.IndexOf(_items, item, 0, Count) >= 0;
 
         public readonly IReadOnlyList<T> ToReadOnlyList()
         {

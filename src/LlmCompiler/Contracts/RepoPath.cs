@@ -75,8 +75,8 @@ public static class RepoPath
         normalized = "";
         if (char.IsWhiteSpace(raw[0]) || char.IsWhiteSpace(raw[^1])) return "path must not start or end with whitespace";
         var first = raw.AsSpan().IndexOfAny(RejectedAscii);
-        var c1 = raw.AsSpan().IndexOfAnyInRange('\u0080', '\u009F');
-        if (c1 >= 0 && (first < 0 || c1 < first)) first = c1;
+        var control = raw.AsSpan().IndexOfAnyInRange('\u0080', '\u009F');
+        if (control >= 0 && (first < 0 || control < first)) first = control;
         if (first >= 0)
         {
             var c = raw[first];

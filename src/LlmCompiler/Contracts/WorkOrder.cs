@@ -67,19 +67,13 @@ public sealed record WorkOrder
             var created = new List<string>(Postconditions.Count + TestFiles.Count);
             foreach (var condition in Postconditions)
             {
-                if (condition.Kind == ConditionKind.FileExists) AddOnce(created, condition.Path);
+                if (condition.Kind == ConditionKind.FileExists && !created.Contains(condition.Path)) created.Add(condition.Path);
             }
-            foreach (var test in TestFiles) AddOnce(created, test);
-            return created;
-
-            static void AddOnce(List<string> list, string path)
+            foreach (var test in TestFiles)
             {
-                foreach (var kept in list)
-                {
-                    if (string.Equals(kept, path, StringComparison.Ordinal)) return;
-                }
-                list.Add(path);
+                if (!created.Contains(test)) created.Add(test);
             }
+            return created;
         }
     }
 

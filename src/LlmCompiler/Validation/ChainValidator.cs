@@ -70,7 +70,7 @@ internal static class ChainValidator
                 for (var p = 0; p < value.Postconditions.Count; p++)
                 {
                     var post = value.Postconditions[p];
-                    if (!Contains(value.AllowedFiles, post.Path))
+                    if (!value.AllowedFiles.Contains(post.Path))
                     {
                         errors.Add(map.Create(DiagnosticCodes.PostconditionOutsideScope, id, map.ElementField("postconditions", p),
                             $"postcondition '{post.Path}' is not in allowed_files, so the work order can never create it"));
@@ -78,7 +78,7 @@ internal static class ChainValidator
                 }
                 for (var a = 0; a < value.AllowedFiles.Count; a++)
                 {
-                    if (!Contains(created, value.AllowedFiles[a]))
+                    if (!created.Contains(value.AllowedFiles[a]))
                     {
                         errors.Add(map.Create(DiagnosticCodes.AllowedFileWithoutPostcondition, id, map.ElementField("allowed_files", a),
                             $"allowed file '{value.AllowedFiles[a]}' has no file_exists postcondition"));
@@ -140,40 +140,26 @@ internal static class ChainValidator
         }
     }
 
-    // Short lists (a work order names a handful of files): a scan is cheaper than a set built per work order.
-    private static bool Contains(IReadOnlyList<string> list, string item)
-    {
-        for (var i = 0; i < list.Count; i++)
-        {
-            if (string.Equals(list[i], item, StringComparison.Ordinal)) return true;
-        }
-        return false;
-    }
-
     private static void CheckContradictions(IReadOnlyList<Condition> preconditions, SourceMap map, string id, List<Diagnostic> errors)
     {
-        // A path required to exist contradicts only the first file_absent of it, however often either is listed.
-        Span<bool> matched = preconditions.Count <= 256 ? stackalloc bool[preconditions.Count] : new bool[preconditions.Count];
         for (var p = 0; p < preconditions.Count; p++)
         {
             var pre = preconditions[p];
-            if (pre.Kind != ConditionKind.FileAbsent) continue;
-            var exists = -1;
-            for (var e = 0; e < preconditions.Count && exists < 0; e++)
-            {
-                if (!matched[e] && preconditions[e].Kind == ConditionKind.FileExists && string.Equals(preconditions[e].Path, pre.Path, StringComparison.Ordinal)) exists = e;
-            }
-            if (exists >= 0)
-            {
-                for (var e = exists; e < preconditions.Count; e++)
-                {
-                    if (preconditions[e].Kind == ConditionKind.FileExists && string.Equals(preconditions[e].Path, pre.Path, StringComparison.Ordinal)) matched[e] = true;
-                }
-                errors.Add(map.Create(DiagnosticCodes.ContradictoryPreconditions, id, map.ElementField("preconditions", p),
-                    $"preconditions require '{pre.Path}' to both exist and be absent"));
-            }
+            // A path required to exist contradicts only its first file_absent, however often either is listed.
+            if (pre.Kind != ConditionKind.FileAbsent || !preconditions.Contains(Condition.Exists(pre.Path)) || !IsFirst(preconditions, p)) continue;
+            errors.Add(map.Create(DiagnosticCodes.ContradictoryPreconditions, id, map.ElementField("preconditions", p),
+                $"preconditions require '{pre.Path}' to both exist and be absent"));
         }
         SortLastRun(errors, DiagnosticCodes.ContradictoryPreconditions, id);
+
+        static bool IsFirst(IReadOnlyList<Condition> list, int index)
+        {
+            for (var i = 0; i < index; i++)
+            {
+                if (list[i] == list[index]) return false;
+            }
+            return true;
+        }
     }
 
     // E102 is emitted per path in sorted order (original §2.1); sort the ones just added for this work order.

@@ -12,9 +12,7 @@ public static class VerifyExemptCalculator
 {
     public static IReadOnlyList<bool> Compute(IReadOnlyList<WorkOrder> workOrders, VerifyContract? contract, IReadOnlySet<string> repoFiles)
     {
-        var required = contract?.Requires.Where(r => r.Kind == ConditionKind.FileExists).Select(r => r.Path).ToList() ?? [];
-        if (required.Count == 0) return [.. workOrders.Select(_ => false)];
-        var unmet = required.Where(path => !repoFiles.Contains(path)).ToHashSet(StringComparer.Ordinal);
+        var unmet = contract?.Requires.Where(r => r.Kind == ConditionKind.FileExists && !repoFiles.Contains(r.Path)).Select(r => r.Path).ToHashSet(StringComparer.Ordinal) ?? [];
         var result = new bool[workOrders.Count];
         // The state only grows: once every requirement is met, every later work order is judged by the contract.
         for (var i = 0; i < workOrders.Count && unmet.Count > 0; i++)

@@ -89,7 +89,7 @@ public sealed class JsonSyntaxTree
         return buffer.SequenceEqual(restUtf8);
     }
 
-    private ReadOnlySpan<byte> RawContent(in JsonSyntaxNode node) => Source.Utf8.Span.Slice(node.Start + 1, node.End - node.Start - 2);
+    private ReadOnlySpan<byte> RawContent(in JsonSyntaxNode node) => node.StringContent(Source.Utf8.Span);
 }
 
 [Flags]
@@ -118,6 +118,9 @@ internal struct JsonSyntaxNode
     public JsonSyntaxKind Kind;
 
     public JsonSyntaxFlags Flags;
+
+    /// <summary>A string's or name's bytes between its quotes, as written (escapes not decoded).</summary>
+    public readonly ReadOnlySpan<byte> StringContent(ReadOnlySpan<byte> document) => document.Slice(Start + 1, End - Start - 2);
 }
 
 /// <summary>
@@ -241,7 +244,7 @@ public readonly struct JsonPropertySyntax
         ref readonly var node = ref _tree.Node(_nameIndex);
         // An unescaped ASCII name decodes to one char per byte: a candidate of another length cannot be it.
         var asciiLength = (node.Flags & JsonSyntaxFlags.HasEscapes) == 0
-            && Ascii.IsValid(_tree.Source.Utf8.Span.Slice(node.Start + 1, node.End - node.Start - 2))
+            && Ascii.IsValid(node.StringContent(_tree.Source.Utf8.Span))
                 ? node.End - node.Start - 2
                 : -1;
         for (var i = 0; i < names.Length; i++)

@@ -213,7 +213,7 @@ public static class JsonSyntaxParser
         private string Text(int index) =>
             (Node(index).Flags & JsonSyntaxFlags.HasEscapes) != 0 ? _unescaped![index] : System.Text.Encoding.UTF8.GetString(Raw(index));
 
-        private ReadOnlySpan<byte> Raw(int index) => bytes.Span.Slice(Node(index).Start + 1, Node(index).End - Node(index).Start - 2);
+        private ReadOnlySpan<byte> Raw(int index) => Node(index).StringContent(bytes.Span);
 
         private struct OpenContainer(int index)
         {

@@ -89,8 +89,8 @@ internal sealed class RunUsage
     public IReadOnlyList<string> CassetteKeys => _cassetteKeys;
 
     /// <summary>Calls, tokens and cost per role, and per model (what <c>metrics.jsonl</c> reports).</summary>
-    public SortedDictionary<string, UsageTotals> ByRole { get; } = new(StringComparer.Ordinal);
-    public SortedDictionary<string, UsageTotals> ByModel { get; } = new(StringComparer.Ordinal);
+    public SortedDictionary<string, Records.LlmUsageRecord> ByRole { get; } = new(StringComparer.Ordinal);
+    public SortedDictionary<string, Records.LlmUsageRecord> ByModel { get; } = new(StringComparer.Ordinal);
 
     public void Record(LlmResult result, string role, string model)
     {
@@ -107,29 +107,13 @@ internal sealed class RunUsage
         CostKnown &= response.PriceKnown;
     }
 
-    private static void Add(SortedDictionary<string, UsageTotals> totals, string key, LlmResponse? response)
+    private static void Add(SortedDictionary<string, Records.LlmUsageRecord> totals, string key, LlmResponse? response)
     {
-        var t = totals.GetValueOrDefault(key) ?? new UsageTotals();
+        var t = totals.GetValueOrDefault(key) ?? new Records.LlmUsageRecord();
         totals[key] = t with
         {
             Calls = t.Calls + 1, InputTokens = t.InputTokens + (response?.InputTokens ?? 0), OutputTokens = t.OutputTokens + (response?.OutputTokens ?? 0),
             CostUsd = t.CostUsd + (response?.CostUsd ?? 0), CostKnown = t.CostKnown && (response?.PriceKnown ?? true),
         };
     }
-}
-
-/// <summary>Model use of one role or one model.</summary>
-public sealed record UsageTotals
-{
-    public int Calls { get; init; }
-    public long InputTokens { get; init; }
-    public long OutputTokens { get; init; }
-    public decimal CostUsd { get; init; }
-    public bool CostKnown { get; init; } = true;
-
-    public UsageTotals Plus(UsageTotals other) => new()
-    {
-        Calls = Calls + other.Calls, InputTokens = InputTokens + other.InputTokens, OutputTokens = OutputTokens + other.OutputTokens,
-        CostUsd = CostUsd + other.CostUsd, CostKnown = CostKnown && other.CostKnown,
-    };
 }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using LlmCompiler.Factory.Attempts;
+using LlmCompiler.Factory.Records;
 
 namespace LlmCompiler.Factory.Metrics;
 
@@ -26,8 +26,8 @@ public sealed record RunMetrics
     public double WallSeconds { get; init; }
     public decimal CostUsd { get; init; }
     public bool CostKnown { get; init; } = true;
-    public IReadOnlyDictionary<string, UsageTotals> ByRole { get; init; } = new Dictionary<string, UsageTotals>();
-    public IReadOnlyDictionary<string, UsageTotals> ByModel { get; init; } = new Dictionary<string, UsageTotals>();
+    public IReadOnlyDictionary<string, LlmUsageRecord> ByRole { get; init; } = new Dictionary<string, LlmUsageRecord>();
+    public IReadOnlyDictionary<string, LlmUsageRecord> ByModel { get; init; } = new Dictionary<string, LlmUsageRecord>();
 
     public static RunMetrics Of(string runId, DateTimeOffset started, IReadOnlyList<RunOutcome> outcomes, TimeSpan wall)
     {
@@ -57,9 +57,9 @@ public sealed record RunMetrics
             $"metrics: {Landed} landed, {Failed} failed, {Blocked} blocked of {Ran} run; executor tier {ExecutorTierCompletion:P0}, escalated {EscalationRate:P0}, reviewed {ReviewTriggerRate:P0} ({ReviewBlocks} block(s)); cost {cost}{byRole}");
     }
 
-    private static SortedDictionary<string, UsageTotals> Sum(IEnumerable<IReadOnlyDictionary<string, UsageTotals>> parts)
+    private static SortedDictionary<string, LlmUsageRecord> Sum(IEnumerable<IReadOnlyDictionary<string, LlmUsageRecord>> parts)
     {
-        var total = new SortedDictionary<string, UsageTotals>(StringComparer.Ordinal);
+        var total = new SortedDictionary<string, LlmUsageRecord>(StringComparer.Ordinal);
         foreach (var part in parts)
             foreach (var (key, value) in part) total[key] = total.TryGetValue(key, out var t) ? t.Plus(value) : value;
         return total;

@@ -1,4 +1,4 @@
-using LlmCompiler.Factory.Attempts;
+using LlmCompiler.Factory.Records;
 
 namespace LlmCompiler.Factory.Metrics;
 
@@ -27,6 +27,6 @@ public sealed record WorkOrderMetrics
     public long OutputTokens { get; init; }
     public decimal CostUsd { get; init; }
     public bool CostKnown { get; init; } = true;
-    public IReadOnlyDictionary<string, UsageTotals> ByRole { get; init; } = new Dictionary<string, UsageTotals>();
-    public IReadOnlyDictionary<string, UsageTotals> ByModel { get; init; } = new Dictionary<string, UsageTotals>();
+    public IReadOnlyDictionary<string, LlmUsageRecord> ByRole { get; init; } = new Dictionary<string, LlmUsageRecord>();
+    public IReadOnlyDictionary<string, LlmUsageRecord> ByModel { get; init; } = new Dictionary<string, LlmUsageRecord>();
 }

@@ -44,8 +44,8 @@ public sealed record RunSummary
     public ReviewRecord? Review { get; init; }
 
     /// <summary>Calls, tokens and cost per role and per model.</summary>
-    public IReadOnlyDictionary<string, Attempts.UsageTotals>? ByRole { get; init; }
-    public IReadOnlyDictionary<string, Attempts.UsageTotals>? ByModel { get; init; }
+    public IReadOnlyDictionary<string, LlmUsageRecord>? ByRole { get; init; }
+    public IReadOnlyDictionary<string, LlmUsageRecord>? ByModel { get; init; }
 
     /// <summary>Every diagnostic of the run, in MSBuild canonical form, redacted.</summary>
     public IReadOnlyList<string> Diagnostics { get; init; } = [];
@@ -69,6 +69,12 @@ public sealed record LlmUsageRecord
     public long OutputTokens { get; init; }
     public decimal CostUsd { get; init; }
     public bool CostKnown { get; init; } = true;
+
+    public LlmUsageRecord Plus(LlmUsageRecord other) => new()
+    {
+        Calls = Calls + other.Calls, InputTokens = InputTokens + other.InputTokens, OutputTokens = OutputTokens + other.OutputTokens,
+        CostUsd = CostUsd + other.CostUsd, CostKnown = CostKnown && other.CostKnown,
+    };
 }
 
 /// <summary>The settings a run used, as resolved (what was sent, not what was asked for).</summary>

@@ -35,11 +35,19 @@ internal sealed class ObjectBinder
         _known = knownProperties as string[] ?? [.. knownProperties];
         _values = new int[_known.Length];
         System.Array.Fill(_values, -1);
+        // Planners write the properties in the schema's order, which the known names follow: the name after the last
+        // one found is tried first.
+        var next = 0;
         foreach (var property in obj.Properties)
         {
-            var k = property.IndexIn(_known);
-            if (k < 0) _hasUnknown = true;
-            else _values[k] = property.Value.Index;
+            var k = property.IndexIn(_known, next);
+            if (k < 0)
+            {
+                _hasUnknown = true;
+                continue;
+            }
+            _values[k] = property.Value.Index;
+            next = k + 1;
         }
         foreach (var dup in obj.DuplicateProperties)
         {
@@ -64,9 +72,20 @@ internal sealed class ObjectBinder
 
     public JsonSyntax? Get(string name)
     {
-        var k = System.Array.IndexOf(_known, name);
+        var k = IndexOfKnown(name);
         if (k < 0) return _object.Get(name);
         return _values[k] < 0 ? null : new JsonSyntax(_object.Tree, _values[k]);
+    }
+
+    // Callers name properties with the literals the known-name arrays hold (one interned instance each): identity
+    // answers almost every lookup, a binding asks about twenty per work order.
+    private int IndexOfKnown(string name)
+    {
+        for (var k = 0; k < _known.Length; k++)
+        {
+            if (ReferenceEquals(_known[k], name)) return k;
+        }
+        return System.Array.IndexOf(_known, name);
     }
 
     /// <summary>Unknown properties become W102 (with a suggestion when one is close) and are returned for round-tripping.</summary>
@@ -239,23 +258,22 @@ internal sealed class ObjectBinder
 
     /// <summary>
     /// The common case read without a binder of its own: exactly <c>kind</c> and <c>path</c>, both strings, a known kind
-    /// and a valid path. Anything else (null) goes the long way, which words every problem.
+    /// and a valid path, names and kind written without escapes. Anything else (null) goes the long way, which reads
+    /// escapes and words every problem.
     /// </summary>
     private static Condition? TryReadPlainCondition(JsonSyntax item, bool existsOnly)
     {
-        if (!item.IsObject || item.DuplicateProperties.Any()) return null;
+        if (!item.IsObject || item.Count != 2 || item.DuplicateProperties.Any()) return null;
         JsonSyntax? kindValue = null, pathValue = null;
-        var count = 0;
         foreach (var property in item.Properties)
         {
-            count++;
-            if (property.NameEquals("kind")) kindValue = property.Value;
-            else if (property.NameEquals("path")) pathValue = property.Value;
+            if (property.NameIsVerbatim("kind"u8)) kindValue = property.Value;
+            else if (property.NameIsVerbatim("path"u8)) pathValue = property.Value;
         }
-        if (count != 2 || kindValue is not { IsString: true } kindText || pathValue is not { IsString: true } pathText) return null;
+        if (kindValue is not { } kindText || pathValue is not { IsString: true } pathText) return null;
         ConditionKind kind;
-        if (kindText.TextEquals(Condition.FileExistsName)) kind = ConditionKind.FileExists;
-        else if (!existsOnly && kindText.TextEquals(Condition.FileAbsentName)) kind = ConditionKind.FileAbsent;
+        if (kindText.IsVerbatim("file_exists"u8)) kind = ConditionKind.FileExists;
+        else if (!existsOnly && kindText.IsVerbatim("file_absent"u8)) kind = ConditionKind.FileAbsent;
         else return null;
         return RepoPath.TryNormalize(pathText.GetString().Trim(), out var normalized, out _) ? new Condition(kind, normalized) : null;
     }

@@ -25,39 +25,51 @@ public static class NameSuggester
     }
 
     /// <summary>
-    /// Levenshtein distance when it is at most <paramref name="bound"/>, else <c>bound + 1</c>. Only the diagonal band
-    /// of width <c>2 × bound + 1</c> can hold such a distance, and a row whose band all exceeds the bound ends the walk,
-    /// so comparing a path with thousands of others costs a few cells each.
+    /// Levenshtein distance when it is at most <paramref name="bound"/>, else <c>bound + 1</c>. A common prefix and suffix
+    /// never change the distance and are skipped (paths of one folder share most of their text); of the rest only the
+    /// diagonal band of width <c>2 × bound + 1</c> can hold such a distance, and a row whose band all exceeds the bound
+    /// ends the walk, so comparing a path with thousands of others costs a few cells each.
     /// </summary>
     public static int BoundedDistance(string a, string b, int bound)
     {
         var over = bound + 1;
         if (bound < 0 || Math.Abs(a.Length - b.Length) > bound) return over;
-        Span<int> rows = b.Length < 512 ? stackalloc int[2 * (b.Length + 1)] : new int[2 * (b.Length + 1)];
-        var previous = rows[..(b.Length + 1)];
-        var current = rows[(b.Length + 1)..];
-        for (var j = 0; j <= b.Length; j++) previous[j] = Math.Min(j, over);
-        for (var i = 1; i <= a.Length; i++)
+        var x = a.AsSpan();
+        var y = b.AsSpan();
+        var prefix = x.CommonPrefixLength(y);
+        x = x[prefix..];
+        y = y[prefix..];
+        var suffix = 0;
+        while (suffix < x.Length && suffix < y.Length && x[^(suffix + 1)] == y[^(suffix + 1)]) suffix++;
+        x = x[..^suffix];
+        y = y[..^suffix];
+        if (x.Length == 0 || y.Length == 0) return Math.Min(x.Length + y.Length, over);
+
+        Span<int> rows = y.Length < 512 ? stackalloc int[2 * (y.Length + 1)] : new int[2 * (y.Length + 1)];
+        var previous = rows[..(y.Length + 1)];
+        var current = rows[(y.Length + 1)..];
+        for (var j = 0; j <= y.Length; j++) previous[j] = Math.Min(j, over);
+        for (var i = 1; i <= x.Length; i++)
         {
             var lo = Math.Max(1, i - bound);
-            var hi = Math.Min(b.Length, i + bound);
+            var hi = Math.Min(y.Length, i + bound);
             current[lo - 1] = lo == 1 ? Math.Min(i, over) : over;
             var rowMinimum = current[lo - 1];
             for (var j = lo; j <= hi; j++)
             {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                var cost = x[i - 1] == y[j - 1] ? 0 : 1;
                 var cell = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
                 if (cell > over) cell = over;
                 current[j] = cell;
                 if (cell < rowMinimum) rowMinimum = cell;
             }
             // The next row reads one cell past this band: outside it every distance is over the bound.
-            if (hi < b.Length) current[hi + 1] = over;
+            if (hi < y.Length) current[hi + 1] = over;
             if (rowMinimum > bound) return over;
             var swap = previous;
             previous = current;
             current = swap;
         }
-        return Math.Min(previous[b.Length], over);
+        return Math.Min(previous[y.Length], over);
     }
 }

@@ -21,6 +21,8 @@ internal static class ChainValidator
         foreach (var wo in workOrders) capacity += wo.Value.Postconditions.Count + wo.Value.TestFiles.Count;
         var state = new FileState(repoFiles, capacity);
         var suggestions = new PathSuggestions(state);
+        // A plan judged without its repository misses the same file in every work order: one message per distinct text.
+        var messages = new Dictionary<(string Code, string Path, string Detail), string>();
         var verifyArgv = verifyContract is { Value.Command.Length: > 0 } vc
             ? new AcceptanceCommand(vc.Value.Command) is { Tokens.IsParsed: true } parsed ? parsed.NormalizedArgv() : null
             : null;
@@ -109,8 +111,12 @@ internal static class ChainValidator
                     var present = after.ContainsFile(path) || directoryLike && after.ContainsDirectory(path);
                     if (!present)
                     {
-                        warnings.Add(map.Create(DiagnosticCodes.AcceptanceFileNeverCreated, id, map.ElementField("acceptance_commands", c),
-                            $"'{path}' is used by the acceptance command but neither the repository nor this or an earlier work order creates it: {command.Text}"));
+                        var key = (DiagnosticCodes.AcceptanceFileNeverCreated, path, command.Text);
+                        if (!messages.TryGetValue(key, out var message))
+                        {
+                            messages[key] = message = $"'{path}' is used by the acceptance command but neither the repository nor this or an earlier work order creates it: {command.Text}";
+                        }
+                        warnings.Add(map.Create(DiagnosticCodes.AcceptanceFileNeverCreated, id, map.ElementField("acceptance_commands", c), message));
                     }
                 }
             }
@@ -120,8 +126,13 @@ internal static class ChainValidator
             {
                 var path = value.ContextFiles[c];
                 if (after.ContainsFile(path) || after.ContainsDirectory(path) || value.AllowedFiles.Contains(path)) continue;
-                warnings.Add(map.Create(DiagnosticCodes.ContextFileNeverExists, id, map.ElementField("context_files", c),
-                    $"context file '{path}' does not exist in the repository and no earlier work order (nor this one) creates it; the model will see it as missing{suggestions.For(path)}"));
+                var hint = suggestions.For(path);
+                var key = (DiagnosticCodes.ContextFileNeverExists, path, hint);
+                if (!messages.TryGetValue(key, out var message))
+                {
+                    messages[key] = message = $"context file '{path}' does not exist in the repository and no earlier work order (nor this one) creates it; the model will see it as missing{hint}";
+                }
+                warnings.Add(map.Create(DiagnosticCodes.ContextFileNeverExists, id, map.ElementField("context_files", c), message));
             }
         }
 

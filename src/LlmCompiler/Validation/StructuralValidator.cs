@@ -56,6 +56,7 @@ internal static partial class StructuralValidator
 
     private static void CheckId(BoundWorkOrder wo, int index, List<Diagnostic> errors)
     {
+        if (wo.IdShape == IdShape.Present && IsExactly(wo.Value.Id, index + 1)) return;
         var expected = $"WO-{index + 1:00}";
         string? message = wo.IdShape switch
         {
@@ -67,6 +68,10 @@ internal static partial class StructuralValidator
         };
         if (message is not null) errors.Add(wo.Map.Create(DiagnosticCodes.BadWorkOrderId, wo.DisplayId, "id", message));
     }
+
+    // The id of a valid plan, recognised without formatting the expected id or running the pattern.
+    private static bool IsExactly(string id, int number) =>
+        number <= 99 && id.Length == 5 && id.StartsWith("WO-", StringComparison.Ordinal) && id[3] == '0' + number / 10 && id[4] == '0' + number % 10;
 
     /// <summary>Runs every python -c snippet of the plan through one interpreter process.</summary>
     private static Dictionary<(int Wo, int Command), PythonSyntaxError> CheckPython(

@@ -33,6 +33,11 @@ public sealed class JsonSyntaxTreeTests
         CollectionAssert.AreEqual(new[] { "a", "b" }, small.Properties.Select(p => p.Name).ToArray());
         Assert.AreEqual("3", small.DuplicateProperties.Single().Value.GetNumberText());
         Assert.AreEqual("1", small.Get("a")!.Value.GetNumberText(), "the first occurrence wins");
+        Assert.AreEqual("3", Root("{\"\\u0061\": 1, \"b\": 2, \"a\": 3}").DuplicateProperties.Single().Value.GetNumberText(), "escaped first");
+        Assert.AreEqual("2", Root("{\"caf\u00e9\": 1, \"caf\\u00e9\": 2, \"cafe\": 3}").DuplicateProperties.Single().Value.GetNumberText(), "non-ASCII");
+        // Names alike in length and first, middle and last bytes (one filter bit) are compared in full.
+        Assert.IsFalse(Root("{\"abXcd\": 1, \"aYXZd\": 2}").DuplicateProperties.Any());
+        Assert.AreEqual("3", Root("{\"abXcd\": 1, \"aYXZd\": 2, \"abXcd\": 3}").DuplicateProperties.Single().Value.GetNumberText());
 
         var names = Enumerable.Range(0, 40).Select(i => $"\"p{i}\": {i}").Append("\"p\\u0033\": -1").Append("\"p39\": -2");
         var large = Root("{" + string.Join(", ", names) + "}");

@@ -40,6 +40,27 @@ public sealed class SourceTextTests
         Assert.AreEqual(new LlmCompiler.Diagnostics.SourcePosition(1, 1), source.GetPosition(lines.Length + 5, 0));
     }
 
+    [TestMethod]
+    [DataRow(1_000, 0, DisplayName = "newlines only: every 32-byte block full")]
+    [DataRow(0, 3_000, DisplayName = "one long line")]
+    [DataRow(700, 70, DisplayName = "runs of newlines between long lines")]
+    public void Lines_found_a_block_at_a_time_are_the_lines_found_a_byte_at_a_time(int newlines, int lineLength)
+    {
+        var random = new Random(newlines + lineLength);
+        var builder = new StringBuilder();
+        for (var i = 0; i < 40; i++)
+        {
+            builder.Append('a', random.Next(0, lineLength + 1)).Append('\n', random.Next(0, newlines / 10 + 1));
+        }
+        builder.Append('\n', newlines % 97);
+        var bytes = Encoding.UTF8.GetBytes(builder.ToString());
+        var source = new SourceText("t.txt", bytes);
+        for (var offset = 0; offset <= bytes.Length; offset++)
+        {
+            Assert.AreEqual(Naive(bytes, offset), source.GetPosition(offset), $"offset {offset}");
+        }
+    }
+
     private static LlmCompiler.Diagnostics.SourcePosition Naive(byte[] bytes, int offset)
     {
         var line = 1;

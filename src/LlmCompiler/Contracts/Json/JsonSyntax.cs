@@ -72,8 +72,11 @@ public sealed class JsonSyntaxTree
         ref readonly var node = ref Node(index);
         if ((node.Flags & JsonSyntaxFlags.HasEscapes) != 0) return text.SequenceEqual(_unescaped![index]);
         var utf8 = RawContent(in node);
+        // Valid UTF-8 decodes to as many chars as it has bytes only when every byte is ASCII, and to no more chars than
+        // bytes: one vectorised comparison decides an equal length, a shorter text cannot match.
+        if (utf8.Length == text.Length) return Ascii.Equals(utf8, text);
         if (utf8.Length < text.Length) return false;
-        // Property names are ASCII: compare byte for char until the first non-ASCII character, then transcode the rest.
+        // Longer bytes than chars: compare byte for char until the first non-ASCII character, then transcode the rest.
         var i = 0;
         for (; i < text.Length && i < utf8.Length; i++)
         {
@@ -89,7 +92,7 @@ public sealed class JsonSyntaxTree
         return buffer.SequenceEqual(restUtf8);
     }
 
-    private ReadOnlySpan<byte> RawContent(in JsonSyntaxNode node) => node.StringContent(Source.Utf8.Span);
+    private ReadOnlySpan<byte> RawContent(in JsonSyntaxNode node) => node.StringContent(Source.Bytes);
 }
 
 [Flags]
@@ -97,7 +100,7 @@ internal enum JsonSyntaxFlags : byte
 {
     None = 0,
     HasEscapes = 1,
-    /// <summary>A property name (or its value) that repeats an earlier name of the same object.</summary>
+    /// <summary>A property name that repeats an earlier name of the same object; on an object, that it has one.</summary>
     Duplicate = 2,
 }
 
@@ -179,6 +182,17 @@ public readonly struct JsonSyntax
         return _tree.GetString(_index);
     }
 
+    /// <summary>Whether this is a string written without escapes as exactly <paramref name="utf8"/> (a fast path's test).</summary>
+    internal bool IsVerbatim(ReadOnlySpan<byte> utf8)
+    {
+        ref readonly var node = ref Node;
+        return node.Kind == JsonSyntaxKind.String && (node.Flags & JsonSyntaxFlags.HasEscapes) == 0
+            && node.StringContent(_tree.Source.Bytes).SequenceEqual(utf8);
+    }
+
+    /// <summary>Properties of an object, repeated names included; elements of an array.</summary>
+    internal int Count => Node.Count;
+
     /// <summary>Whether this string's decoded text is <paramref name="text"/>, without decoding it.</summary>
     public bool TextEquals(ReadOnlySpan<char> text) => Kind == JsonSyntaxKind.String && _tree.TextEquals(_index, text);
 
@@ -186,7 +200,7 @@ public readonly struct JsonSyntax
     public string GetNumberText()
     {
         RequireKind(JsonSyntaxKind.Number);
-        return Encoding.UTF8.GetString(_tree.Source.Utf8.Span[Start..End]);
+        return Encoding.UTF8.GetString(_tree.Source.Bytes[Start..End]);
     }
 
     /// <summary>Elements of an array (empty for anything else).</summary>
@@ -238,18 +252,30 @@ public readonly struct JsonPropertySyntax
 
     public bool NameEquals(ReadOnlySpan<char> name) => _tree.TextEquals(_nameIndex, name);
 
+    /// <summary>Whether the name is written without escapes as exactly <paramref name="utf8"/>.</summary>
+    internal bool NameIsVerbatim(ReadOnlySpan<byte> utf8) => new JsonSyntax(_tree, _nameIndex).IsVerbatim(utf8);
+
     /// <summary>Index of the name in <paramref name="names"/>, or -1.</summary>
-    public int IndexIn(string[] names)
+    public int IndexIn(string[] names) => IndexIn(names, 0);
+
+    /// <summary>Index of the name in <paramref name="names"/>, or -1; <paramref name="likely"/> is compared first.</summary>
+    public int IndexIn(string[] names, int likely)
     {
         ref readonly var node = ref _tree.Node(_nameIndex);
-        // An unescaped ASCII name decodes to one char per byte: a candidate of another length cannot be it.
-        var asciiLength = (node.Flags & JsonSyntaxFlags.HasEscapes) == 0
-            && Ascii.IsValid(node.StringContent(_tree.Source.Utf8.Span))
-                ? node.End - node.Start - 2
-                : -1;
+        if ((node.Flags & JsonSyntaxFlags.HasEscapes) == 0)
+        {
+            if ((uint)likely < (uint)names.Length && Ascii.Equals(node.StringContent(_tree.Source.Bytes), names[likely])) return likely;
+            // Equal text of equal length is ASCII on both sides (see TextEquals): one vectorised comparison per candidate
+            // of the name's length, and an ASCII name that matched none of them is unknown.
+            var raw = node.StringContent(_tree.Source.Bytes);
+            for (var i = 0; i < names.Length; i++)
+            {
+                if (names[i].Length == raw.Length && Ascii.Equals(raw, names[i])) return i;
+            }
+            if (Ascii.IsValid(raw)) return -1;
+        }
         for (var i = 0; i < names.Length; i++)
         {
-            if (asciiLength >= 0 && names[i].Length != asciiLength) continue;
             if (_tree.TextEquals(_nameIndex, names[i])) return i;
         }
         return -1;
@@ -360,7 +386,8 @@ public readonly struct JsonObjectProperties : IEnumerable<JsonPropertySyntax>
         {
             _tree = tree;
             _duplicates = duplicates;
-            _remaining = tree is null ? 0 : tree.Node(obj).Count;
+            // Almost no object repeats a name: its own flag spares the walk over its properties in search of repeats.
+            _remaining = tree is null || duplicates && (tree.Node(obj).Flags & JsonSyntaxFlags.Duplicate) == 0 ? 0 : tree.Node(obj).Count;
             _next = obj + 1;
             _current = -1;
         }

@@ -38,7 +38,7 @@ public static class JsonSyntaxParser
             AllowTrailingCommas = false,
         });
 
-        var builder = new TreeBuilder(bytes);
+        var builder = new TreeBuilder(source);
         try
         {
             if (!reader.Read())
@@ -58,7 +58,7 @@ public static class JsonSyntaxParser
                 return Fail(source, source.GetPosition(offset + (int)reader.TokenStartIndex),
                     "unexpected content after the top-level value");
             }
-            return new JsonParseResult(source, builder.Build(source).Root, null);
+            return new JsonParseResult(source, builder.Build().Root, null);
         }
         catch (JsonException ex)
         {
@@ -78,7 +78,7 @@ public static class JsonSyntaxParser
     public static JsonParseResult Parse(string? path, string text) => Parse(SourceText.FromString(path, text));
 
     /// <summary>Appends one node per token in document order and links each value to the node after its subtree.</summary>
-    private sealed class TreeBuilder(ReadOnlyMemory<byte> bytes)
+    private sealed class TreeBuilder(SourceText source)
     {
         private readonly List<JsonSyntaxNode[]> _chunks = [];
         private int _count;
@@ -87,7 +87,7 @@ public static class JsonSyntaxParser
         private int _depth;
         private Dictionary<int, string>? _unescaped;
         // Most plans are ASCII throughout: one vectorised pass then stands for checking every string's UTF-8.
-        private readonly bool _allAscii = System.Text.Ascii.IsValid(bytes.Span);
+        private readonly bool _allAscii = System.Text.Ascii.IsValid(source.Bytes);
 
         public bool Complete { get; private set; }
 
@@ -121,7 +121,11 @@ public static class JsonSyntaxParser
                     Node(name).Next = name + 1;
                     if (!Decode(ref reader, name)) return start;
                     ref var parent = ref _open[_depth - 1];
-                    if (IsRepeat(ref parent, name)) Node(name).Flags |= JsonSyntaxFlags.Duplicate;
+                    if (IsRepeat(ref parent, name))
+                    {
+                        Node(name).Flags |= JsonSyntaxFlags.Duplicate;
+                        Node(parent.Index).Flags |= JsonSyntaxFlags.Duplicate;
+                    }
                     parent.Count++;
                     return null;
                 default:
@@ -141,7 +145,7 @@ public static class JsonSyntaxParser
             }
         }
 
-        public JsonSyntaxTree Build(SourceText source) => new(source, [.. _chunks], _unescaped);
+        public JsonSyntaxTree Build() => new(source, [.. _chunks], _unescaped);
 
         private ref JsonSyntaxNode Node(int index) => ref _chunks[index >> JsonSyntaxTree.ChunkShift][index & (JsonSyntaxTree.ChunkSize - 1)];
 
@@ -158,7 +162,7 @@ public static class JsonSyntaxParser
             if ((_count & (JsonSyntaxTree.ChunkSize - 1)) == 0)
             {
                 // A small document gets a small first chunk; later ones are full size.
-                _chunks.Add(new JsonSyntaxNode[_count == 0 ? Math.Clamp(bytes.Length / 16, 16, JsonSyntaxTree.ChunkSize) : JsonSyntaxTree.ChunkSize]);
+                _chunks.Add(new JsonSyntaxNode[_count == 0 ? Math.Clamp(source.Bytes.Length / 16, 16, JsonSyntaxTree.ChunkSize) : JsonSyntaxTree.ChunkSize]);
             }
             else if (_count < JsonSyntaxTree.ChunkSize && _count == _chunks[0].Length)
             {
@@ -181,9 +185,18 @@ public static class JsonSyntaxParser
 
         private bool IsRepeat(ref OpenContainer obj, int name)
         {
-            // Objects in a plan are small: comparing with the earlier names needs no set until an object is large.
+            // Objects in a plan are small: comparing with the earlier names needs no set until an object is large, and
+            // while every name is unescaped a 64-bit filter of their bytes says most names are new without comparing.
             if (obj.Names is null && obj.Count < 16)
             {
+                if ((Node(name).Flags & JsonSyntaxFlags.HasEscapes) != 0) obj.HasEscapedName = true;
+                if (!obj.HasEscapedName)
+                {
+                    var bit = 1UL << FilterBit(Raw(name));
+                    var seen = (obj.NameFilter & bit) != 0;
+                    obj.NameFilter |= bit;
+                    if (!seen) return false;
+                }
                 var earlier = obj.Index + 1;
                 for (var i = 0; i < obj.Count; i++)
                 {
@@ -213,13 +226,23 @@ public static class JsonSyntaxParser
         private string Text(int index) =>
             (Node(index).Flags & JsonSyntaxFlags.HasEscapes) != 0 ? _unescaped![index] : System.Text.Encoding.UTF8.GetString(Raw(index));
 
-        private ReadOnlySpan<byte> Raw(int index) => Node(index).StringContent(bytes.Span);
+        private ReadOnlySpan<byte> Raw(int index) => Node(index).StringContent(source.Bytes);
+
+        // Length and three bytes: the names of one object (id, title, preconditions, postconditions…) rarely share all four.
+        private static int FilterBit(ReadOnlySpan<byte> raw)
+        {
+            if (raw.Length == 0) return 0;
+            var mixed = (uint)raw.Length * 0x9E3779B1u ^ (uint)raw[0] * 0x85EBCA77u ^ (uint)raw[^1] * 0xC2B2AE3Du ^ (uint)raw[raw.Length / 2] * 0x27D4EB2Fu;
+            return (int)(mixed >> 26);
+        }
 
         private struct OpenContainer(int index)
         {
             public int Index = index;
             public int Count;
             public HashSet<string>? Names;
+            public ulong NameFilter;
+            public bool HasEscapedName;
         }
     }
 

@@ -73,6 +73,8 @@ internal static class ValidationBreakdown
         // and a ratio of two medians taken at different moments carries that drift; a ratio within one run does not.
         var pairedRatios = samples.Select(s => s.Select((t, r) => t / samples[0][r]).Order().ElementAt(runs / 2)).ToArray();
         var baseline = medians[0];
+        var found = PlanValidator.Validate(parsed, options).Diagnostics.GroupBy(d => d.Code).OrderBy(g => g.Key, StringComparer.Ordinal);
+        Console.WriteLine($"the plan's findings without a repository: {string.Join(", ", found.Select(g => $"{g.Count():N0} {g.Key}"))}");
         Console.WriteLine($"median and minimum of {runs} warm runs, {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; paired: median of each run's time over the same run's baseline");
         for (var i = 0; i < stages.Length; i++)
         {

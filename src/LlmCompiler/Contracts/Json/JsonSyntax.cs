@@ -264,10 +264,10 @@ public readonly struct JsonPropertySyntax
         ref readonly var node = ref _tree.Node(_nameIndex);
         if ((node.Flags & JsonSyntaxFlags.HasEscapes) == 0)
         {
-            if ((uint)likely < (uint)names.Length && Ascii.Equals(node.StringContent(_tree.Source.Bytes), names[likely])) return likely;
             // Equal text of equal length is ASCII on both sides (see TextEquals): one vectorised comparison per candidate
             // of the name's length, and an ASCII name that matched none of them is unknown.
             var raw = node.StringContent(_tree.Source.Bytes);
+            if ((uint)likely < (uint)names.Length && Ascii.Equals(raw, names[likely])) return likely;
             for (var i = 0; i < names.Length; i++)
             {
                 if (names[i].Length == raw.Length && Ascii.Equals(raw, names[i])) return i;

@@ -272,8 +272,8 @@ internal sealed class ObjectBinder
         }
         if (kindValue is not { } kindText || pathValue is not { IsString: true } pathText) return null;
         ConditionKind kind;
-        if (kindText.IsVerbatim("file_exists"u8)) kind = ConditionKind.FileExists;
-        else if (!existsOnly && kindText.IsVerbatim("file_absent"u8)) kind = ConditionKind.FileAbsent;
+        if (kindText.IsVerbatim(Condition.FileExistsUtf8)) kind = ConditionKind.FileExists;
+        else if (!existsOnly && kindText.IsVerbatim(Condition.FileAbsentUtf8)) kind = ConditionKind.FileAbsent;
         else return null;
         return RepoPath.TryNormalize(pathText.GetString().Trim(), out var normalized, out _) ? new Condition(kind, normalized) : null;
     }

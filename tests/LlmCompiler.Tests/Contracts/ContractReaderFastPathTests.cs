@@ -41,6 +41,13 @@ public sealed class ContractReaderFastPathTests
     }
 
     [TestMethod]
+    public void The_kinds_as_bytes_are_the_kinds_as_names()
+    {
+        CollectionAssert.AreEqual(Encoding.UTF8.GetBytes(Condition.FileExistsName), Condition.FileExistsUtf8.ToArray());
+        CollectionAssert.AreEqual(Encoding.UTF8.GetBytes(Condition.FileAbsentName), Condition.FileAbsentUtf8.ToArray());
+    }
+
+    [TestMethod]
     public void A_document_in_part_of_a_larger_buffer_or_in_memory_not_backed_by_an_array_reads_the_same()
     {
         var bytes = Encoding.UTF8.GetBytes(WorkOrder("{\"kind\": \"file_exists\", \"path\": \"src/*.cs\"}, " + Plain));

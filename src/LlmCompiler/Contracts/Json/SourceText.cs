@@ -75,7 +75,7 @@ public sealed class SourceText
 
     private static int[] BuildLineStarts(ReadOnlySpan<byte> text)
     {
-        var starts = new List<int>(text.Length / 512 + 1) { 0 };
+        var starts = new List<int>(text.Length / 1024 + 1) { 0 };
         var line = 0;
         var offset = 0;
         // A plan has a newline every few dozen bytes, where one IndexOf call per line costs more than its search: 32

@@ -37,7 +37,7 @@ internal static class ValidationBreakdown
             ("structural", () => { var e = new List<Diagnostics.Diagnostic>(); var w = new List<Diagnostics.Diagnostic>(); StructuralValidator.Validate(parsed.WorkOrders, commands, null, e, w, []); return e; }),
             ("chain", () => { var e = new List<Diagnostics.Diagnostic>(); var w = new List<Diagnostics.Diagnostic>(); ChainValidator.Validate(parsed.WorkOrders, commands, parsed.VerifyContract, options.RepoFiles, e, w); return e; }),
             ("chain, 5,000-file repo", () => { var e = new List<Diagnostics.Diagnostic>(); var w = new List<Diagnostics.Diagnostic>(); ChainValidator.Validate(parsed.WorkOrders, commands, parsed.VerifyContract, repo, e, w); return e; }),
-            ("2,000 diagnostics", () => { var w = new List<Diagnostics.Diagnostic>(); foreach (var wo in parsed.WorkOrders) { w.Add(wo.Map.Create(Diagnostics.DiagnosticCodes.ContextFileNeverExists, wo.DisplayId, wo.Map.ElementField("context_files", 3), "m")); w.Add(wo.Map.Create(Diagnostics.DiagnosticCodes.AcceptanceFileNeverCreated, wo.DisplayId, wo.Map.ElementField("acceptance_commands", 0), "m")); } return w; }),
+            ("2,000 diagnostics", () => { var w = new List<Diagnostics.Diagnostic>(); foreach (var wo in parsed.WorkOrders) { w.Add(wo.Map.CreateAtElement(Diagnostics.DiagnosticCodes.ContextFileNeverExists, wo.DisplayId, "context_files", 3, "m")); w.Add(wo.Map.CreateAtElement(Diagnostics.DiagnosticCodes.AcceptanceFileNeverCreated, wo.DisplayId, "acceptance_commands", 0, "m")); } return w; }),
             ("dag", () => { var e = new List<Diagnostics.Diagnostic>(); var w = new List<Diagnostics.Diagnostic>(); DagValidator.Validate(parsed.WorkOrders, options.RepoFiles, e, w); return e; }),
             ("tests", () => { var e = new List<Diagnostics.Diagnostic>(); TestsValidator.Validate(parsed.WorkOrders, e); return e; }),
             ("verify_exempt", () => VerifyExemptCalculator.Compute([.. parsed.WorkOrders.Select(w => w.Value)], parsed.VerifyContract?.Value, options.RepoFiles)),
@@ -51,6 +51,7 @@ internal static class ValidationBreakdown
         var medians = new double[stages.Length];
         var allocated = new long[stages.Length];
         var collections = new int[stages.Length, 3];
+        var paused = new TimeSpan[stages.Length];
         var samples = stages.Select(_ => new List<double>(runs)).ToArray();
         for (var warm = 0; warm < 20; warm++) foreach (var s in stages) s.Body();
         // Interleaved so load on the machine hits every stage alike.
@@ -60,26 +61,30 @@ internal static class ValidationBreakdown
             {
                 var before = GC.GetAllocatedBytesForCurrentThread();
                 int[] counts = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+                var pauseBefore = GC.GetTotalPauseDuration();
                 var watch = Stopwatch.StartNew();
                 GC.KeepAlive(stages[i].Body());
                 samples[i].Add(watch.Elapsed.TotalMilliseconds);
+                paused[i] += GC.GetTotalPauseDuration() - pauseBefore;
                 allocated[i] = GC.GetAllocatedBytesForCurrentThread() - before;
                 for (var g = 0; g < 3; g++) collections[i, g] += GC.CollectionCount(g) - counts[g];
             }
         }
         for (var i = 0; i < stages.Length; i++) medians[i] = samples[i].Order().ElementAt(runs / 2);
         var minimums = samples.Select(s => s.Min()).ToArray();
+        // BenchmarkDotNet reports means, which carry the collections a median skips.
+        var means = samples.Select(s => s.Average()).ToArray();
         // Each run's stage against the same run's baseline: the machine's speed drifts over seconds (a shared VM here),
         // and a ratio of two medians taken at different moments carries that drift; a ratio within one run does not.
         var pairedRatios = samples.Select(s => s.Select((t, r) => t / samples[0][r]).Order().ElementAt(runs / 2)).ToArray();
         var baseline = medians[0];
         var found = PlanValidator.Validate(parsed, options).Diagnostics.GroupBy(d => d.Code).OrderBy(g => g.Key, StringComparer.Ordinal);
         Console.WriteLine($"the plan's findings without a repository: {string.Join(", ", found.Select(g => $"{g.Count():N0} {g.Key}"))}");
-        Console.WriteLine($"median and minimum of {runs} warm runs, {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; paired: median of each run's time over the same run's baseline");
+        Console.WriteLine($"median and minimum of {runs} warm runs, {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; paired: median of each run's time over the same run's baseline; mean and GC pause per run");
         for (var i = 0; i < stages.Length; i++)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{stages[i].Name,-24} {medians[i],8:F3} ms {medians[i] / baseline,7:F2}x   min {minimums[i],8:F3} ms {minimums[i] / minimums[0],7:F2}x   paired {pairedRatios[i],6:F2}x {allocated[i] / 1048576.0,8:F2} MiB  GCs per run {(double)collections[i, 0] / runs:F2}/{(double)collections[i, 1] / runs:F2}/{(double)collections[i, 2] / runs:F2}"));
+                $"{stages[i].Name,-24} {medians[i],8:F3} ms {medians[i] / baseline,7:F2}x   min {minimums[i],8:F3} ms {minimums[i] / minimums[0],7:F2}x   paired {pairedRatios[i],6:F2}x   mean {means[i],8:F3} ms {means[i] / means[0],6:F2}x  GC pause {paused[i].TotalMilliseconds / runs,6:F3} ms {allocated[i] / 1048576.0,8:F2} MiB  GCs per run {(double)collections[i, 0] / runs:F2}/{(double)collections[i, 1] / runs:F2}/{(double)collections[i, 2] / runs:F2}"));
         }
         return 0;
     }

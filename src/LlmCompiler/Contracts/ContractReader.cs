@@ -161,6 +161,7 @@ public static class ContractReader
         var woId = id.Length > 0 ? id : $"index-{index}";
 
         var b = new ObjectBinder(obj, map, woId, DiagnosticCodes.SchemaViolation, diagnostics, WorkOrderProperties);
+        b.IndexMapRoot();
         if (idShape == IdShape.Missing) b.Report(DiagnosticCodes.SchemaViolation, "id", "missing required property 'id'");
         if (idShape == IdShape.NotString) b.Report(DiagnosticCodes.SchemaViolation, "id", $"'id' must be a string, found {idValue!.Value.TypeName}");
 

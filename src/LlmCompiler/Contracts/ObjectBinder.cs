@@ -60,6 +60,9 @@ internal sealed class ObjectBinder
 
     public SourceMap Map { get; }
 
+    /// <summary>Lets <see cref="Map"/> find this object's properties by the names bound here (the object is its root).</summary>
+    public void IndexMapRoot() => Map.IndexRoot(_known, _values);
+
     public string? WoId { get; }
 
     public string Field(string name) => _prefix + name;

@@ -15,6 +15,15 @@ public sealed class SourceMap
     private Dictionary<string, int>? _extraOffsets;
     // Only lists that lost an element (trimmed to a duplicate, invalid): in a clean plan every kept index is its own.
     private Dictionary<string, List<int>>? _listsWithGaps;
+    // The root object's value node per known property name, as its binder found them (-1: absent). A plan judged
+    // without its repository gets two warnings per work order, and finding their lists by name again showed in profiles.
+    private string[]? _rootNames;
+    private int[]? _rootNodes;
+
+    // "acceptance_commands[0]" and the like: the first elements of every list name the validators use (a fixed set of
+    // literals, so the cache stays small), built once per process instead of once per diagnostic.
+    private const int CachedElementNames = 16;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> ElementNames = new(StringComparer.Ordinal);
 
     /// <param name="source">The file the positions refer to.</param>
     /// <param name="root">The value field paths start from (a work order, a manifest, a proposal).</param>
@@ -46,13 +55,48 @@ public sealed class SourceMap
         (_listsWithGaps ??= new(StringComparer.Ordinal))[list] = indices;
     }
 
-    /// <summary>The field path of the element at <paramref name="keptIndex"/> of a normalised list.</summary>
-    public string ElementField(string list, int keptIndex)
+    /// <summary>Lets field lookups start from the nodes a binder found for <paramref name="names"/> (the root's properties).</summary>
+    internal void IndexRoot(string[] names, int[] nodes)
     {
-        var original = _listsWithGaps is not null && _listsWithGaps.TryGetValue(list, out var indices) && keptIndex < indices.Count
+        _rootNames = names;
+        _rootNodes = nodes;
+    }
+
+    /// <summary>The field path of the element at <paramref name="keptIndex"/> of a normalised list.</summary>
+    public string ElementField(string list, int keptIndex) => ElementName(list, OriginalIndex(list, keptIndex));
+
+    /// <summary>
+    /// <see cref="Create"/> for the element at <paramref name="keptIndex"/> of <paramref name="list"/>, a property of
+    /// the root: the same diagnostic, found without spelling the field out and reading it back.
+    /// </summary>
+    public Diagnostic CreateAtElement(string code, string? woId, string list, int keptIndex, string message)
+    {
+        var original = OriginalIndex(list, keptIndex);
+        var field = ElementName(list, original);
+        if (_extraOffsets is not null || RootNode(list) is not { IsArray: true } array) return Create(code, woId, field, message);
+        var items = array.Items;
+        var position = Source.GetPosition((original < items.Count ? items[original] : array).Start);
+        return new Diagnostic(code, DiagnosticCatalog.SeverityOf(code), woId, field, message, File, position.Line, position.Column);
+    }
+
+    private int OriginalIndex(string list, int keptIndex) =>
+        _listsWithGaps is not null && _listsWithGaps.TryGetValue(list, out var indices) && keptIndex < indices.Count
             ? indices[keptIndex]
             : keptIndex;
-        return $"{list}[{original}]";
+
+    private static string ElementName(string list, int index) => (uint)index < CachedElementNames
+        ? ElementNames.GetOrAdd(list, static l => [.. Enumerable.Range(0, CachedElementNames).Select(i => $"{l}[{i}]")])[index]
+        : $"{list}[{index}]";
+
+    private JsonSyntax? RootNode(string name)
+    {
+        if (_rootNames is null) return null;
+        for (var k = 0; k < _rootNames.Length; k++)
+        {
+            // Callers name lists with the same literals the binder's names hold.
+            if (ReferenceEquals(_rootNames[k], name)) return _rootNodes![k] < 0 ? null : new JsonSyntax(_root.Tree, _rootNodes[k]);
+        }
+        return null;
     }
 
     /// <summary>The position of a field, falling back to its nearest enclosing value, then to the root.</summary>

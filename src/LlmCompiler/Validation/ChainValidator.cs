@@ -22,7 +22,9 @@ internal static class ChainValidator
         var state = new FileState(repoFiles, capacity);
         var suggestions = new PathSuggestions(state);
         // A plan judged without its repository misses the same file in every work order: one message per distinct text.
-        var messages = new Dictionary<(string Code, string Path, string Detail), string>();
+        // Equal command texts share one analysis, so a command's messages are found by reference, not by hashing its text.
+        var commandMessages = new Dictionary<AcceptanceCommand, string?[]>(ReferenceEqualityComparer.Instance);
+        var contextMessages = new Dictionary<string, (string Hint, string Message)>(StringComparer.Ordinal);
         var verifyArgv = verifyContract is { Value.Command.Length: > 0 } vc
             ? new AcceptanceCommand(vc.Value.Command) is { Tokens.IsParsed: true } parsed ? parsed.NormalizedArgv() : null
             : null;
@@ -40,11 +42,11 @@ internal static class ChainValidator
                 if (!command.Tokens.IsParsed) continue;
                 if (command.HasNormalizedArgv(LegacyVerifyArgv))
                 {
-                    errors.Add(map.Create(DiagnosticCodes.VerifyCommandAsAcceptance, id, map.ElementField("acceptance_commands", c), $"acceptance command runs the global verify script: {command.Text}"));
+                    errors.Add(map.CreateAtElement(DiagnosticCodes.VerifyCommandAsAcceptance, id, "acceptance_commands", c, $"acceptance command runs the global verify script: {command.Text}"));
                 }
                 else if (verifyArgv is not null && command.HasNormalizedArgv(verifyArgv))
                 {
-                    errors.Add(map.Create(DiagnosticCodes.VerifyCommandAsAcceptance, id, map.ElementField("acceptance_commands", c),
+                    errors.Add(map.CreateAtElement(DiagnosticCodes.VerifyCommandAsAcceptance, id, "acceptance_commands", c,
                         $"acceptance command is the verify contract's own command ({command.Text}); the factory already runs it, so acceptance must check this work order specifically"));
                 }
             }
@@ -56,12 +58,12 @@ internal static class ChainValidator
                 var pre = value.Preconditions[p];
                 if (pre.Kind == ConditionKind.FileExists && !state.ContainsFile(pre.Path))
                 {
-                    errors.Add(map.Create(DiagnosticCodes.PreconditionCannotHold, id, map.ElementField("preconditions", p),
+                    errors.Add(map.CreateAtElement(DiagnosticCodes.PreconditionCannotHold, id, "preconditions", p,
                         $"precondition file_exists('{pre.Path}') cannot hold: no earlier work order creates it and the repository does not contain it"));
                 }
                 else if (pre.Kind == ConditionKind.FileAbsent && state.ContainsFile(pre.Path))
                 {
-                    errors.Add(map.Create(DiagnosticCodes.PreconditionCannotHold, id, map.ElementField("preconditions", p),
+                    errors.Add(map.CreateAtElement(DiagnosticCodes.PreconditionCannotHold, id, "preconditions", p,
                         $"precondition file_absent('{pre.Path}') cannot hold: {state.Origin(pre.Path)}"));
                 }
             }
@@ -74,7 +76,7 @@ internal static class ChainValidator
                     var post = value.Postconditions[p];
                     if (!value.AllowedFiles.Contains(post.Path))
                     {
-                        errors.Add(map.Create(DiagnosticCodes.PostconditionOutsideScope, id, map.ElementField("postconditions", p),
+                        errors.Add(map.CreateAtElement(DiagnosticCodes.PostconditionOutsideScope, id, "postconditions", p,
                             $"postcondition '{post.Path}' is not in allowed_files, so the work order can never create it"));
                     }
                 }
@@ -82,7 +84,7 @@ internal static class ChainValidator
                 {
                     if (!created.Contains(value.AllowedFiles[a]))
                     {
-                        errors.Add(map.Create(DiagnosticCodes.AllowedFileWithoutPostcondition, id, map.ElementField("allowed_files", a),
+                        errors.Add(map.CreateAtElement(DiagnosticCodes.AllowedFileWithoutPostcondition, id, "allowed_files", a,
                             $"allowed file '{value.AllowedFiles[a]}' has no file_exists postcondition"));
                     }
                 }
@@ -102,21 +104,20 @@ internal static class ChainValidator
                     string[] candidates = [stem + ".py", stem + "/__init__.py"];
                     if (!candidates.Any(after.ContainsFile))
                     {
-                        warnings.Add(map.Create(DiagnosticCodes.AcceptanceFileNeverCreated, id, map.ElementField("acceptance_commands", c),
+                        warnings.Add(map.CreateAtElement(DiagnosticCodes.AcceptanceFileNeverCreated, id, "acceptance_commands", c,
                             $"python module '{module}' is imported but none of [{string.Join(", ", candidates)}] exists after this work order: {command.Text}"));
                     }
                 }
-                foreach (var (path, directoryLike) in command.FileArguments())
+                var fileArguments = command.FileArguments();
+                for (var f = 0; f < fileArguments.Count; f++)
                 {
+                    var (path, directoryLike) = fileArguments[f];
                     var present = after.ContainsFile(path) || directoryLike && after.ContainsDirectory(path);
                     if (!present)
                     {
-                        var key = (DiagnosticCodes.AcceptanceFileNeverCreated, path, command.Text);
-                        if (!messages.TryGetValue(key, out var message))
-                        {
-                            messages[key] = message = $"'{path}' is used by the acceptance command but neither the repository nor this or an earlier work order creates it: {command.Text}";
-                        }
-                        warnings.Add(map.Create(DiagnosticCodes.AcceptanceFileNeverCreated, id, map.ElementField("acceptance_commands", c), message));
+                        if (!commandMessages.TryGetValue(command, out var known)) commandMessages[command] = known = new string?[fileArguments.Count];
+                        var message = known[f] ??= $"'{path}' is used by the acceptance command but neither the repository nor this or an earlier work order creates it: {command.Text}";
+                        warnings.Add(map.CreateAtElement(DiagnosticCodes.AcceptanceFileNeverCreated, id, "acceptance_commands", c, message));
                     }
                 }
             }
@@ -127,12 +128,13 @@ internal static class ChainValidator
                 var path = value.ContextFiles[c];
                 if (after.ContainsFile(path) || after.ContainsDirectory(path) || value.AllowedFiles.Contains(path)) continue;
                 var hint = suggestions.For(path);
-                var key = (DiagnosticCodes.ContextFileNeverExists, path, hint);
-                if (!messages.TryGetValue(key, out var message))
+                // The hint is the same string until a better match turns up.
+                if (!contextMessages.TryGetValue(path, out var known) || !ReferenceEquals(known.Hint, hint))
                 {
-                    messages[key] = message = $"context file '{path}' does not exist in the repository and no earlier work order (nor this one) creates it; the model will see it as missing{hint}";
+                    contextMessages[path] = known = (hint, $"context file '{path}' does not exist in the repository and no earlier work order (nor this one) creates it; the model will see it as missing{hint}");
                 }
-                warnings.Add(map.Create(DiagnosticCodes.ContextFileNeverExists, id, map.ElementField("context_files", c), message));
+                var message = known.Message;
+                warnings.Add(map.CreateAtElement(DiagnosticCodes.ContextFileNeverExists, id, "context_files", c, message));
             }
         }
 
@@ -144,7 +146,7 @@ internal static class ChainValidator
                 var req = requires[r];
                 if (req.Kind == ConditionKind.FileExists && !state.ContainsFile(req.Path))
                 {
-                    errors.Add(verifyContract.Map.Create(DiagnosticCodes.VerifyContractUnsatisfied, null, verifyContract.Map.ElementField("verify_contract.requires", r),
+                    errors.Add(verifyContract.Map.CreateAtElement(DiagnosticCodes.VerifyContractUnsatisfied, null, "verify_contract.requires", r,
                         $"verify contract requires '{req.Path}', but no work order creates it and the repository does not contain it"));
                 }
             }
@@ -158,7 +160,7 @@ internal static class ChainValidator
             var pre = preconditions[p];
             // A path required to exist contradicts only its first file_absent, however often either is listed.
             if (pre.Kind != ConditionKind.FileAbsent || !preconditions.Contains(Condition.Exists(pre.Path)) || !IsFirst(preconditions, p)) continue;
-            errors.Add(map.Create(DiagnosticCodes.ContradictoryPreconditions, id, map.ElementField("preconditions", p),
+            errors.Add(map.CreateAtElement(DiagnosticCodes.ContradictoryPreconditions, id, "preconditions", p,
                 $"preconditions require '{pre.Path}' to both exist and be absent"));
         }
         SortLastRun(errors, DiagnosticCodes.ContradictoryPreconditions, id);
@@ -192,7 +194,10 @@ internal sealed class FileState
     private readonly HashSet<string> _created;
     private readonly List<string> _createdInOrder;
     private HashSet<string>? _directories;
-    private string? _lastFolder;
+    // Files come in folders, and plans alternate between a few (source and tests): a file in one of the folders seen
+    // last has every parent known already.
+    private readonly string?[] _recentFolders = new string?[4];
+    private int _nextRecent;
 
     /// <param name="capacity">How many files the plan may create, so the sets are sized once.</param>
     public FileState(IReadOnlySet<string> repo, int capacity = 0)
@@ -240,12 +245,22 @@ internal sealed class FileState
 
     private void AddParents(string file)
     {
-        // Files come in folders: when this one shares the last file's folder, every parent is already known.
         var folder = file.LastIndexOf('/');
         if (folder <= 0) return;
-        if (_lastFolder is not null && file.AsSpan(0, folder).SequenceEqual(_lastFolder)) return;
-        for (var slash = file.IndexOf('/'); slash > 0; slash = file.IndexOf('/', slash + 1)) _directories!.Add(file[..slash]);
-        _lastFolder = file[..folder];
+        var name = file.AsSpan(0, folder);
+        foreach (var recent in _recentFolders)
+        {
+            if (recent is not null && name.SequenceEqual(recent)) return;
+        }
+        var added = file[..folder];
+        _recentFolders[_nextRecent] = added;
+        _nextRecent = (_nextRecent + 1) % _recentFolders.Length;
+        // Deepest first: a folder already known has every parent known.
+        if (!_directories!.Add(added)) return;
+        for (var slash = file.LastIndexOf('/', folder - 1); slash > 0; slash = file.LastIndexOf('/', slash - 1))
+        {
+            if (!_directories.Add(file[..slash])) return;
+        }
     }
 }
 

@@ -70,7 +70,7 @@ internal static class DagValidator
             var path = b.Value.AllowedFiles[k];
             if (!written.TryGetValue(path, out var theirs)) continue;
             var spelling = theirs == path ? "" : $" (as '{theirs}': the same file on a case-insensitive checkout)";
-            errors.Add(b.Map.Create(DiagnosticCodes.ConcurrentWrites, b.DisplayId, b.Map.ElementField("allowed_files", k),
+            errors.Add(b.Map.CreateAtElement(DiagnosticCodes.ConcurrentWrites, b.DisplayId, "allowed_files", k,
                 $"{b.DisplayId} and {a.DisplayId} may run at the same time and both write '{path}'{spelling}; make one depend on the other (depends_on) or split the file"));
         }
     }
@@ -86,7 +86,7 @@ internal static class DagValidator
         {
             if (written.Contains(reader.Value.ContextFiles[k]))
             {
-                errors.Add(reader.Map.Create(DiagnosticCodes.ConcurrentRead, reader.DisplayId, reader.Map.ElementField("context_files", k),
+                errors.Add(reader.Map.CreateAtElement(DiagnosticCodes.ConcurrentRead, reader.DisplayId, "context_files", k,
                     $"{reader.DisplayId} reads '{reader.Value.ContextFiles[k]}', which {writer.DisplayId} writes, and the two may run at the same time; add depends_on to order them"));
             }
         }
@@ -96,7 +96,7 @@ internal static class DagValidator
             if (writerIsEarlier && writer.Value.CreatedPaths.Contains(condition.Path)) continue;
             if (written.Contains(condition.Path))
             {
-                errors.Add(reader.Map.Create(DiagnosticCodes.ConcurrentRead, reader.DisplayId, reader.Map.ElementField("preconditions", k),
+                errors.Add(reader.Map.CreateAtElement(DiagnosticCodes.ConcurrentRead, reader.DisplayId, "preconditions", k,
                     $"{reader.DisplayId} requires {condition}, but {writer.DisplayId} writes '{condition.Path}' and the two may run at the same time; add depends_on to order them"));
             }
         }
@@ -123,7 +123,7 @@ internal static class DagValidator
             if (condition.Kind != ConditionKind.FileExists) continue;
             if (!linear.ContainsFile(condition.Path) || ancestral.ContainsFile(condition.Path)) continue;
             var creator = Enumerable.Range(0, b).Last(a => !graph.IsAncestor(a, b) && workOrders[a].Value.CreatedPaths.Contains(condition.Path));
-            errors.Add(wo.Map.Create(DiagnosticCodes.PreconditionFromNonAncestor, wo.DisplayId, wo.Map.ElementField("preconditions", k),
+            errors.Add(wo.Map.CreateAtElement(DiagnosticCodes.PreconditionFromNonAncestor, wo.DisplayId, "preconditions", k,
                 $"precondition {condition} holds only because {workOrders[creator].DisplayId} creates it, and {workOrders[creator].DisplayId} is not one of {wo.DisplayId}'s dependencies; add it to depends_on"));
         }
     }

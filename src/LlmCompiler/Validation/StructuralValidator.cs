@@ -28,13 +28,13 @@ internal static partial class StructuralValidator
                 var command = woCommands[c];
                 if (!command.Tokens.IsParsed)
                 {
-                    errors.Add(wo.Map.Create(DiagnosticCodes.UntokenisableCommand, wo.DisplayId, wo.Map.ElementField("acceptance_commands", c),
+                    errors.Add(wo.Map.CreateAtElement(DiagnosticCodes.UntokenisableCommand, wo.DisplayId, "acceptance_commands", c,
                         $"acceptance command cannot be tokenised ({command.Tokens.Error}): {command.Text}"));
                 }
                 else if (command.Tokens.ShellOperators.Count > 0)
                 {
                     var ops = string.Join(", ", command.Tokens.ShellOperators.Select(o => $"'{o}'"));
-                    errors.Add(wo.Map.Create(DiagnosticCodes.ShellOperator, wo.DisplayId, wo.Map.ElementField("acceptance_commands", c),
+                    errors.Add(wo.Map.CreateAtElement(DiagnosticCodes.ShellOperator, wo.DisplayId, "acceptance_commands", c,
                         $"acceptance command contains shell operator {ops} outside quotes, but commands run as argv without a shell: {command.Text}"));
                 }
             }
@@ -43,7 +43,7 @@ internal static partial class StructuralValidator
                 if (syntax.TryGetValue((w, c), out var error))
                 {
                     var line = error.Line > 0 ? $" (line {error.Line})" : "";
-                    errors.Add(wo.Map.Create(DiagnosticCodes.PythonSyntaxError, wo.DisplayId, wo.Map.ElementField("acceptance_commands", c),
+                    errors.Add(wo.Map.CreateAtElement(DiagnosticCodes.PythonSyntaxError, wo.DisplayId, "acceptance_commands", c,
                         $"Python syntax error{line}: {error.Message} in: {woCommands[c].Text}"));
                 }
             }

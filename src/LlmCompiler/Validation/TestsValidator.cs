@@ -31,7 +31,7 @@ internal static class TestsValidator
                 var (writer, spelling) = list[0];
                 var whose = writer.DisplayId == wo.DisplayId ? "its own allowed_files" : $"{writer.DisplayId}'s allowed_files";
                 var same = spelling == test ? "" : $" (as '{spelling}': the same file on a case-insensitive checkout)";
-                errors.Add(wo.Map.Create(DiagnosticCodes.TestInAllowedFiles, wo.DisplayId, wo.Map.ElementField("tests", k),
+                errors.Add(wo.Map.CreateAtElement(DiagnosticCodes.TestInAllowedFiles, wo.DisplayId, "tests", k,
                     $"'{test}' is a test written first, and also in {whose}{same}; frozen tests are out of every executor's reach: remove it from allowed_files"));
             }
         }

@@ -68,6 +68,27 @@ public sealed class ContractReaderFastPathTests
         }
     }
 
+    [TestMethod]
+    [DataRow("\"context_files\": [\"a.md\", \"b.md\", \"a.md\", \"c.md\"]", "context_files", 2)]
+    [DataRow("\"context_files\": [\"a.md\"]", "context_files", 5)]
+    [DataRow("\"context_files\": \"a.md\"", "context_files", 0)]
+    [DataRow("\"context_files\": []", "acceptance_commands", 0)]
+    [DataRow("\"context_files\": []", "tests", 3)]
+    [DataRow("\"context_files\": [], \"intent\": \"again\"", "allowed_files", 0)]
+    [DataRow("\"context_files\": [\"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"y\"]", "context_files", 1)]
+    public void A_diagnostic_at_a_list_element_points_where_its_spelt_out_field_points(string contextFiles, string list, int keptIndex)
+    {
+        var text = "{\"id\": \"WO-01\", \"title\": \"T\", \"intent\": \"I\",\n \"allowed_files\": [\"src/b.cs\"], \"forbidden\": [],\n" +
+            " \"acceptance_commands\": [\"dotnet build\"],\n   " + contextFiles + "}";
+        var (wo, _) = ContractReader.ReadWorkOrderFile(new SourceText("wo.json", Encoding.UTF8.GetBytes(text)), 0);
+        var map = wo!.Map;
+
+        var general = map.Create("W105", "WO-01", map.ElementField(list, keptIndex), "m");
+        var shortcut = map.CreateAtElement("W105", "WO-01", list, keptIndex, "m");
+
+        Assert.AreEqual(general, shortcut);
+    }
+
     private static BoundWorkOrder Bind(string condition) => Read(new SourceText("wo.json", Encoding.UTF8.GetBytes(WorkOrder(condition))));
 
     private static BoundWorkOrder Read(SourceText source)

@@ -119,6 +119,7 @@ public sealed class SourceMap
     {
         var current = _root;
         if (string.IsNullOrEmpty(field)) return current;
+        if (RootNode(field) is { } property) return property;
         var i = 0;
         while (i < field.Length)
         {

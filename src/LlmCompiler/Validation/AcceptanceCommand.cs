@@ -17,10 +17,14 @@ internal sealed partial class AcceptanceCommand
         ".ts", ".rb", ".pl", ".cs", ".fs", ".dll", ".json", ".toml", ".yaml", ".yml", ".txt", ".md", ".props", ".targets",
     ];
 
-    public AcceptanceCommand(string text)
+    public AcceptanceCommand(string text) : this(text, null)
+    {
+    }
+
+    private AcceptanceCommand(string text, TokenPool? tokens)
     {
         Text = text;
-        Tokens = CommandLine.Tokenize(text);
+        Tokens = CommandLine.Tokenize(text, tokens);
         PythonCode = Tokens.IsParsed && Tokens.ShellOperators.Count == 0 ? FindPythonCode(Tokens.Argv) : null;
     }
 
@@ -33,6 +37,7 @@ internal sealed partial class AcceptanceCommand
     public static IReadOnlyList<AcceptanceCommand[]> OfPlan(IReadOnlyList<BoundWorkOrder> workOrders)
     {
         var analysed = new Dictionary<string, AcceptanceCommand>(StringComparer.Ordinal);
+        var tokens = new TokenPool();
         var result = new AcceptanceCommand[workOrders.Count][];
         for (var w = 0; w < workOrders.Count; w++)
         {
@@ -40,7 +45,7 @@ internal sealed partial class AcceptanceCommand
             var commands = new AcceptanceCommand[texts.Count];
             for (var c = 0; c < texts.Count; c++)
             {
-                if (!analysed.TryGetValue(texts[c], out var command)) analysed[texts[c]] = command = new AcceptanceCommand(texts[c]);
+                if (!analysed.TryGetValue(texts[c], out var command)) analysed[texts[c]] = command = new AcceptanceCommand(texts[c], tokens);
                 commands[c] = command;
             }
             result[w] = commands;

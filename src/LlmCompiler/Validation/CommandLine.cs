@@ -21,9 +21,12 @@ public static class CommandLine
     // Quoting, escapes and every operator start with one of these; a command without them is split at whitespace.
     private static readonly System.Buffers.SearchValues<char> Special = System.Buffers.SearchValues.Create("'\"\\|&;<>`$");
 
-    public static CommandTokens Tokenize(string command)
+    public static CommandTokens Tokenize(string command) => Tokenize(command, null);
+
+    /// <summary>As <see cref="Tokenize(string)"/>, taking plain tokens from <paramref name="pool"/> (quoted ones are built).</summary>
+    internal static CommandTokens Tokenize(string command, TokenPool? pool)
     {
-        if (command.AsSpan().IndexOfAny(Special) < 0) return SplitAtWhitespace(command);
+        if (command.AsSpan().IndexOfAny(Special) < 0) return SplitAtWhitespace(command, pool);
         var argv = new List<string>();
         var operators = new List<string>();
         var current = new StringBuilder();
@@ -109,7 +112,7 @@ public static class CommandLine
         CommandTokens Fail(string reason) => new(argv, operators, reason);
     }
 
-    private static CommandTokens SplitAtWhitespace(string command)
+    private static CommandTokens SplitAtWhitespace(string command, TokenPool? pool)
     {
         var argv = new List<string>(4);
         var start = -1;
@@ -122,7 +125,7 @@ public static class CommandLine
                 continue;
             }
             if (start < 0) continue;
-            argv.Add(start == 0 && i == command.Length ? command : command[start..i]);
+            argv.Add(start == 0 && i == command.Length ? command : pool is not null ? pool.Get(command, start, i - start) : command[start..i]);
             start = -1;
         }
         return new CommandTokens(argv, [], null);
@@ -173,7 +176,7 @@ public static class CommandLine
         return true;
     }
 
-    /// <summary>Quotes one argument so <see cref="Tokenize"/> reads it back unchanged (for messages and logs).</summary>
+    /// <summary>Quotes one argument so <see cref="Tokenize(string)"/> reads it back unchanged (for messages and logs).</summary>
     public static string Quote(string argument)
     {
         if (argument.Length > 0 && argument.All(ch => char.IsLetterOrDigit(ch) || "-_./=:,+@%~".Contains(ch))) return argument;

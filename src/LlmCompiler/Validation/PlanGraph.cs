@@ -15,7 +15,8 @@ namespace LlmCompiler.Validation;
 public sealed class PlanGraph
 {
     private readonly IReadOnlyList<WorkOrder> _plan;
-    private readonly Dictionary<string, int> _index;
+    // Only work orders that name dependencies, and callers looking an id up, need ids by position.
+    private Dictionary<string, int>? _index;
 
     // Null for a work order without depends_on: its dependencies and ancestors are every earlier work order. Kept
     // implicit because materialising them makes a sequential plan of n work orders cost O(n^2) memory and O(n^3)
@@ -27,8 +28,6 @@ public sealed class PlanGraph
     private PlanGraph(IReadOnlyList<WorkOrder> plan)
     {
         _plan = plan;
-        _index = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < plan.Count; i++) _index.TryAdd(plan[i].Id, i);
         _direct = new HashSet<int>?[plan.Count];
         _ancestors = new HashSet<int>?[plan.Count];
         _materializedAncestors = new HashSet<int>?[plan.Count];
@@ -38,7 +37,7 @@ public sealed class PlanGraph
             var deps = new HashSet<int>();
             foreach (var id in named)
             {
-                if (_index.TryGetValue(id, out var a) && a < b) deps.Add(a);
+                if (Index.TryGetValue(id, out var a) && a < b) deps.Add(a);
             }
             for (var a = 0; a < b; a++)
             {
@@ -57,6 +56,17 @@ public sealed class PlanGraph
 
     public static PlanGraph Of(IReadOnlyList<WorkOrder> plan) => new(plan);
 
+    private Dictionary<string, int> Index
+    {
+        get
+        {
+            if (_index is not null) return _index;
+            var index = new Dictionary<string, int>(_plan.Count, StringComparer.Ordinal);
+            for (var i = 0; i < _plan.Count; i++) index.TryAdd(_plan[i].Id, i);
+            return _index = index;
+        }
+    }
+
     /// <summary>True when the plan names no dependencies at all: every work order runs after all earlier ones.</summary>
     public bool IsSequential => _plan.All(w => w.DependsOn is null);
 
@@ -72,7 +82,7 @@ public sealed class PlanGraph
     /// <summary>Neither is an ancestor of the other: they may run at the same time.</summary>
     public bool AreConcurrent(int a, int b) => a != b && !IsAncestor(a, b) && !IsAncestor(b, a);
 
-    public int? IndexOf(string id) => _index.TryGetValue(id, out var i) ? i : null;
+    public int? IndexOf(string id) => Index.TryGetValue(id, out var i) ? i : null;
 
     /// <summary>
     /// The work orders in layers: a layer holds the work orders whose dependencies are all in earlier layers (the
@@ -92,10 +102,15 @@ public sealed class PlanGraph
             };
             deepest = Math.Max(deepest, depth[b]);
         }
-        // Visiting in plan order fills every layer in plan order.
-        var layers = new List<string>[deepest + 1];
-        for (var i = 0; i < _plan.Count; i++) (layers[depth[i]] ??= []).Add(_plan[i].Id);
-        return [.. layers.Where(layer => layer is not null)];
+        // Sized first, then filled visiting in plan order, which keeps every layer in plan order: a sequential plan has
+        // as many layers as work orders, one array each rather than a growing list.
+        var sizes = new int[deepest + 1];
+        foreach (var d in depth) sizes[d]++;
+        var layers = new string[deepest + 1][];
+        for (var d = 0; d < layers.Length; d++) layers[d] = sizes[d] == 0 ? [] : new string[sizes[d]];
+        System.Array.Clear(sizes);
+        for (var i = 0; i < _plan.Count; i++) layers[depth[i]][sizes[depth[i]]++] = _plan[i].Id;
+        return [.. layers.Where(layer => layer.Length > 0)];
     }
 
     /// <summary>An earlier work order <paramref name="a"/> creates a path <paramref name="b"/> reads or writes.</summary>

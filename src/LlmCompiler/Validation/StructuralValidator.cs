@@ -57,17 +57,19 @@ internal static partial class StructuralValidator
     private static void CheckId(BoundWorkOrder wo, int index, List<Diagnostic> errors)
     {
         if (wo.IdShape == IdShape.Present && IsExactly(wo.Value.Id, index + 1)) return;
-        var expected = $"WO-{index + 1:00}";
+        // A plan past WO-99 has hundreds of ids that fail the pattern; the expected id is spelt only where a message uses it.
         string? message = wo.IdShape switch
         {
-            IdShape.Missing => $"id is missing; expected '{expected}'",
-            IdShape.NotString => $"id must be a string like '{expected}'",
+            IdShape.Missing => $"id is missing; expected '{Expected(index)}'",
+            IdShape.NotString => $"id must be a string like '{Expected(index)}'",
             _ when !IdPattern().IsMatch(wo.Value.Id) => $"id '{wo.Value.Id}' does not match pattern WO-NN",
-            _ when wo.Value.Id != expected => $"id '{wo.Value.Id}' should be '{expected}' (ids must be contiguous from WO-01)",
+            _ when wo.Value.Id != Expected(index) => $"id '{wo.Value.Id}' should be '{Expected(index)}' (ids must be contiguous from WO-01)",
             _ => null,
         };
         if (message is not null) errors.Add(wo.Map.Create(DiagnosticCodes.BadWorkOrderId, wo.DisplayId, "id", message));
     }
+
+    private static string Expected(int index) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"WO-{index + 1:00}");
 
     // The id of a valid plan, recognised without formatting the expected id or running the pattern.
     private static bool IsExactly(string id, int number) =>

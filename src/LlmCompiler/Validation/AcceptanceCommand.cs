@@ -36,8 +36,11 @@ internal sealed partial class AcceptanceCommand
     /// </summary>
     public static IReadOnlyList<AcceptanceCommand[]> OfPlan(IReadOnlyList<BoundWorkOrder> workOrders)
     {
-        var analysed = new Dictionary<string, AcceptanceCommand>(StringComparer.Ordinal);
-        var tokens = new TokenPool();
+        var total = 0;
+        for (var w = 0; w < workOrders.Count; w++) total += workOrders[w].Value.AcceptanceCommands.Count;
+        var analysed = new Dictionary<string, AcceptanceCommand>(total, StringComparer.Ordinal);
+        // A command has a handful of tokens, most of them repeated from other commands.
+        var tokens = new TokenPool(total * 2);
         var result = new AcceptanceCommand[workOrders.Count][];
         for (var w = 0; w < workOrders.Count; w++)
         {

@@ -21,6 +21,9 @@ public static class CommandLine
     // Quoting, escapes and every operator start with one of these; a command without them is split at whitespace.
     private static readonly System.Buffers.SearchValues<char> Special = System.Buffers.SearchValues.Create("'\"\\|&;<>`$");
 
+    // What separates tokens outside quotes (the slow path below treats the same four characters so).
+    private static readonly System.Buffers.SearchValues<char> Whitespace = System.Buffers.SearchValues.Create(" \t\n\r");
+
     public static CommandTokens Tokenize(string command) => Tokenize(command, null);
 
     /// <summary>As <see cref="Tokenize(string)"/>, taking plain tokens from <paramref name="pool"/> (quoted ones are built).</summary>
@@ -114,19 +117,19 @@ public static class CommandLine
 
     private static CommandTokens SplitAtWhitespace(string command, TokenPool? pool)
     {
-        var argv = new List<string>(4);
-        var start = -1;
-        for (var i = 0; i <= command.Length; i++)
+        var argv = new List<string>(6);
+        var text = command.AsSpan();
+        var i = 0;
+        while (true)
         {
-            var boundary = i == command.Length || command[i] is ' ' or '\t' or '\n' or '\r';
-            if (!boundary)
-            {
-                if (start < 0) start = i;
-                continue;
-            }
-            if (start < 0) continue;
-            argv.Add(start == 0 && i == command.Length ? command : pool is not null ? pool.Get(command, start, i - start) : command[start..i]);
-            start = -1;
+            // Tokens and the gaps between them are found by vectorised searches, not char by char.
+            var start = text[i..].IndexOfAnyExcept(Whitespace);
+            if (start < 0) break;
+            start += i;
+            var length = text[start..].IndexOfAny(Whitespace);
+            if (length < 0) length = text.Length - start;
+            argv.Add(start == 0 && length == command.Length ? command : pool is not null ? pool.Get(command, start, length) : command.Substring(start, length));
+            i = start + length;
         }
         return new CommandTokens(argv, [], null);
     }

@@ -8,8 +8,14 @@ namespace LlmCompiler.Validation;
 /// </summary>
 internal sealed class TokenPool
 {
-    private string?[] _slots = new string?[64];
+    private string?[] _slots;
     private int _count;
+
+    /// <param name="expected">About how many distinct tokens will be pooled, so the table is sized once.</param>
+    public TokenPool(int expected = 32)
+    {
+        _slots = new string?[(int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(expected, 16) * 2)];
+    }
 
     /// <summary>The pooled string equal to <paramref name="length"/> characters of <paramref name="text"/> from <paramref name="start"/>.</summary>
     public string Get(string text, int start, int length)

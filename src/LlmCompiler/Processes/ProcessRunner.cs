@@ -20,6 +20,8 @@ public static class ProcessRunner
     /// </summary>
     public static async Task<ProcessResult> RunAsync(ProcessSpec spec, CancellationToken cancellationToken = default)
     {
+        // Cancelled before anything started: the caller's cancellation, not a launch to report.
+        cancellationToken.ThrowIfCancellationRequested();
         var argv = spec.Argv.ToList();
         var stopwatch = Stopwatch.StartNew();
         using var stdout = new OutputSink(spec.StdoutPath, spec.TailBytes, spec.CaptureAllStdoutUpTo, spec.MaxStoredBytes, spec.Redactor);

@@ -27,18 +27,33 @@ internal static class ProcessStarter
         if (done.Task.GetAwaiter().GetResult() is { } error) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
     }
 
+    // Linux and macOS refuse to execute a file that any process holds open for writing (ETXTBSY). A script written
+    // just before it runs is held so for a moment whenever another thread forks in between (the child keeps the
+    // descriptor until it execs): a transient refusal, retried for about a second before it counts as a failed launch.
+    private const int TextFileBusy = 26;
+    private static readonly int[] BusyRetryDelaysMs = [5, 10, 20, 40, 80, 160, 320, 400];
+
     private static void Loop()
     {
         foreach (var (process, done) in Queue.GetConsumingEnumerable())
         {
-            try
+            for (var attempt = 0; ; attempt++)
             {
-                process.Start();
-                done.SetResult(null);
-            }
-            catch (Exception ex)
-            {
-                done.SetResult(ex);
+                try
+                {
+                    process.Start();
+                    done.SetResult(null);
+                    break;
+                }
+                catch (System.ComponentModel.Win32Exception busy) when (busy.NativeErrorCode == TextFileBusy && !OperatingSystem.IsWindows() && attempt < BusyRetryDelaysMs.Length)
+                {
+                    Thread.Sleep(BusyRetryDelaysMs[attempt]);
+                }
+                catch (Exception ex)
+                {
+                    done.SetResult(ex);
+                    break;
+                }
             }
         }
     }

@@ -48,6 +48,61 @@ public sealed class ProcessRunnerTests
     }
 
     [TestMethod]
+    public async Task A_script_still_open_for_writing_when_it_is_started_runs_once_the_writer_lets_go()
+    {
+        using var repo = new TestRepo(init: false);
+        var script = WriteScript(repo, "#!/bin/sh\necho ran\n");
+        Task<ProcessResult> run;
+        // Held open for writing: execve refuses the file (ETXTBSY) as it does while a forked child still holds the
+        // descriptor of a script just written.
+        using (new FileStream(script, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            // Starting blocks until the process runs (or the launch is given up): from another thread.
+            run = Task.Run(() => ProcessRunner.RunAsync(new ProcessSpec(script, [], repo.Root) { KillLeftovers = false }));
+            await Task.Delay(300);
+        }
+        var r = await run;
+
+        Assert.IsNull(r.LaunchError, r.StderrTail);
+        Assert.AreEqual(0, r.ExitCode);
+        Assert.AreEqual("ran", r.StdoutTail.Trim());
+    }
+
+    [TestMethod]
+    public async Task A_script_held_open_for_writing_for_good_is_a_launch_failure_not_a_hang()
+    {
+        using var repo = new TestRepo(init: false);
+        var script = WriteScript(repo, "#!/bin/sh\necho ran\n");
+        using var writer = new FileStream(script, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+
+        var r = await ProcessRunner.RunAsync(new ProcessSpec(script, [], repo.Root) { KillLeftovers = false });
+
+        Assert.AreEqual(-1, r.ExitCode);
+        Assert.IsNotNull(r.LaunchError);
+    }
+
+    [TestMethod]
+    public async Task A_run_cancelled_before_it_starts_throws_and_starts_nothing()
+    {
+        using var repo = new TestRepo(init: false);
+        var marker = Path.Combine(repo.Base, "started");
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => ProcessRunner.RunAsync(Sh($"touch '{marker}'", repo.Root), cts.Token));
+
+        Assert.IsFalse(File.Exists(marker));
+    }
+
+    private static string WriteScript(TestRepo repo, string text)
+    {
+        var script = Path.Combine(repo.Base, "script-" + Guid.NewGuid().ToString("N") + ".sh");
+        File.WriteAllText(script, text);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return script;
+    }
+
+    [TestMethod]
     public async Task Timeout_kills_the_whole_process_tree()
     {
         using var repo = new TestRepo(init: false);

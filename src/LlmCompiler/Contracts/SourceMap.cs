@@ -21,7 +21,7 @@ public sealed class SourceMap
     private int[]? _rootNodes;
 
     // "acceptance_commands[0]" and the like: the first elements of every list name the validators use (a fixed set of
-    // literals, so the cache stays small), built once per process instead of once per diagnostic.
+    // literals), built once per process instead of once per diagnostic.
     private const int CachedElementNames = 16;
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> ElementNames = new(StringComparer.Ordinal);
 
@@ -84,9 +84,13 @@ public sealed class SourceMap
             ? indices[keptIndex]
             : keptIndex;
 
-    private static string ElementName(string list, int index) => (uint)index < CachedElementNames
-        ? ElementNames.GetOrAdd(list, static l => [.. Enumerable.Range(0, CachedElementNames).Select(i => $"{l}[{i}]")])[index]
-        : $"{list}[{index}]";
+    // A caller naming lists of its own past the validators' few cannot grow the cache without bound.
+    private const int MaxCachedLists = 64;
+
+    private static string ElementName(string list, int index) =>
+        (uint)index < CachedElementNames && (ElementNames.TryGetValue(list, out var names) || ElementNames.Count < MaxCachedLists)
+            ? (names ?? ElementNames.GetOrAdd(list, static l => [.. Enumerable.Range(0, CachedElementNames).Select(i => $"{l}[{i}]")]))[index]
+            : $"{list}[{index}]";
 
     private JsonSyntax? RootNode(string name)
     {

@@ -75,8 +75,7 @@ public sealed class SourceMap
         var field = ElementName(list, original);
         if (_extraOffsets is not null || RootNode(list) is not { IsArray: true } array) return Create(code, woId, field, message);
         var items = array.Items;
-        var position = Source.GetPosition((original < items.Count ? items[original] : array).Start);
-        return new Diagnostic(code, DiagnosticCatalog.SeverityOf(code), woId, field, message, File, position.Line, position.Column);
+        return At(code, woId, field, message, Source.GetPosition((original < items.Count ? items[original] : array).Start));
     }
 
     private int OriginalIndex(string list, int keptIndex) =>
@@ -87,10 +86,16 @@ public sealed class SourceMap
     // A caller naming lists of its own past the validators' few cannot grow the cache without bound.
     private const int MaxCachedLists = 64;
 
-    private static string ElementName(string list, int index) =>
-        (uint)index < CachedElementNames && (ElementNames.TryGetValue(list, out var names) || ElementNames.Count < MaxCachedLists)
-            ? (names ?? ElementNames.GetOrAdd(list, static l => [.. Enumerable.Range(0, CachedElementNames).Select(i => $"{l}[{i}]")]))[index]
-            : $"{list}[{index}]";
+    private static string ElementName(string list, int index)
+    {
+        if ((uint)index >= CachedElementNames) return $"{list}[{index}]";
+        if (!ElementNames.TryGetValue(list, out var names))
+        {
+            if (ElementNames.Count >= MaxCachedLists) return $"{list}[{index}]";
+            names = ElementNames.GetOrAdd(list, static l => [.. Enumerable.Range(0, CachedElementNames).Select(i => $"{l}[{i}]")]);
+        }
+        return names[index];
+    }
 
     private JsonSyntax? RootNode(string name)
     {
@@ -113,11 +118,10 @@ public sealed class SourceMap
         return Source.GetPosition(Resolve(field).Start);
     }
 
-    public Diagnostic Create(string code, string? woId, string? field, string message)
-    {
-        var position = Locate(field);
-        return new Diagnostic(code, DiagnosticCatalog.SeverityOf(code), woId, field, message, File, position.Line, position.Column);
-    }
+    public Diagnostic Create(string code, string? woId, string? field, string message) => At(code, woId, field, message, Locate(field));
+
+    private Diagnostic At(string code, string? woId, string? field, string message, SourcePosition position) =>
+        new(code, DiagnosticCatalog.SeverityOf(code), woId, field, message, File, position.Line, position.Column);
 
     private JsonSyntax Resolve(string? field)
     {

@@ -133,8 +133,7 @@ internal static class ChainValidator
                 {
                     contextMessages[path] = known = (hint, $"context file '{path}' does not exist in the repository and no earlier work order (nor this one) creates it; the model will see it as missing{hint}");
                 }
-                var message = known.Message;
-                warnings.Add(map.CreateAtElement(DiagnosticCodes.ContextFileNeverExists, id, "context_files", c, message));
+                warnings.Add(map.CreateAtElement(DiagnosticCodes.ContextFileNeverExists, id, "context_files", c, known.Message));
             }
         }
 
